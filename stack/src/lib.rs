@@ -1,0 +1,13 @@
+//! The H.248.1 (Megaco) protocol stack: message model, codecs and protocol
+//! core. Sans-IO: nothing here touches a socket or a clock.
+//!
+//! - [`model`]: one typed model of an H.248 message, versions 1 to 3;
+//! - [`sdp`]: the SDP of Local and Remote descriptors;
+//! - [`text`]: the text encoding of H.248.1 Annex B (pretty and compact).
+#![forbid(unsafe_code)]
+
+pub mod model;
+pub mod sdp;
+pub mod text;
+
+pub use model::*;
