@@ -163,7 +163,9 @@ pub enum Command {
     AuditCapabilities(AuditRequest),
     AuditValue(AuditRequest),
     Notify(NotifyRequest),
-    ServiceChange(ServiceChangeRequest),
+    /// Boxed: its parameters are several times the size of any other
+    /// command, and ServiceChange is rare next to Add / Modify / Subtract.
+    ServiceChange(Box<ServiceChangeRequest>),
 }
 
 /// Add, Move and Modify: termination IDs and descriptors (clauses 7.2.1-7.2.3).

@@ -1,0 +1,500 @@
+//! Packages (H.248.1 clause 12): the catalogue of package definitions and the
+//! small interface through which the binary codec turns `pkg/item` names into
+//! their binary IDs and back.
+//!
+//! A package has a text name (`al`), a binary ID (its IANA serial, 0x0009), a
+//! version, optionally a package it extends (clause 12.1.4: the extension
+//! inherits every item of its parent), and items — properties, events,
+//! signals, statistics — each with its own ID, and for events and signals,
+//! parameters with IDs scoped to that event or signal.
+//!
+//! The base packages of H.248.1 (Annex C media stream properties, Annex E)
+//! come with this crate ([`Catalogue::base`]); the IANA registry, the H.248.x
+//! and 3GPP packages and users' vendor packages are added by `h248-profiles`.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::Text;
+
+/// The kinds of package items that have binary IDs (clause 12.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemKind {
+    Property,
+    Event,
+    Signal,
+    Statistic,
+}
+
+/// What a parameter belongs to: an event (requested or observed) or a signal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ParameterKind {
+    Event,
+    Signal,
+}
+
+/// The names ↔ binary IDs lookups the BER codec needs (H.248.1 Annex A:
+/// `PkgdName` is two octets of package ID then two of item ID; `Name` of an
+/// event or signal parameter is two octets scoped to its event or signal).
+pub trait BinaryNames {
+    /// Binary ID of the package with this text name.
+    fn package_id(&self, name: &str) -> Option<u16>;
+    /// Text name of the package with this binary ID.
+    fn package_name(&self, id: u16) -> Option<&str>;
+    /// ID of item `name` of `kind` in the package (or a package it extends).
+    fn item_id(&self, package_id: u16, kind: ItemKind, name: &str) -> Option<u16>;
+    /// Name of item `id` of `kind` in the package (or a package it extends).
+    fn item_name(&self, package_id: u16, kind: ItemKind, id: u16) -> Option<&str>;
+    /// ID of parameter `name` of event or signal `item_id` of the package.
+    fn parameter_id(
+        &self,
+        package_id: u16,
+        kind: ParameterKind,
+        item_id: u16,
+        name: &str,
+    ) -> Option<u16>;
+    /// Name of parameter `id` of event or signal `item_id` of the package.
+    fn parameter_name(
+        &self,
+        package_id: u16,
+        kind: ParameterKind,
+        item_id: u16,
+        id: u16,
+    ) -> Option<&str>;
+}
+
+/// The type of a property, parameter or statistic value (clause 12.1.2 and
+/// Annex C "Type" column).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ValueType {
+    Boolean,
+    Integer,
+    Double,
+    /// UTF-8 / IA5 text.
+    String,
+    /// Octets (hex in text).
+    OctetString,
+    /// One of the named values, with their binary encodings.
+    Enumeration(Vec<EnumValue>),
+    /// A list of values of the inner type.
+    SubList(Box<ValueType>),
+}
+
+/// A named value of an enumeration and its binary value.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnumValue {
+    pub name: Text,
+    pub id: u32,
+}
+
+/// A parameter of an event or signal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParameterDef {
+    pub name: Text,
+    pub id: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<ValueType>,
+}
+
+/// A property, event, signal or statistic of a package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ItemDef {
+    pub name: Text,
+    pub id: u16,
+    /// The value type of a property or statistic; for events, the type of
+    /// the event's value where it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value_type: Option<ValueType>,
+    /// Parameters of an event or a signal.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parameters: Vec<ParameterDef>,
+}
+
+/// Where a package's definition comes from and how sure it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provenance {
+    /// Checked against the named source (e.g. "RFC 3525 Annex E.9",
+    /// "IANA registry 2017-12-11").
+    Confirmed(Text),
+    /// Taken from a secondary source or inferred; says from where and what
+    /// is unsure.
+    Unconfirmed(Text),
+}
+
+/// A reference to a package version, as in "extends al v1".
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageRef {
+    pub name: Text,
+    pub version: u8,
+}
+
+/// The definition of one package.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Package {
+    /// Text name (Annex B `PackageName`), e.g. `al`.
+    pub name: Text,
+    /// Binary ID (the IANA serial), e.g. 0x0009.
+    pub id: u16,
+    pub version: u8,
+    /// The package this one extends, whose items it inherits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extends: Option<PackageRef>,
+    /// Human title, e.g. "Analog Line Supervision".
+    #[serde(default)]
+    pub title: Text,
+    /// The defining document, e.g. "H.248.1 Annex E.9".
+    #[serde(default)]
+    pub reference: Text,
+    pub provenance: Provenance,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub properties: Vec<ItemDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<ItemDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signals: Vec<ItemDef>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub statistics: Vec<ItemDef>,
+}
+
+impl Package {
+    /// The items of `kind` defined by this package itself (not inherited).
+    pub fn items(&self, kind: ItemKind) -> &[ItemDef] {
+        match kind {
+            ItemKind::Property => &self.properties,
+            ItemKind::Event => &self.events,
+            ItemKind::Signal => &self.signals,
+            ItemKind::Statistic => &self.statistics,
+        }
+    }
+}
+
+/// Why a package could not be added to a catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogueError {
+    #[error("package name {name:?} is already used by ID {existing:#06x}")]
+    DuplicateName { name: Text, existing: u16 },
+    #[error("package ID {id:#06x} is already used by {existing:?}")]
+    DuplicateId { id: u16, existing: Text },
+    #[error("package {package:?}: {kind:?} ID {id:#06x} is used twice")]
+    DuplicateItemId {
+        package: Text,
+        kind: ItemKind,
+        id: u16,
+    },
+    #[error("package {package:?}: {kind:?} {item:?} is defined twice")]
+    DuplicateItemName {
+        package: Text,
+        kind: ItemKind,
+        item: Text,
+    },
+}
+
+/// A set of package definitions, looked up by name and by binary ID.
+#[derive(Debug, Clone, Default)]
+pub struct Catalogue {
+    packages: Vec<Package>,
+    by_name: HashMap<Text, usize>,
+    by_id: HashMap<u16, usize>,
+}
+
+/// Longest `extends` chain followed; guards against cycles in loaded data.
+const MAX_EXTENDS_DEPTH: usize = 16;
+
+impl Catalogue {
+    /// An empty catalogue.
+    pub fn new() -> Self {
+        Catalogue::default()
+    }
+
+    /// Adds a package. Its name and ID must be new, and within it item IDs and
+    /// names must be unique per kind.
+    pub fn add(&mut self, package: Package) -> Result<(), CatalogueError> {
+        if let Some(&i) = self.by_name.get(&package.name) {
+            return Err(CatalogueError::DuplicateName {
+                name: package.name,
+                existing: self.packages[i].id,
+            });
+        }
+        if let Some(&i) = self.by_id.get(&package.id) {
+            return Err(CatalogueError::DuplicateId {
+                id: package.id,
+                existing: self.packages[i].name.clone(),
+            });
+        }
+        for kind in [
+            ItemKind::Property,
+            ItemKind::Event,
+            ItemKind::Signal,
+            ItemKind::Statistic,
+        ] {
+            let items = package.items(kind);
+            for (n, item) in items.iter().enumerate() {
+                if items[..n].iter().any(|other| other.id == item.id) {
+                    return Err(CatalogueError::DuplicateItemId {
+                        package: package.name.clone(),
+                        kind,
+                        id: item.id,
+                    });
+                }
+                if items[..n].iter().any(|other| other.name == item.name) {
+                    return Err(CatalogueError::DuplicateItemName {
+                        package: package.name.clone(),
+                        kind,
+                        item: item.name.clone(),
+                    });
+                }
+            }
+        }
+        let index = self.packages.len();
+        self.by_name.insert(package.name.clone(), index);
+        self.by_id.insert(package.id, index);
+        self.packages.push(package);
+        Ok(())
+    }
+
+    /// Adds a package, replacing any package with the same name or ID (used
+    /// when a more detailed definition supersedes a registry entry).
+    pub fn replace(&mut self, package: Package) -> Result<(), CatalogueError> {
+        let stale: Vec<usize> = [self.by_name.get(&package.name), self.by_id.get(&package.id)]
+            .into_iter()
+            .flatten()
+            .copied()
+            .collect();
+        if !stale.is_empty() {
+            let mut kept: Vec<Package> = std::mem::take(&mut self.packages)
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !stale.contains(i))
+                .map(|(_, p)| p)
+                .collect();
+            self.by_name.clear();
+            self.by_id.clear();
+            for (i, p) in kept.iter().enumerate() {
+                self.by_name.insert(p.name.clone(), i);
+                self.by_id.insert(p.id, i);
+            }
+            self.packages.append(&mut kept);
+        }
+        self.add(package)
+    }
+
+    /// The package with this text name.
+    pub fn get(&self, name: &str) -> Option<&Package> {
+        self.by_name.get(name).map(|&i| &self.packages[i])
+    }
+
+    /// The package with this binary ID.
+    pub fn get_by_id(&self, id: u16) -> Option<&Package> {
+        self.by_id.get(&id).map(|&i| &self.packages[i])
+    }
+
+    /// Every package, in the order added.
+    pub fn packages(&self) -> impl Iterator<Item = &Package> {
+        self.packages.iter()
+    }
+
+    pub fn len(&self) -> usize {
+        self.packages.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.packages.is_empty()
+    }
+
+    /// The package and then each package it extends, nearest first.
+    fn lineage(&self, package_id: u16) -> impl Iterator<Item = &Package> {
+        let mut next = self.get_by_id(package_id);
+        let mut depth = 0;
+        std::iter::from_fn(move || {
+            let current = next?;
+            depth += 1;
+            next = if depth < MAX_EXTENDS_DEPTH {
+                current
+                    .extends
+                    .as_ref()
+                    .and_then(|parent| self.get(&parent.name))
+            } else {
+                None
+            };
+            Some(current)
+        })
+    }
+
+    /// The definition of item `id` of `kind`, searching the extends chain.
+    pub fn item_by_id(&self, package_id: u16, kind: ItemKind, id: u16) -> Option<&ItemDef> {
+        self.lineage(package_id)
+            .find_map(|p| p.items(kind).iter().find(|item| item.id == id))
+    }
+
+    /// The definition of item `name` of `kind`, searching the extends chain.
+    pub fn item_by_name(&self, package_id: u16, kind: ItemKind, name: &str) -> Option<&ItemDef> {
+        self.lineage(package_id)
+            .find_map(|p| p.items(kind).iter().find(|item| item.name == name))
+    }
+}
+
+impl fmt::Display for Provenance {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Provenance::Confirmed(source) => write!(f, "confirmed: {source}"),
+            Provenance::Unconfirmed(note) => write!(f, "unconfirmed: {note}"),
+        }
+    }
+}
+
+fn parameter_kind_items(kind: ParameterKind) -> ItemKind {
+    match kind {
+        ParameterKind::Event => ItemKind::Event,
+        ParameterKind::Signal => ItemKind::Signal,
+    }
+}
+
+impl BinaryNames for Catalogue {
+    fn package_id(&self, name: &str) -> Option<u16> {
+        self.get(name).map(|p| p.id)
+    }
+
+    fn package_name(&self, id: u16) -> Option<&str> {
+        self.get_by_id(id).map(|p| p.name.as_str())
+    }
+
+    fn item_id(&self, package_id: u16, kind: ItemKind, name: &str) -> Option<u16> {
+        self.item_by_name(package_id, kind, name)
+            .map(|item| item.id)
+    }
+
+    fn item_name(&self, package_id: u16, kind: ItemKind, id: u16) -> Option<&str> {
+        self.item_by_id(package_id, kind, id)
+            .map(|item| item.name.as_str())
+    }
+
+    fn parameter_id(
+        &self,
+        package_id: u16,
+        kind: ParameterKind,
+        item_id: u16,
+        name: &str,
+    ) -> Option<u16> {
+        let item = self.item_by_id(package_id, parameter_kind_items(kind), item_id)?;
+        item.parameters
+            .iter()
+            .find(|p| p.name == name)
+            .map(|p| p.id)
+    }
+
+    fn parameter_name(
+        &self,
+        package_id: u16,
+        kind: ParameterKind,
+        item_id: u16,
+        id: u16,
+    ) -> Option<&str> {
+        let item = self.item_by_id(package_id, parameter_kind_items(kind), item_id)?;
+        item.parameters
+            .iter()
+            .find(|p| p.id == id)
+            .map(|p| p.name.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(name: &str, id: u16) -> ItemDef {
+        ItemDef {
+            name: name.into(),
+            id,
+            value_type: None,
+            parameters: Vec::new(),
+        }
+    }
+
+    fn package(name: &str, id: u16, extends: Option<&str>) -> Package {
+        Package {
+            name: name.into(),
+            id,
+            version: 1,
+            extends: extends.map(|n| PackageRef {
+                name: n.into(),
+                version: 1,
+            }),
+            title: Text::default(),
+            reference: Text::default(),
+            provenance: Provenance::Unconfirmed("test".into()),
+            properties: Vec::new(),
+            events: Vec::new(),
+            signals: Vec::new(),
+            statistics: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn extended_packages_inherit_items_and_parameters() {
+        let mut base = package("base", 0x10, None);
+        let mut ev = item("ev", 1);
+        ev.parameters.push(ParameterDef {
+            name: "p".into(),
+            id: 7,
+            value_type: None,
+        });
+        base.events.push(ev);
+        let mut ext = package("ext", 0x11, Some("base"));
+        ext.events.push(item("ev2", 2));
+        let mut cat = Catalogue::new();
+        cat.add(base).unwrap();
+        cat.add(ext).unwrap();
+        assert_eq!(cat.item_id(0x11, ItemKind::Event, "ev"), Some(1));
+        assert_eq!(cat.item_name(0x11, ItemKind::Event, 2), Some("ev2"));
+        assert_eq!(
+            cat.parameter_id(0x11, ParameterKind::Event, 1, "p"),
+            Some(7)
+        );
+        assert_eq!(
+            cat.parameter_name(0x10, ParameterKind::Event, 1, 7),
+            Some("p")
+        );
+        assert_eq!(cat.item_id(0x10, ItemKind::Event, "ev2"), None);
+    }
+
+    #[test]
+    fn duplicates_are_refused_and_cycles_do_not_hang() {
+        let mut cat = Catalogue::new();
+        cat.add(package("a", 1, Some("b"))).unwrap();
+        cat.add(package("b", 2, Some("a"))).unwrap();
+        assert!(matches!(
+            cat.add(package("a", 3, None)),
+            Err(CatalogueError::DuplicateName { .. })
+        ));
+        assert!(matches!(
+            cat.add(package("c", 2, None)),
+            Err(CatalogueError::DuplicateId { .. })
+        ));
+        assert_eq!(cat.item_id(1, ItemKind::Property, "nothing"), None);
+        let mut dup = package("d", 4, None);
+        dup.properties = vec![item("x", 1), item("y", 1)];
+        assert!(matches!(
+            cat.add(dup),
+            Err(CatalogueError::DuplicateItemId { .. })
+        ));
+    }
+
+    #[test]
+    fn replace_supersedes_by_name_or_id() {
+        let mut cat = Catalogue::new();
+        cat.add(package("a", 1, None)).unwrap();
+        cat.add(package("b", 2, None)).unwrap();
+        let mut detailed = package("a", 1, None);
+        detailed.properties.push(item("p", 1));
+        cat.replace(detailed).unwrap();
+        assert_eq!(cat.len(), 2);
+        assert_eq!(cat.item_id(1, ItemKind::Property, "p"), Some(1));
+        assert_eq!(cat.package_name(2), Some("b"));
+    }
+}
