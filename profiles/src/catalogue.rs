@@ -27,10 +27,7 @@ use crate::load::{load_toml, CatalogueLoadError, Described};
 
 /// The shipped TOML package files, by file name.
 pub const SHIPPED_FILES: &[(&str, &str)] = &[
-    (
-        "wireshark.toml",
-        include_str!("../packages/wireshark.toml"),
-    ),
+    ("wireshark.toml", include_str!("../packages/wireshark.toml")),
     ("profiles.toml", include_str!("../packages/profiles.toml")),
 ];
 

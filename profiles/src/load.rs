@@ -129,7 +129,9 @@ pub enum ExtendError {
     },
     #[error("package {name:?}: ID {id:#06x} is already used by package {existing:?}")]
     IdTaken { name: Text, id: u16, existing: Text },
-    #[error("package {name:?} extends {parent:?} version {version}, which is not in the catalogue")]
+    #[error(
+        "package {name:?} extends {parent:?} version {version}, which is not in the catalogue"
+    )]
     MissingParent {
         name: Text,
         parent: Text,
@@ -510,14 +512,10 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
-/// Position of a `[[package]]` table: toml gives the span of the table's
-/// body; the header is the last `[[package]]` line at or before it.
+/// Position of a `[[package]]` table: toml's span of an array-of-tables
+/// entry starts at its `[[package]]` header.
 fn package_position(text: &str, span: &Range<usize>) -> (usize, usize) {
-    let start = span.start.min(text.len());
-    let header = text
-        .get(..start + 1.min(text.len() - start))
-        .and_then(|before| before.rfind("[[package]]"));
-    line_column(text, header.unwrap_or(start))
+    line_column(text, span.start)
 }
 
 /// A short description of a package for messages: `name (0x0001) vN`.
@@ -525,6 +523,10 @@ pub(crate) struct Described<'a>(pub &'a Package);
 
 impl fmt::Display for Described<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({:#06x}) v{}", self.0.name, self.0.id, self.0.version)
+        write!(
+            f,
+            "{} ({:#06x}) v{}",
+            self.0.name, self.0.id, self.0.version
+        )
     }
 }
