@@ -250,8 +250,7 @@ pub struct TextOnlyItem {
     /// Text name of the package.
     pub package: Text,
     pub kind: ItemKind,
-    /// Text name of the item (for a parameter: `item/parameter`... see
-    /// `parameter_of`).
+    /// Text name of the item, or of the parameter when `parameter_of` is set.
     pub name: Text,
     /// For a parameter, the event or signal it belongs to.
     #[serde(default)]
@@ -279,9 +278,13 @@ pub fn text_only_items() -> Result<Vec<TextOnlyItem>, CatalogueLoadError> {
 fn parse_known_names(text: &str) -> Result<Vec<TextOnlyItem>, CatalogueLoadError> {
     toml::from_str::<KnownNamesFile>(text)
         .map(|f| f.item)
-        .map_err(|e| CatalogueLoadError::Syntax {
-            line: 0,
-            column: 0,
-            message: e.to_string(),
+        .map_err(|e| {
+            let offset = e.span().map_or(0, |s| s.start);
+            let before = text.get(..offset).unwrap_or(text);
+            CatalogueLoadError::Syntax {
+                line: before.matches('\n').count() + 1,
+                column: before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1,
+                message: e.message().to_string(),
+            }
         })
 }

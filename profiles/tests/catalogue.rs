@@ -496,3 +496,19 @@ fn missing_file_is_an_io_error() {
     assert!(matches!(err, CatalogueLoadError::Io { .. }));
     assert!(err.to_string().contains("no-such-file.toml"));
 }
+
+#[test]
+fn counts_match_the_readme() {
+    let cat = full();
+    assert_eq!(cat.len(), 315);
+    let with_items = |file: &str| {
+        let (_, text) = SHIPPED_FILES.iter().find(|(f, _)| *f == file).unwrap();
+        load_toml(text)
+            .unwrap()
+            .iter()
+            .filter(|p| KINDS.iter().any(|k| !p.items(*k).is_empty()))
+            .count()
+    };
+    assert_eq!(with_items("wireshark.toml"), 17);
+    assert_eq!(with_items("profiles.toml"), 2);
+}
