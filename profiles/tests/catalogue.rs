@@ -528,3 +528,44 @@ fn counts_match_the_readme() {
     assert_eq!(with_items("wireshark.toml"), 17);
     assert_eq!(with_items("profiles.toml"), 2);
 }
+
+fn bare(name: &str, id: u16, version: u8) -> Package {
+    Package {
+        name: name.into(),
+        id,
+        version,
+        extends: None,
+        title: Default::default(),
+        reference: "H.248.1 Annex E".into(),
+        provenance: Provenance::Confirmed("test base".into()),
+        properties: Vec::new(),
+        events: Vec::new(),
+        signals: Vec::new(),
+        statistics: Vec::new(),
+    }
+}
+
+#[test]
+fn starting_catalogue_is_kept_and_checked() {
+    let mut start = Catalogue::new();
+    start.add(bare("g", 0x0001, 1)).unwrap();
+    start.add(bare("tonegen", 0x0003, 1)).unwrap();
+    let cat = full_from(start).unwrap();
+    assert_eq!(cat.len(), 315);
+    assert_eq!(
+        cat.get("g").unwrap().provenance,
+        Provenance::Confirmed("test base".into())
+    );
+    // bcg still finds its parent, the base tonegen.
+    assert_eq!(
+        cat.get("bcg").unwrap().extends.as_ref().unwrap().name,
+        "tonegen"
+    );
+
+    let mut wrong = Catalogue::new();
+    wrong.add(bare("gee", 0x0001, 1)).unwrap();
+    assert!(matches!(
+        full_from(wrong),
+        Err(h248_profiles::BuildError::BaseMismatch { id: 0x0001, .. })
+    ));
+}
