@@ -87,7 +87,6 @@ pub enum ValueType {
 
 /// A named value of an enumeration and its binary value.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EnumValue {
     pub name: Text,
     pub id: u32,
@@ -95,7 +94,6 @@ pub struct EnumValue {
 
 /// A parameter of an event or signal.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ParameterDef {
     pub name: Text,
     pub id: u16,
@@ -105,7 +103,6 @@ pub struct ParameterDef {
 
 /// A property, event, signal or statistic of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ItemDef {
     pub name: Text,
     pub id: u16,
@@ -132,7 +129,6 @@ pub enum Provenance {
 
 /// A reference to a package version, as in "extends al v1".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PackageRef {
     pub name: Text,
     pub version: u8,
@@ -140,7 +136,6 @@ pub struct PackageRef {
 
 /// The definition of one package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Package {
     /// Text name (Annex B `PackageName`), e.g. `al`.
     pub name: Text,
