@@ -124,17 +124,33 @@ impl<'a> Parser<'a> {
                 direction,
                 stream_id: None,
             };
-            let mut more = self.eat(b',');
-            if more {
+            // After the direction: `Stream = n`, and megaco's spelling of
+            // the v3 direction extension as a second direction (`Oneway,
+            // OnewayBoth`), which refines `Oneway`.
+            let more = loop {
+                if !self.eat(b',') {
+                    break false;
+                }
                 let w = self.word();
                 if w.tok == Some(Tok::Stream) && self.peek() == Some(b'=') {
-                    self.equal()?;
-                    triple.stream_id = Some(self.uint16("stream ID")?);
-                    more = self.eat(b',');
-                } else {
-                    self.unread(&w);
+                    triple.stream_id = Some(self.stream_id_value()?);
+                    continue;
                 }
-            }
+                let extension = match w.tok {
+                    Some(Tok::OnewayBoth) => Some(TopologyDirection::OnewayBoth),
+                    Some(Tok::OnewayExternal) => Some(TopologyDirection::OnewayExternal),
+                    _ => None,
+                };
+                match extension {
+                    Some(ext) if triple.direction == TopologyDirection::Oneway => {
+                        triple.direction = ext;
+                    }
+                    _ => {
+                        self.unread(&w);
+                        break true;
+                    }
+                }
+            };
             self.push_bounded(&mut triples, triple)?;
             if !more {
                 break;

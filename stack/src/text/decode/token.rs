@@ -128,6 +128,7 @@ pub(super) enum Tok {
 /// Longest token (`TransactionResponseAck`).
 const MAX_TOKEN_LEN: usize = 22;
 
+
 impl Tok {
     /// Classifies `word` (an ASCII letter/digit run) as a token, ignoring
     /// case; `None` for any other word.
@@ -149,7 +150,7 @@ impl Tok {
     fn classify_short(lower: &[u8]) -> Option<Tok> {
         use Tok::*;
         Some(match lower {
-            b"a" => Add,
+            b"a" | b"add" => Add,
             b"at" => Audit,
             b"ac" => AuditCap,
             b"av" => AuditValue,
@@ -280,7 +281,8 @@ impl Tok {
             b"duration" => Duration,
             b"embed" => Embed,
             b"emergency" => Emergency,
-            b"emergencyoff" => EmergencyOff,
+            // megaco's text encoders write `EmergencyOffToken`.
+            b"emergencyoff" | b"emergencyofftoken" => EmergencyOff,
             b"emergencyvalue" => EmergencyValue,
             b"error" => Error,
             b"eventbuffer" => EventBuffer,
@@ -394,6 +396,7 @@ mod tests {
     fn long_and_short_forms_in_any_case() {
         assert_eq!(Tok::classify(b"TRANSACTION"), Some(Tok::Transaction));
         assert_eq!(Tok::classify(b"t"), Some(Tok::Transaction));
+        assert_eq!(Tok::classify(b"ADD"), Some(Tok::Add));
         assert_eq!(Tok::classify(b"TransactionResponseAck"), Some(Tok::ResponseAck));
         assert_eq!(Tok::classify(b"SpaDi"), Some(Tok::Direction));
         assert_eq!(Tok::classify(b"nbnn"), Some(Tok::NeverNotify));
