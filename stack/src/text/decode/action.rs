@@ -6,7 +6,7 @@ use super::token::Tok;
 use super::{PResult, Parser, Word};
 use crate::model::{
     ActionReply, ActionRequest, CommandRequest, ContextAttrAuditRequest, ContextRequest,
-    ErrorDescriptor, IndAudPropertyParm, SelectLogic, TopologyDirection, TopologyRequest,
+    ErrorDescriptor, SelectLogic, TopologyDirection, TopologyRequest,
 };
 use crate::text::DecodeErrorKind;
 
@@ -202,18 +202,9 @@ impl<'a> Parser<'a> {
     fn context_audit_property(&mut self, audit: &mut ContextAttrAuditRequest) -> PResult<()> {
         let w = self.word();
         if self.at_slash() || w.tok.is_none() {
-            self.skip_lwsp();
-            let name = self.pkgd_name_from(w.start)?;
-            let parm = if matches!(self.peek(), Some(b'=' | b'>' | b'<' | b'#')) {
-                Some(crate::model::PropertyParm {
-                    name: name.clone(),
-                    value: self.parm_value()?,
-                })
-            } else {
-                None
-            };
+            let prop = self.ind_aud_property(&w)?;
             let list = audit.context_prop_aud.get_or_insert_with(Vec::new);
-            return self.push_bounded(list, IndAudPropertyParm { name, parm });
+            return self.push_ind_aud_property(list, prop);
         }
         let selects = self.peek() == Some(b'=');
         match w.tok {

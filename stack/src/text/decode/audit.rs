@@ -181,7 +181,7 @@ impl<'a> Parser<'a> {
 
     /// An audited property: `pkgdName` alone or `propertyParm` (a v3
     /// selection condition), the name at `w`.
-    fn ind_aud_property(&mut self, w: &Word<'a>) -> PResult<IndAudPropertyParm> {
+    pub(super) fn ind_aud_property(&mut self, w: &Word<'a>) -> PResult<IndAudPropertyParm> {
         let name = self.pkgd_name_from(w.start)?;
         let parm = if matches!(self.peek(), Some(b'=' | b'>' | b'<' | b'#')) {
             Some(PropertyParm {
@@ -192,6 +192,23 @@ impl<'a> Parser<'a> {
             None
         };
         Ok(IndAudPropertyParm { name, parm })
+    }
+
+    /// Appends an audited property. A name followed directly by a selection
+    /// on the same name (`p/x, p/x = 2`, as megaco writes one
+    /// `IndAudPropertyParm` with both) is one item, as Annex A has it.
+    pub(super) fn push_ind_aud_property(
+        &self,
+        list: &mut Vec<IndAudPropertyParm>,
+        prop: IndAudPropertyParm,
+    ) -> PResult<()> {
+        if let Some(last) = list.last_mut() {
+            if last.parm.is_none() && prop.parm.is_some() && last.name == prop.name {
+                *last = prop;
+                return Ok(());
+            }
+        }
+        self.push_bounded(list, prop)
     }
 
     /// Annex B `indAudlocalControlDescriptor` after `LocalControl`.
@@ -211,7 +228,7 @@ impl<'a> Parser<'a> {
                 Some(Tok::ReservedGroup) if !p.at_slash() => lc.reserve_group = true,
                 _ => {
                     let prop = p.ind_aud_property(&w)?;
-                    p.push_bounded(&mut lc.property_parms, prop)?;
+                    p.push_ind_aud_property(&mut lc.property_parms, prop)?;
                 }
             }
             Ok(())
@@ -235,7 +252,7 @@ impl<'a> Parser<'a> {
                 Some(Tok::Buffer) if !p.at_slash() => ts.event_buffer_control = true,
                 _ => {
                     let prop = p.ind_aud_property(&w)?;
-                    p.push_bounded(&mut ts.property_parms, prop)?;
+                    p.push_ind_aud_property(&mut ts.property_parms, prop)?;
                 }
             }
             Ok(())
