@@ -136,7 +136,7 @@ impl<'a> Parser<'a> {
                     triple.stream_id = Some(self.stream_id_value()?);
                     continue;
                 }
-                let extension = match w.tok {
+                let extension = match self.name_position_tok(&w) {
                     Some(Tok::OnewayBoth) => Some(TopologyDirection::OnewayBoth),
                     Some(Tok::OnewayExternal) => Some(TopologyDirection::OnewayExternal),
                     _ => None,
