@@ -56,8 +56,12 @@ fn every_text_form_decodes_to_the_same_model() {
 }
 
 fn only_request(m: &MegacoMessage) -> &TransactionRequest {
-    let MessageBody::Transactions(ts) = &m.message.body else { panic!("no transactions") };
-    let [Transaction::Request(r)] = ts.as_slice() else { panic!("not one request") };
+    let MessageBody::Transactions(ts) = &m.message.body else {
+        panic!("no transactions")
+    };
+    let [Transaction::Request(r)] = ts.as_slice() else {
+        panic!("not one request")
+    };
     r
 }
 
@@ -68,15 +72,27 @@ fn msg01a_matches_megacos_record() {
     assert_eq!(m.message.version, 1);
     assert_eq!(
         m.message.mid,
-        MId::Ip4 { address: [123, 123, 123, 4].into(), port: Some(55555) }
+        MId::Ip4 {
+            address: [123, 123, 123, 4].into(),
+            port: Some(55555)
+        }
     );
     let r = only_request(&m);
     assert_eq!(r.transaction_id, 9999);
     assert_eq!(r.actions[0].context_id, ContextId::NULL);
-    let Command::Modify(modify) = &r.actions[0].commands[0].command else { panic!("not Modify") };
-    assert_eq!(modify.termination_ids, vec![TerminationId::from("11111111/00000000/00000000")]);
-    let AmmDescriptor::Media(media) = &modify.descriptors[0] else { panic!("not Media") };
-    let Some(Streams::Multi(streams)) = &media.streams else { panic!("not Stream = 1") };
+    let Command::Modify(modify) = &r.actions[0].commands[0].command else {
+        panic!("not Modify")
+    };
+    assert_eq!(
+        modify.termination_ids,
+        vec![TerminationId::from("11111111/00000000/00000000")]
+    );
+    let AmmDescriptor::Media(media) = &modify.descriptors[0] else {
+        panic!("not Media")
+    };
+    let Some(Streams::Multi(streams)) = &media.streams else {
+        panic!("not Stream = 1")
+    };
     assert_eq!(streams[0].stream_id, 1);
     let lc = streams[0].parms.local_control.as_ref().unwrap();
     assert_eq!(lc.stream_mode, Some(StreamMode::SendRecv));
@@ -86,7 +102,9 @@ fn msg01a_matches_megacos_record() {
     let c = &local.groups[0].lines[1];
     assert_eq!((c.kind, c.value.as_str()), ('c', "IN IP4 $ "));
     assert_eq!(local.groups[0].lines[3].value, "fmtp:PCMU VAD=X-NNVAD");
-    let AmmDescriptor::Events(events) = &modify.descriptors[1] else { panic!("not Events") };
+    let AmmDescriptor::Events(events) = &modify.descriptors[1] else {
+        panic!("not Events")
+    };
     assert_eq!(events.request_id, Some(RequestId(2222)));
     assert_eq!(events.events[0].name, "al/of");
 }
@@ -104,24 +122,40 @@ fn msg71d03_context_properties_and_time_stamps() {
         cr.context_props.as_ref().unwrap()[0].value,
         ParmValue::Relation(Relation::UnequalTo, "2".into())
     );
-    let Command::Notify(n) = &action.commands[0].command else { panic!("not Notify") };
+    let Command::Notify(n) = &action.commands[0].command else {
+        panic!("not Notify")
+    };
     let ts = n.observed_events.events[0].timestamp.as_ref().unwrap();
-    assert_eq!((ts.date.as_str(), ts.time.as_str()), ("19990729", "22000000"));
+    assert_eq!(
+        (ts.date.as_str(), ts.time.as_str()),
+        ("19990729", "22000000")
+    );
 }
 
 #[test]
 fn msg79a01_audit_reply_items_in_order() {
     let Some(dir) = corpus_dir() else { return };
     let m = decode_file(&dir, "msg79a01", "orig");
-    let MessageBody::Transactions(ts) = &m.message.body else { panic!() };
-    let Transaction::Reply(reply) = &ts[0] else { panic!() };
-    let TransactionResult::ActionReplies(actions) = &reply.result else { panic!() };
-    let CommandReply::AuditValue(AuditReply::Result { termination_ids, audit }) = &actions[0].commands[0]
+    let MessageBody::Transactions(ts) = &m.message.body else {
+        panic!()
+    };
+    let Transaction::Reply(reply) = &ts[0] else {
+        panic!()
+    };
+    let TransactionResult::ActionReplies(actions) = &reply.result else {
+        panic!()
+    };
+    let CommandReply::AuditValue(AuditReply::Result {
+        termination_ids,
+        audit,
+    }) = &actions[0].commands[0]
     else {
         panic!("not an AuditValue result")
     };
     assert_eq!(termination_ids.len(), 3);
-    assert!(matches!(&audit[0], AuditReturnParameter::Error(e) if e.code == 502 && e.text.is_none()));
+    assert!(
+        matches!(&audit[0], AuditReturnParameter::Error(e) if e.code == 502 && e.text.is_none())
+    );
     let tokens: Vec<AuditToken> = audit[2..]
         .iter()
         .map(|p| match p {
@@ -131,6 +165,11 @@ fn msg79a01_audit_reply_items_in_order() {
         .collect();
     assert_eq!(
         tokens,
-        [AuditToken::Media, AuditToken::DigitMap, AuditToken::Statistics, AuditToken::Packages]
+        [
+            AuditToken::Media,
+            AuditToken::DigitMap,
+            AuditToken::Statistics,
+            AuditToken::Packages
+        ]
     );
 }

@@ -24,7 +24,9 @@ fn pretty_messages() -> Option<Vec<Vec<u8>>> {
 
 #[test]
 fn every_truncation_is_an_error_or_a_message() {
-    let Some(messages) = pretty_messages() else { return };
+    let Some(messages) = pretty_messages() else {
+        return;
+    };
     for message in &messages {
         for len in 0..message.len() {
             let prefix = &message[..len];
@@ -37,7 +39,9 @@ fn every_truncation_is_an_error_or_a_message() {
 
 #[test]
 fn byte_flips_never_panic() {
-    let Some(messages) = pretty_messages() else { return };
+    let Some(messages) = pretty_messages() else {
+        return;
+    };
     const REPLACEMENTS: &[u8] = b"{}[]=,;:\"\\/-*$#<> \n\x00\xff\xc3Tx9";
     let mut seed = 0x2545_f491_4f6c_dd1du64;
     let mut next = move || {
@@ -46,7 +50,12 @@ fn byte_flips_never_panic() {
         seed ^= seed << 17;
         seed
     };
-    let tight = DecodeLimits { max_depth: 6, max_list_len: 4, max_sdp_lines: 3, ..DecodeLimits::default() };
+    let tight = DecodeLimits {
+        max_depth: 6,
+        max_list_len: 4,
+        max_sdp_lines: 3,
+        ..DecodeLimits::default()
+    };
     for message in &messages {
         for _ in 0..200 {
             let mut mutated = message.clone();

@@ -16,7 +16,9 @@ fn decode_throughput_on_corpus_pretty_files() {
         .filter_map(|e| {
             let path = e.ok()?.path();
             let name = path.file_name()?.to_str()?.to_owned();
-            name.ends_with(".pretty.txt").then(|| std::fs::read(&path).ok()).flatten()
+            name.ends_with(".pretty.txt")
+                .then(|| std::fs::read(&path).ok())
+                .flatten()
         })
         .collect();
     let bytes: usize = messages.iter().map(Vec::len).sum();

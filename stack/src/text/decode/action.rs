@@ -61,12 +61,17 @@ impl<'a> Parser<'a> {
         if !(optional || wildcard_return) {
             if w.tok == Some(Tok::ContextAudit) {
                 if action.context_attr_audit.is_some() {
-                    return Err(self.error_at(w.start, DecodeErrorKind::InvalidValue("second ContextAudit")));
+                    return Err(self.error_at(
+                        w.start,
+                        DecodeErrorKind::InvalidValue("second ContextAudit"),
+                    ));
                 }
                 action.context_attr_audit = Some(self.context_audit()?);
                 return Ok(());
             }
-            let props = action.context_request.get_or_insert_with(ContextRequest::default);
+            let props = action
+                .context_request
+                .get_or_insert_with(ContextRequest::default);
             if self.context_property(&w, props)? {
                 return Ok(());
             }
@@ -88,7 +93,11 @@ impl<'a> Parser<'a> {
     }
 
     /// Annex B `contextProperty`, if `w` starts one: parsed into `props`.
-    pub(super) fn context_property(&mut self, w: &Word<'a>, props: &mut ContextRequest) -> PResult<bool> {
+    pub(super) fn context_property(
+        &mut self,
+        w: &Word<'a>,
+        props: &mut ContextRequest,
+    ) -> PResult<bool> {
         match w.tok {
             Some(Tok::Priority) => {
                 self.equal()?;
@@ -233,7 +242,9 @@ impl<'a> Parser<'a> {
                 self.braced_list(|p| p.context_audit_property(audit))?;
             }
             _ => {
-                return Err(self.error_at(w.start, DecodeErrorKind::Expected("context audit property")))
+                return Err(
+                    self.error_at(w.start, DecodeErrorKind::Expected("context audit property"))
+                )
             }
         }
         Ok(())
@@ -265,12 +276,17 @@ impl<'a> Parser<'a> {
         let w = self.word();
         if w.tok == Some(Tok::Error) {
             if reply.error.is_some() {
-                return Err(self.error_at(w.start, DecodeErrorKind::InvalidValue("second error descriptor")));
+                return Err(self.error_at(
+                    w.start,
+                    DecodeErrorKind::InvalidValue("second error descriptor"),
+                ));
             }
             reply.error = Some(self.error_descriptor_body()?);
             return Ok(());
         }
-        let props = reply.context_reply.get_or_insert_with(ContextRequest::default);
+        let props = reply
+            .context_reply
+            .get_or_insert_with(ContextRequest::default);
         if self.context_property(&w, props)? {
             return Ok(());
         }
@@ -318,8 +334,12 @@ mod tests {
 
     fn first_action(body: &str) -> ActionRequest {
         let m = decode(format!("!/3 [1.2.3.4] T=1{{{body}}}").as_bytes()).unwrap();
-        let MessageBody::Transactions(mut ts) = m.message.body else { panic!() };
-        let Transaction::Request(mut r) = ts.remove(0) else { panic!() };
+        let MessageBody::Transactions(mut ts) = m.message.body else {
+            panic!()
+        };
+        let Transaction::Request(mut r) = ts.remove(0) else {
+            panic!()
+        };
         r.actions.remove(0)
     }
 
@@ -346,7 +366,9 @@ mod tests {
 
     #[test]
     fn context_audit_with_selectors() {
-        let a = first_action("C=1{CA{TP,EG,PR,IEPSCall,a/b,PR=10,EGV=EGO,IEPS=OFF,ORLgc,CT{c/d=2,e/f}}}");
+        let a = first_action(
+            "C=1{CA{TP,EG,PR,IEPSCall,a/b,PR=10,EGV=EGO,IEPS=OFF,ORLgc,CT{c/d=2,e/f}}}",
+        );
         let ca = a.context_attr_audit.unwrap();
         assert!(ca.topology && ca.emergency && ca.priority && ca.ieps);
         assert_eq!(ca.select_priority, Some(10));
@@ -362,9 +384,15 @@ mod tests {
     #[test]
     fn bad_action_items_are_located() {
         let e = decode(b"!/3 [1.2.3.4] T=1{C=1{Bogus=1}}").unwrap_err();
-        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("command"), 23));
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("command"), 23)
+        );
         let e = decode(b"!/3 [1.2.3.4] T=1{C=x{}}").unwrap_err();
-        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("context ID"), 21));
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("context ID"), 21)
+        );
         let e = decode(b"!/3 [1.2.3.4] T=1{C=0{}}").unwrap_err();
         assert!(matches!(e.kind, DecodeErrorKind::InvalidValue(_)));
     }

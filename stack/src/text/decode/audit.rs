@@ -51,14 +51,20 @@ impl<'a> Parser<'a> {
     /// Annex B `auditItem` starting with `w`, into `audit`: a bare token
     /// goes to `tokens`, an `indAudauditReturnParameter` to
     /// `property_tokens`. False if `w` starts no audit item.
-    pub(super) fn audit_item(&mut self, w: &Word<'a>, audit: &mut AuditDescriptor) -> PResult<bool> {
+    pub(super) fn audit_item(
+        &mut self,
+        w: &Word<'a>,
+        audit: &mut AuditDescriptor,
+    ) -> PResult<bool> {
         let Some(token) = audit_token(w.tok) else {
             return Ok(false);
         };
         let next = self.peek();
         let item = match (token, next) {
             (AuditToken::Media, Some(b'{')) => IndAuditParameter::Media(self.ind_aud_media()?),
-            (AuditToken::Events, Some(b'=' | b'{')) => IndAuditParameter::Events(self.ind_aud_events()?),
+            (AuditToken::Events, Some(b'=' | b'{')) => {
+                IndAuditParameter::Events(self.ind_aud_events()?)
+            }
             (AuditToken::EventBuffer, Some(b'{')) => {
                 IndAuditParameter::EventBuffer(self.ind_aud_event_buffer()?)
             }
@@ -120,7 +126,10 @@ impl<'a> Parser<'a> {
                     let streams = multi.get_or_insert_with(Vec::new);
                     p.push_bounded(streams, IndAudStreamDescriptor { stream_id, parms })?;
                 }
-                _ => p.ind_aud_stream_parm(&w, single.get_or_insert_with(IndAudStreamParms::default))?,
+                _ => p.ind_aud_stream_parm(
+                    &w,
+                    single.get_or_insert_with(IndAudStreamParms::default),
+                )?,
             }
             Ok(())
         })?;
@@ -131,7 +140,9 @@ impl<'a> Parser<'a> {
             (Some(_), Some(_)) => {
                 return Err(self.error_at(
                     self.pos.saturating_sub(1),
-                    DecodeErrorKind::InvalidValue("Media with both stream parameters and Stream descriptors"),
+                    DecodeErrorKind::InvalidValue(
+                        "Media with both stream parameters and Stream descriptors",
+                    ),
                 ))
             }
         };
@@ -345,7 +356,12 @@ impl<'a> Parser<'a> {
                         p.equal()?;
                         signal.request_id = Some(p.request_id()?);
                     }
-                    _ => return Err(p.error_at(w.start, DecodeErrorKind::Expected("`Stream` or `SPARequestID`"))),
+                    _ => {
+                        return Err(p.error_at(
+                            w.start,
+                            DecodeErrorKind::Expected("`Stream` or `SPARequestID`"),
+                        ))
+                    }
                 }
                 Ok(())
             })?;
@@ -371,7 +387,9 @@ impl<'a> Parser<'a> {
             (Some(Tok::Error), _) => AuditReturnParameter::Error(self.error_descriptor_body()?),
             (Some(Tok::Media), Some(b'{')) => AuditReturnParameter::Media(self.media_descriptor()?),
             (Some(Tok::Media), _) => empty(AuditToken::Media),
-            (Some(Tok::Modem), Some(b'=' | b'[')) => AuditReturnParameter::Modem(self.modem_descriptor()?),
+            (Some(Tok::Modem), Some(b'=' | b'[')) => {
+                AuditReturnParameter::Modem(self.modem_descriptor()?)
+            }
             (Some(Tok::Modem), _) => empty(AuditToken::Modem),
             (Some(Tok::Mux), Some(b'=')) => AuditReturnParameter::Mux(self.mux_descriptor()?),
             (Some(Tok::Mux), _) => empty(AuditToken::Mux),
@@ -397,7 +415,9 @@ impl<'a> Parser<'a> {
             }
             (Some(Tok::Packages), _) => empty(AuditToken::Packages),
             _ => {
-                return Err(self.error_at(w.start, DecodeErrorKind::Expected("audit return parameter")))
+                return Err(
+                    self.error_at(w.start, DecodeErrorKind::Expected("audit return parameter"))
+                )
             }
         })
     }
@@ -410,31 +430,59 @@ mod tests {
     use crate::text::DecodeErrorKind;
 
     fn audit_of(items: &str) -> AuditDescriptor {
-        let m = decode(format!("!/3 [1.2.3.4] T=1{{C=-{{AV=t{{AT{{{items}}}}}}}}}").as_bytes()).unwrap();
-        let MessageBody::Transactions(mut ts) = m.message.body else { panic!() };
-        let Transaction::Request(mut r) = ts.remove(0) else { panic!() };
-        let Command::AuditValue(a) = r.actions.remove(0).commands.remove(0).command else { panic!() };
+        let m = decode(format!("!/3 [1.2.3.4] T=1{{C=-{{AV=t{{AT{{{items}}}}}}}}}").as_bytes())
+            .unwrap();
+        let MessageBody::Transactions(mut ts) = m.message.body else {
+            panic!()
+        };
+        let Transaction::Request(mut r) = ts.remove(0) else {
+            panic!()
+        };
+        let Command::AuditValue(a) = r.actions.remove(0).commands.remove(0).command else {
+            panic!()
+        };
         a.audit
     }
 
     #[test]
     fn bare_tokens_and_individual_audits_keep_their_order() {
         let a = audit_of("Media,E,SG{},M{ST=2{O{MO,RV,a/b=1}}},E=5{p/e},EB{p/e{ST=1}},SG{SL=3{s/t{SPARQ=*}}},DM=dm1,SA{s/x},PG{al-1},Packages");
-        assert_eq!(a.tokens, vec![AuditToken::Media, AuditToken::Events, AuditToken::Signals, AuditToken::Packages]);
+        assert_eq!(
+            a.tokens,
+            vec![
+                AuditToken::Media,
+                AuditToken::Events,
+                AuditToken::Signals,
+                AuditToken::Packages
+            ]
+        );
         assert_eq!(a.property_tokens.len(), 7);
-        let IndAuditParameter::Media(m) = &a.property_tokens[0] else { panic!() };
-        let Some(IndAudStreams::Multi(s)) = &m.streams else { panic!() };
+        let IndAuditParameter::Media(m) = &a.property_tokens[0] else {
+            panic!()
+        };
+        let Some(IndAudStreams::Multi(s)) = &m.streams else {
+            panic!()
+        };
         let lc = s[0].parms.local_control.as_ref().unwrap();
         assert!(lc.stream_mode && lc.reserve_value && !lc.reserve_group);
-        assert_eq!(lc.property_parms[0].parm, Some(PropertyParm::equal("a/b", "1")));
-        assert!(matches!(&a.property_tokens[3], IndAuditParameter::Signals(IndAudSignalsDescriptor::SeqSigList { id: 3, signal: Some(s) }) if s.request_id == Some(RequestId::ALL)));
+        assert_eq!(
+            lc.property_parms[0].parm,
+            Some(PropertyParm::equal("a/b", "1"))
+        );
+        assert!(
+            matches!(&a.property_tokens[3], IndAuditParameter::Signals(IndAudSignalsDescriptor::SeqSigList { id: 3, signal: Some(s) }) if s.request_id == Some(RequestId::ALL))
+        );
     }
 
     #[test]
     fn audited_sdp_lines_are_properties() {
         let a = audit_of("M{L{\nv=0\nc=IN IP4 $\n}}");
-        let IndAuditParameter::Media(m) = &a.property_tokens[0] else { panic!() };
-        let Some(IndAudStreams::One(s)) = &m.streams else { panic!() };
+        let IndAuditParameter::Media(m) = &a.property_tokens[0] else {
+            panic!()
+        };
+        let Some(IndAudStreams::One(s)) = &m.streams else {
+            panic!()
+        };
         let props = &s.local.as_ref().unwrap().props;
         assert_eq!(props[1].name, "c");
         assert_eq!(props[1].parm, Some(PropertyParm::equal("c", "IN IP4 $")));
@@ -443,6 +491,9 @@ mod tests {
     #[test]
     fn bad_audit_item_is_located() {
         let e = decode(b"!/3 [1.2.3.4] T=1{C=-{AV=t{AT{Topology}}}}").unwrap_err();
-        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("audit item"), 31));
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("audit item"), 31)
+        );
     }
 }

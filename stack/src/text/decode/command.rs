@@ -51,7 +51,9 @@ impl<'a> Parser<'a> {
                     if self.peek() != Some(b'}') {
                         let w = self.word();
                         if w.tok != Some(Tok::Audit) {
-                            return Err(self.error_at(w.start, DecodeErrorKind::Expected("`Audit`")));
+                            return Err(
+                                self.error_at(w.start, DecodeErrorKind::Expected("`Audit`"))
+                            );
                         }
                         audit = Some(self.audit_descriptor()?);
                     }
@@ -70,7 +72,9 @@ impl<'a> Parser<'a> {
                 self.open()?;
                 let w = self.word();
                 if w.tok != Some(Tok::ObservedEvents) {
-                    return Err(self.error_at(w.start, DecodeErrorKind::Expected("`ObservedEvents`")));
+                    return Err(
+                        self.error_at(w.start, DecodeErrorKind::Expected("`ObservedEvents`"))
+                    );
                 }
                 let observed_events = self.observed_events_body()?;
                 let mut error = None;
@@ -178,7 +182,9 @@ impl<'a> Parser<'a> {
                     if self.peek() != Some(b'}') {
                         let w = self.word();
                         if w.tok != Some(Tok::Error) {
-                            return Err(self.error_at(w.start, DecodeErrorKind::Expected("`Error`")));
+                            return Err(
+                                self.error_at(w.start, DecodeErrorKind::Expected("`Error`"))
+                            );
                         }
                         error = Some(self.error_descriptor_body()?);
                     }
@@ -197,10 +203,17 @@ impl<'a> Parser<'a> {
                     if self.peek() != Some(b'}') {
                         let w = self.word();
                         result = match w.tok {
-                            Some(Tok::Error) => ServiceChangeResult::Error(self.error_descriptor_body()?),
-                            Some(Tok::Services) => ServiceChangeResult::Parms(self.service_change_reply_parm()?),
+                            Some(Tok::Error) => {
+                                ServiceChangeResult::Error(self.error_descriptor_body()?)
+                            }
+                            Some(Tok::Services) => {
+                                ServiceChangeResult::Parms(self.service_change_reply_parm()?)
+                            }
                             _ => {
-                                return Err(self.error_at(w.start, DecodeErrorKind::Expected("`Services` or `Error`")))
+                                return Err(self.error_at(
+                                    w.start,
+                                    DecodeErrorKind::Expected("`Services` or `Error`"),
+                                ))
                             }
                         };
                     }
@@ -311,7 +324,11 @@ impl<'a> Parser<'a> {
         Ok(items)
     }
 
-    fn service_change_item(&mut self, items: &mut ServiceChangeItems, request: bool) -> PResult<()> {
+    fn service_change_item(
+        &mut self,
+        items: &mut ServiceChangeItems,
+        request: bool,
+    ) -> PResult<()> {
         if let Some(stamp) = self.try_time_stamp()? {
             return set_once(self, &mut items.parms.timestamp, stamp, "TimeStamp");
         }
@@ -324,7 +341,12 @@ impl<'a> Parser<'a> {
                 } else {
                     ServiceChangeAddress::Address(self.mid()?)
                 };
-                return set_once(self, &mut items.parms.address, address, "ServiceChangeAddress");
+                return set_once(
+                    self,
+                    &mut items.parms.address,
+                    address,
+                    "ServiceChangeAddress",
+                );
             }
             Some(Tok::MgcId) => {
                 self.equal()?;
@@ -345,7 +367,10 @@ impl<'a> Parser<'a> {
                 return set_once(self, &mut items.parms.version, version, "Version");
             }
             _ if !request => {
-                return Err(self.error_at(w.start, DecodeErrorKind::Expected("ServiceChange reply parameter")))
+                return Err(self.error_at(
+                    w.start,
+                    DecodeErrorKind::Expected("ServiceChange reply parameter"),
+                ))
             }
             Some(Tok::Method) => {
                 self.equal()?;
@@ -357,7 +382,12 @@ impl<'a> Parser<'a> {
                         .iter()
                         .find(|(t, _)| Some(*t) == w.tok)
                         .map(|(_, m)| m.clone())
-                        .ok_or_else(|| self.error_at(w.start, DecodeErrorKind::Expected("ServiceChange method")))?
+                        .ok_or_else(|| {
+                            self.error_at(
+                                w.start,
+                                DecodeErrorKind::Expected("ServiceChange method"),
+                            )
+                        })?
                 };
                 return set_once(self, &mut items.method, method, "Method");
             }
@@ -380,13 +410,19 @@ impl<'a> Parser<'a> {
         if self.is_extension_at(&w) {
             let name = self.extension_parameter_from(w.start)?;
             let value = self.parm_value()?;
-            return self.push_bounded(&mut items.extensions, crate::model::PropertyParm { name, value });
+            return self.push_bounded(
+                &mut items.extensions,
+                crate::model::PropertyParm { name, value },
+            );
         }
         let info = items.info.get_or_insert_with(AuditDescriptor::default);
         if self.audit_item(&w, info)? {
             return Ok(());
         }
-        Err(self.error_at(w.start, DecodeErrorKind::Expected("ServiceChange parameter")))
+        Err(self.error_at(
+            w.start,
+            DecodeErrorKind::Expected("ServiceChange parameter"),
+        ))
     }
 }
 
@@ -407,16 +443,26 @@ mod tests {
 
     fn commands(body: &str) -> Vec<CommandRequest> {
         let m = decode(format!("!/3 [1.2.3.4] T=1{{C=1{{{body}}}}}").as_bytes()).unwrap();
-        let MessageBody::Transactions(mut ts) = m.message.body else { panic!() };
-        let Transaction::Request(mut r) = ts.remove(0) else { panic!() };
+        let MessageBody::Transactions(mut ts) = m.message.body else {
+            panic!()
+        };
+        let Transaction::Request(mut r) = ts.remove(0) else {
+            panic!()
+        };
         r.actions.remove(0).commands
     }
 
     fn replies(body: &str) -> Vec<CommandReply> {
         let m = decode(format!("!/3 [1.2.3.4] P=1{{C=1{{{body}}}}}").as_bytes()).unwrap();
-        let MessageBody::Transactions(mut ts) = m.message.body else { panic!() };
-        let Transaction::Reply(r) = ts.remove(0) else { panic!() };
-        let TransactionResult::ActionReplies(mut a) = r.result else { panic!() };
+        let MessageBody::Transactions(mut ts) = m.message.body else {
+            panic!()
+        };
+        let Transaction::Reply(r) = ts.remove(0) else {
+            panic!()
+        };
+        let TransactionResult::ActionReplies(mut a) = r.result else {
+            panic!()
+        };
         a.remove(0).commands
     }
 
@@ -426,13 +472,27 @@ mod tests {
             "SC=a/*{SV{MT=X-Mine,RE=\"901 Cold\",DL=5,AD=[::1]:7,PF=ResGW/2,V=3,20010101T10203040,\
              X-Ext=1,SIC,M,SG{s/t},Packages}}",
         );
-        let Command::ServiceChange(sc) = &c[0].command else { panic!() };
+        let Command::ServiceChange(sc) = &c[0].command else {
+            panic!()
+        };
         let p = &sc.parms;
         assert_eq!(p.method, ServiceChangeMethod::Extension("X-Mine".into()));
         assert_eq!(p.reason, "901 Cold");
         assert_eq!(p.delay, Some(5));
-        assert!(matches!(p.address, Some(ServiceChangeAddress::Address(MId::Ip6 { port: Some(7), .. }))));
-        assert_eq!(p.profile, Some(ServiceChangeProfile { name: "ResGW".into(), version: 2 }));
+        assert!(matches!(
+            p.address,
+            Some(ServiceChangeAddress::Address(MId::Ip6 {
+                port: Some(7),
+                ..
+            }))
+        ));
+        assert_eq!(
+            p.profile,
+            Some(ServiceChangeProfile {
+                name: "ResGW".into(),
+                version: 2
+            })
+        );
         assert_eq!(p.version, Some(3));
         assert_eq!(p.timestamp.as_ref().unwrap().time, "10203040");
         assert_eq!(p.extensions, vec![PropertyParm::equal("X-Ext", "1")]);
@@ -452,7 +512,13 @@ mod tests {
     #[test]
     fn replies_without_braces() {
         let r = replies("A=t1,SC=ROOT,N=t2{ER=400{}},AV=Context{x,y},AC=C{ER=1{}},S=t3{SA{a/b=1}}");
-        assert_eq!(r[0], CommandReply::Add(AmmsReply { termination_ids: vec!["t1".into()], audit: vec![] }));
+        assert_eq!(
+            r[0],
+            CommandReply::Add(AmmsReply {
+                termination_ids: vec!["t1".into()],
+                audit: vec![]
+            })
+        );
         assert_eq!(
             r[1],
             CommandReply::ServiceChange(ServiceChangeReply {
@@ -465,14 +531,24 @@ mod tests {
             r[3],
             CommandReply::AuditValue(AuditReply::ContextAuditResult(vec!["x".into(), "y".into()]))
         );
-        assert!(matches!(&r[4], CommandReply::AuditCapabilities(AuditReply::Error(_))));
-        let CommandReply::Subtract(s) = &r[5] else { panic!() };
-        assert!(matches!(&s.audit[0], AuditReturnParameter::Statistics(st) if st[0].value == vec![Text::from("1")]));
+        assert!(matches!(
+            &r[4],
+            CommandReply::AuditCapabilities(AuditReply::Error(_))
+        ));
+        let CommandReply::Subtract(s) = &r[5] else {
+            panic!()
+        };
+        assert!(
+            matches!(&s.audit[0], AuditReturnParameter::Statistics(st) if st[0].value == vec![Text::from("1")])
+        );
     }
 
     #[test]
     fn unknown_descriptor_is_located() {
         let e = decode(b"!/1 [1.2.3.4] T=1{C=-{MF=t{Bogus}}}").unwrap_err();
-        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("descriptor"), 28));
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("descriptor"), 28)
+        );
     }
 }

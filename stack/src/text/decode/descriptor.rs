@@ -69,7 +69,10 @@ const SIGNAL_DIRECTIONS: &[(Tok, SignalDirection)] = &[
 const NOTIFICATION_REASONS: &[(Tok, NotifyCompletion)] = &[
     (Tok::TimeOut, NotifyCompletion::OnTimeOut),
     (Tok::IntByEvent, NotifyCompletion::OnInterruptByEvent),
-    (Tok::IntBySigDescr, NotifyCompletion::OnInterruptByNewSignalDescr),
+    (
+        Tok::IntBySigDescr,
+        NotifyCompletion::OnInterruptByNewSignalDescr,
+    ),
     (Tok::OtherReason, NotifyCompletion::OtherReason),
     (Tok::Iteration, NotifyCompletion::OnIteration),
 ];
@@ -97,7 +100,10 @@ impl<'a> Parser<'a> {
             match w.tok {
                 Some(Tok::TerminationState) => {
                     if media.termination_state.is_some() {
-                        return Err(p.error_at(w.start, DecodeErrorKind::InvalidValue("second TerminationState")));
+                        return Err(p.error_at(
+                            w.start,
+                            DecodeErrorKind::InvalidValue("second TerminationState"),
+                        ));
                     }
                     media.termination_state = Some(p.termination_state_descriptor()?);
                 }
@@ -122,7 +128,9 @@ impl<'a> Parser<'a> {
             (Some(_), Some(_)) => {
                 return Err(self.error_at(
                     self.pos.saturating_sub(1),
-                    DecodeErrorKind::InvalidValue("Media with both stream parameters and Stream descriptors"),
+                    DecodeErrorKind::InvalidValue(
+                        "Media with both stream parameters and Stream descriptors",
+                    ),
                 ))
             }
         };
@@ -136,8 +144,14 @@ impl<'a> Parser<'a> {
                 .local_control
                 .replace(self.local_control_descriptor()?)
                 .is_some(),
-            Some(Tok::Local) => parms.local.replace(self.local_remote_descriptor()?).is_some(),
-            Some(Tok::Remote) => parms.remote.replace(self.local_remote_descriptor()?).is_some(),
+            Some(Tok::Local) => parms
+                .local
+                .replace(self.local_remote_descriptor()?)
+                .is_some(),
+            Some(Tok::Remote) => parms
+                .remote
+                .replace(self.local_remote_descriptor()?)
+                .is_some(),
             Some(Tok::Statistics) => parms
                 .statistics
                 .replace(self.statistics_descriptor()?)
@@ -145,7 +159,10 @@ impl<'a> Parser<'a> {
             _ => return Err(self.error_at(w.start, DecodeErrorKind::Expected("media parameter"))),
         };
         if duplicate {
-            return Err(self.error_at(w.start, DecodeErrorKind::InvalidValue("descriptor given twice in a stream")));
+            return Err(self.error_at(
+                w.start,
+                DecodeErrorKind::InvalidValue("descriptor given twice in a stream"),
+            ));
         }
         Ok(())
     }
@@ -254,7 +271,9 @@ impl<'a> Parser<'a> {
     fn modem_type(&mut self) -> PResult<ModemType> {
         let w = self.word();
         if self.is_extension_at(&w) {
-            return Ok(ModemType::Extension(self.extension_parameter_from(w.start)?));
+            return Ok(ModemType::Extension(
+                self.extension_parameter_from(w.start)?,
+            ));
         }
         MODEM_TYPES
             .iter()
@@ -403,7 +422,11 @@ impl<'a> Parser<'a> {
                     embedded.second_event = Some(p.second_events_descriptor()?);
                 }
                 _ => {
-                    let what = if with_events { "`Signals` or `Events`" } else { "`Signals`" };
+                    let what = if with_events {
+                        "`Signals` or `Events`"
+                    } else {
+                        "`Signals`"
+                    };
                     return Err(p.error_at(w.start, DecodeErrorKind::Expected(what)));
                 }
             }

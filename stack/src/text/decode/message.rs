@@ -14,19 +14,22 @@ use nom::IResult;
 use super::token::Tok;
 use super::{PResult, Parser};
 use crate::model::{
-    AuthenticationHeader, MId, Message, MessageBody, MegacoMessage, SegmentReply, Transaction,
+    AuthenticationHeader, MId, MegacoMessage, Message, MessageBody, SegmentReply, Transaction,
     TransactionAck, TransactionPending, TransactionReply, TransactionRequest, TransactionResult,
 };
 use crate::text::DecodeErrorKind;
 
 /// nom: `V4hex = 1*3(DIGIT)`, 0 to 255.
 fn v4hex(i: &[u8]) -> IResult<&[u8], u8> {
-    map_res(take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()), |d: &[u8]| {
-        d.iter()
-            .try_fold(0u16, |acc, x| Some(acc * 10 + u16::from(x - b'0')))
-            .and_then(|v| u8::try_from(v).ok())
-            .ok_or(())
-    })(i)
+    map_res(
+        take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()),
+        |d: &[u8]| {
+            d.iter()
+                .try_fold(0u16, |acc, x| Some(acc * 10 + u16::from(x - b'0')))
+                .and_then(|v| u8::try_from(v).ok())
+                .ok_or(())
+        },
+    )(i)
 }
 
 /// nom: Annex B `IPv4address`.
@@ -242,7 +245,9 @@ impl<'a> Parser<'a> {
     fn port(&mut self) -> PResult<Option<u16>> {
         if self.peek_raw() == Some(b':') {
             self.pos += 1;
-            Ok(Some(self.uint_here(u64::from(u16::MAX), "port number")? as u16))
+            Ok(Some(
+                self.uint_here(u64::from(u16::MAX), "port number")? as u16
+            ))
         } else {
             Ok(None)
         }
@@ -262,7 +267,9 @@ impl<'a> Parser<'a> {
                 Some(Tok::Transaction) => Transaction::Request(self.transaction_request()?),
                 Some(Tok::Reply) => Transaction::Reply(self.transaction_reply()?),
                 Some(Tok::Pending) => Transaction::Pending(self.transaction_pending()?),
-                Some(Tok::ResponseAck) => Transaction::ResponseAck(self.transaction_response_ack()?),
+                Some(Tok::ResponseAck) => {
+                    Transaction::ResponseAck(self.transaction_response_ack()?)
+                }
                 Some(Tok::Segment) => Transaction::SegmentReply(self.segment_reply()?),
                 _ if transactions.is_empty() => {
                     return Err(self.error_at(w.start, DecodeErrorKind::Expected("transaction")))
@@ -415,17 +422,38 @@ mod tests {
 
     #[test]
     fn mid_forms() {
-        let m = |s: &str| decode(format!("MEGACO/1 {s} T=1{{C=-{{N=a{{OE=1{{p/e}}}}}}}}").as_bytes()).map(|m| m.message.mid);
-        assert_eq!(m("[1.2.3.4]:5").unwrap(), MId::Ip4 { address: Ipv4Addr::new(1, 2, 3, 4), port: Some(5) });
+        let m = |s: &str| {
+            decode(format!("MEGACO/1 {s} T=1{{C=-{{N=a{{OE=1{{p/e}}}}}}}}").as_bytes())
+                .map(|m| m.message.mid)
+        };
+        assert_eq!(
+            m("[1.2.3.4]:5").unwrap(),
+            MId::Ip4 {
+                address: Ipv4Addr::new(1, 2, 3, 4),
+                port: Some(5)
+            }
+        );
         assert_eq!(
             m("[2001:db8::1]:2944").unwrap(),
-            MId::Ip6 { address: "2001:db8::1".parse().unwrap(), port: Some(2944) }
+            MId::Ip6 {
+                address: "2001:db8::1".parse().unwrap(),
+                port: Some(2944)
+            }
         );
         assert_eq!(
             m("[::ffff:192.0.2.1]").unwrap(),
-            MId::Ip6 { address: "::ffff:192.0.2.1".parse().unwrap(), port: None }
+            MId::Ip6 {
+                address: "::ffff:192.0.2.1".parse().unwrap(),
+                port: None
+            }
         );
-        assert_eq!(m("<Mgc.example-1.net>:1").unwrap(), MId::Domain { name: "Mgc.example-1.net".into(), port: Some(1) });
+        assert_eq!(
+            m("<Mgc.example-1.net>:1").unwrap(),
+            MId::Domain {
+                name: "Mgc.example-1.net".into(),
+                port: Some(1)
+            }
+        );
         assert_eq!(m("mg1/Dev").unwrap(), MId::Device("mg1/Dev".into()));
         assert_eq!(m("MTP{0a1B}").unwrap(), MId::Mtp(vec![0x0a, 0x1b]));
         let e = m("[1.2.3]").unwrap_err();
@@ -443,12 +471,18 @@ mod tests {
         let e = decode(b"!/1 [1.2.3.4] T=1{C=-{}} junk").unwrap_err();
         assert_eq!((e.kind, e.column), (DecodeErrorKind::TrailingData, 26));
         let e = decode(b"!/1 [1.2.3.4]\n  X=1").unwrap_err();
-        assert_eq!((e.kind, e.line, e.column), (DecodeErrorKind::Expected("transaction"), 2, 3));
+        assert_eq!(
+            (e.kind, e.line, e.column),
+            (DecodeErrorKind::Expected("transaction"), 2, 3)
+        );
     }
 
     #[test]
     fn authentication_header() {
-        let m = decode(b"AU=0x01020304:0x0000000A:0x000102030405060708090a0b\n!/2 [1.2.3.4] T=1{C=-{}}").unwrap();
+        let m = decode(
+            b"AU=0x01020304:0x0000000A:0x000102030405060708090a0b\n!/2 [1.2.3.4] T=1{C=-{}}",
+        )
+        .unwrap();
         let a = m.auth_header.unwrap();
         assert_eq!(a.security_parm_index, 0x01020304);
         assert_eq!(a.sequence_number, 10);
@@ -463,24 +497,42 @@ mod tests {
             b"!/3 <mgc>\nK{1,5-9}PN=7{}P=8/2/END{IA,C=1{}}SM=9/3/&P=10{ER=401{\"Bad\"}}SM = 11/4",
         )
         .unwrap();
-        let MessageBody::Transactions(ts) = m.message.body else { panic!() };
+        let MessageBody::Transactions(ts) = m.message.body else {
+            panic!()
+        };
         assert_eq!(ts.len(), 6);
         assert_eq!(
             ts[0],
             Transaction::ResponseAck(vec![
-                TransactionAck { first: 1, last: None },
-                TransactionAck { first: 5, last: Some(9) }
+                TransactionAck {
+                    first: 1,
+                    last: None
+                },
+                TransactionAck {
+                    first: 5,
+                    last: Some(9)
+                }
             ])
         );
-        let Transaction::Reply(r) = &ts[2] else { panic!() };
+        let Transaction::Reply(r) = &ts[2] else {
+            panic!()
+        };
         assert!(r.imm_ack_required && r.segmentation_complete);
         assert_eq!(r.segment_number, Some(2));
         assert_eq!(
             ts[3],
-            Transaction::SegmentReply(SegmentReply { transaction_id: 9, segment_number: 3, segmentation_complete: true })
+            Transaction::SegmentReply(SegmentReply {
+                transaction_id: 9,
+                segment_number: 3,
+                segmentation_complete: true
+            })
         );
-        let Transaction::Reply(r) = &ts[4] else { panic!() };
-        assert!(matches!(&r.result, TransactionResult::Error(e) if e.code == 401 && e.text.as_deref() == Some("Bad")));
+        let Transaction::Reply(r) = &ts[4] else {
+            panic!()
+        };
+        assert!(
+            matches!(&r.result, TransactionResult::Error(e) if e.code == 401 && e.text.as_deref() == Some("Bad"))
+        );
     }
 
     #[test]

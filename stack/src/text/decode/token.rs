@@ -128,7 +128,6 @@ pub(super) enum Tok {
 /// Longest token (`TransactionResponseAck`).
 const MAX_TOKEN_LEN: usize = 22;
 
-
 impl Tok {
     /// Classifies `word` (an ASCII letter/digit run) as a token, ignoring
     /// case; `None` for any other word.
@@ -380,9 +379,20 @@ impl Tok {
         use Tok::*;
         match self {
             Ieps | Direction | SpaRequestId | IntsigDelay | Iteration | Nx64k | EmergencyOff => 2,
-            AndLgc | OrLgc | ContextAttr | ContextList | EmergencyValue | OnewayBoth
-            | OnewayExternal | NeverNotify | ImmediateNotify | RegulatedNotify
-            | ResetEventsDescriptor | Segment | End | ServiceChangeInc => 3,
+            AndLgc
+            | OrLgc
+            | ContextAttr
+            | ContextList
+            | EmergencyValue
+            | OnewayBoth
+            | OnewayExternal
+            | NeverNotify
+            | ImmediateNotify
+            | RegulatedNotify
+            | ResetEventsDescriptor
+            | Segment
+            | End
+            | ServiceChangeInc => 3,
             _ => 1,
         }
     }
@@ -397,7 +407,10 @@ mod tests {
         assert_eq!(Tok::classify(b"TRANSACTION"), Some(Tok::Transaction));
         assert_eq!(Tok::classify(b"t"), Some(Tok::Transaction));
         assert_eq!(Tok::classify(b"ADD"), Some(Tok::Add));
-        assert_eq!(Tok::classify(b"TransactionResponseAck"), Some(Tok::ResponseAck));
+        assert_eq!(
+            Tok::classify(b"TransactionResponseAck"),
+            Some(Tok::ResponseAck)
+        );
         assert_eq!(Tok::classify(b"SpaDi"), Some(Tok::Direction));
         assert_eq!(Tok::classify(b"nbnn"), Some(Tok::NeverNotify));
         assert_eq!(Tok::classify(b"gain"), None);

@@ -29,7 +29,31 @@ const fn byte_classes() -> [u8; 256] {
         let c = b as u8;
         let alnum = c.is_ascii_alphanumeric();
         let mut class = 0;
-        if alnum || c >= 0x80 || matches!(c, b'+' | b'-' | b'&' | b'!' | b'_' | b'/' | b'\'' | b'?' | b'@' | b'^' | b'`' | b'~' | b'*' | b'$' | b'\\' | b'(' | b')' | b'%' | b'|' | b'.') {
+        if alnum
+            || c >= 0x80
+            || matches!(
+                c,
+                b'+' | b'-'
+                    | b'&'
+                    | b'!'
+                    | b'_'
+                    | b'/'
+                    | b'\''
+                    | b'?'
+                    | b'@'
+                    | b'^'
+                    | b'`'
+                    | b'~'
+                    | b'*'
+                    | b'$'
+                    | b'\\'
+                    | b'('
+                    | b')'
+                    | b'%'
+                    | b'|'
+                    | b'.'
+            )
+        {
             class |= SAFE_CHAR;
         }
         if alnum || matches!(c, b'_' | b'/' | b'*') {
@@ -300,7 +324,10 @@ impl<'a> Parser<'a> {
             return Err(self.error(DecodeErrorKind::Expected("termination ID")));
         }
         if id.len() > 64 {
-            return Err(self.error_at(start, DecodeErrorKind::InvalidValue("termination ID longer than 64 characters")));
+            return Err(self.error_at(
+                start,
+                DecodeErrorKind::InvalidValue("termination ID longer than 64 characters"),
+            ));
         }
         Ok(TerminationId(self.text_of(id, start)?))
     }
@@ -430,7 +457,10 @@ impl<'a> Parser<'a> {
             let digits_start = self.pos;
             let timer = self.uint_here(99, "digit map timer")?;
             if self.pos - digits_start > 2 || timer_slot.is_some() {
-                return Err(self.error_at(timer_start, DecodeErrorKind::InvalidValue("digit map timer")));
+                return Err(self.error_at(
+                    timer_start,
+                    DecodeErrorKind::InvalidValue("digit map timer"),
+                ));
             }
             *timer_slot = Some(timer as u8);
             self.expect(b',', "`,`")?;
@@ -511,7 +541,11 @@ impl<'a> Parser<'a> {
             SessionDescription::parse_groups(text, self.limits.max_sdp_lines)
         };
         result.map_err(|e| {
-            let offset = if escaped { unescaped_to_raw(raw, e.offset) } else { e.offset };
+            let offset = if escaped {
+                unescaped_to_raw(raw, e.offset)
+            } else {
+                e.offset
+            };
             self.error_at(start + offset, DecodeErrorKind::Sdp(e.reason))
         })
     }
@@ -566,12 +600,30 @@ mod tests {
         let limits = DecodeLimits::default();
         let mut p = parser(b"= 5 > 7 #x = [a, b] = {c} = [1 : 9] =[z]", &limits);
         assert_eq!(p.parm_value().unwrap(), ParmValue::Equal("5".into()));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Relation(Relation::GreaterThan, "7".into()));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Relation(Relation::UnequalTo, "x".into()));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Sublist(vec!["a".into(), "b".into()]));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Alternatives(vec!["c".into()]));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Range("1".into(), "9".into()));
-        assert_eq!(p.parm_value().unwrap(), ParmValue::Sublist(vec!["z".into()]));
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Relation(Relation::GreaterThan, "7".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Relation(Relation::UnequalTo, "x".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Sublist(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Alternatives(vec!["c".into()])
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Range("1".into(), "9".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Sublist(vec!["z".into()])
+        );
     }
 
     #[test]
@@ -594,7 +646,10 @@ mod tests {
         assert_eq!(p.termination_id().unwrap().as_str(), "Root");
         assert_eq!(p.termination_id().unwrap().as_str(), "a/*/$");
         let ids = p.term_id_list().unwrap();
-        assert_eq!(ids, vec![TerminationId::from("t1"), TerminationId::from("T2")]);
+        assert_eq!(
+            ids,
+            vec![TerminationId::from("t1"), TerminationId::from("T2")]
+        );
         assert_eq!(p.termination_id().unwrap().as_str(), "x@Gw-1.example");
         let e = p.termination_id().unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::Expected("termination ID"));
@@ -616,7 +671,10 @@ mod tests {
         let limits = DecodeLimits::default();
         let mut p = parser(b"19990729T22000000:", &limits);
         let ts = p.try_time_stamp().unwrap().unwrap();
-        assert_eq!((ts.date.as_str(), ts.time.as_str()), ("19990729", "22000000"));
+        assert_eq!(
+            (ts.date.as_str(), ts.time.as_str()),
+            ("19990729", "22000000")
+        );
         let mut p = parser(b"1999072T22000000", &limits);
         assert_eq!(p.try_time_stamp().unwrap(), None);
     }
