@@ -47,16 +47,17 @@ pub fn decode_with(input: &[u8], limits: &DecodeLimits) -> Result<MegacoMessage,
         ));
     }
     let mut parser = Parser::new(input, limits);
-    let message = parser.megaco_message()?;
+    let message = parser.megaco_message().map_err(|e| *e)?;
     parser.skip_lwsp();
     if parser.pos < input.len() {
-        return Err(parser.error(DecodeErrorKind::TrailingData));
+        return Err(*parser.error(DecodeErrorKind::TrailingData));
     }
     Ok(message)
 }
 
-/// Result of a grammar rule.
-type PResult<T> = Result<T, DecodeError>;
+/// Result of a grammar rule. The error is boxed so that the results of the
+/// many small rules stay small (returned in registers) on the success path.
+type PResult<T> = Result<T, Box<DecodeError>>;
 
 /// The decoder state: the input, the read position, the brace depth and the
 /// message's protocol version (known after the header).
@@ -90,16 +91,16 @@ impl<'a> Parser<'a> {
 
     // ---- errors -------------------------------------------------------
 
-    fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> DecodeError {
-        DecodeError::at(self.input, offset, kind)
+    fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> Box<DecodeError> {
+        Box::new(DecodeError::at(self.input, offset, kind))
     }
 
-    fn error(&self, kind: DecodeErrorKind) -> DecodeError {
+    fn error(&self, kind: DecodeErrorKind) -> Box<DecodeError> {
         self.error_at(self.pos, kind)
     }
 
     /// `Expected(what)` at the current position (after LWSP).
-    fn expected(&mut self, what: &'static str) -> DecodeError {
+    fn expected(&mut self, what: &'static str) -> Box<DecodeError> {
         self.skip_lwsp();
         self.error(DecodeErrorKind::Expected(what))
     }
