@@ -22,22 +22,26 @@ fn decode_throughput_on_corpus_pretty_files() {
         })
         .collect();
     let bytes: usize = messages.iter().map(Vec::len).sum();
-    let rounds = 2000;
-    let start = Instant::now();
-    let mut decoded = 0usize;
-    for _ in 0..rounds {
-        for m in &messages {
-            decoded += usize::from(h248_stack::text::decode(std::hint::black_box(m)).is_ok());
+    // Best of several batches: the machine may be shared.
+    let rounds = 400;
+    let mut best = f64::MAX;
+    for _ in 0..8 {
+        let start = Instant::now();
+        let mut decoded = 0usize;
+        for _ in 0..rounds {
+            for m in &messages {
+                decoded += usize::from(h248_stack::text::decode(std::hint::black_box(m)).is_ok());
+            }
         }
+        best = best.min(start.elapsed().as_secs_f64());
+        assert_eq!(decoded, rounds * messages.len());
     }
-    let elapsed = start.elapsed().as_secs_f64();
     let count = (rounds * messages.len()) as f64;
-    assert_eq!(decoded, rounds * messages.len());
     println!(
         "{} messages ({} bytes avg): {:.0} msgs/s, {:.0} MB/s",
         messages.len(),
         bytes / messages.len(),
-        count / elapsed,
-        (rounds * bytes) as f64 / elapsed / 1e6
+        count / best,
+        (rounds * bytes) as f64 / best / 1e6
     );
 }
