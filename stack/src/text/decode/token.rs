@@ -355,37 +355,59 @@ const LONG_SPELLINGS: &[(&[u8], Tok)] = &[
     (b"transactionresponseack", Tok::ResponseAck),
 ];
 
-/// A word of up to 16 ASCII letters and digits as one integer, letters
-/// folded to lowercase; `None` for a longer word.
-const fn word_key(word: &[u8]) -> Option<u128> {
-    if word.len() > 16 {
-        return None;
-    }
+/// The key of a lowercase spelling of up to 16 bytes: its bytes as one
+/// big-endian integer, with bit 0x20 set in each (which lowercases an
+/// ASCII letter and leaves a digit as it is).
+const fn spelling_key(spelling: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
-    while i < word.len() {
-        key = key << 8 | word[i].to_ascii_lowercase() as u128;
+    while i < spelling.len() {
+        key = key << 8 | (spelling[i] | 0x20) as u128;
         i += 1;
     }
-    Some(key)
+    key
 }
 
-/// [`SPELLINGS`] by key, sorted for binary search; built at compile time.
-static TOKEN_TABLE: [(u128, Tok); SPELLINGS.len()] = {
-    let mut table = [(0u128, Tok::Add); SPELLINGS.len()];
+/// The key of a word of 1 to 16 letters, digits or `_`, as
+/// [`spelling_key`] computes it, from one 16-byte load; `None` for a longer
+/// word.
+fn word_key(word: &[u8]) -> Option<u128> {
+    let start = 16usize.checked_sub(word.len())?;
+    let mut bytes = [0u8; 16];
+    bytes.get_mut(start..)?.copy_from_slice(word);
+    let case_fold = u128::from_be_bytes([0x20; 16]).checked_shr(8 * start as u32)?;
+    Some(u128::from_be_bytes(bytes) | case_fold)
+}
+
+/// Slots of the token hash table: a power of two, about four times the
+/// number of spellings, so that a lookup rarely probes more than one slot.
+const TABLE_BITS: u32 = 10;
+const TABLE_MASK: usize = (1 << TABLE_BITS) - 1;
+
+/// The home slot of a key (Fibonacci hashing of its two halves).
+const fn home_slot(key: u128) -> usize {
+    let folded = (key as u64) ^ ((key >> 64) as u64);
+    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TABLE_BITS)) as usize
+}
+
+/// [`SPELLINGS`] in an open-addressing hash table (linear probing) built at
+/// compile time; `None` marks an empty slot.
+static TOKEN_TABLE: [(u128, Option<Tok>); 1 << TABLE_BITS] = {
+    let mut table = [(0u128, None); 1 << TABLE_BITS];
     let mut i = 0;
     while i < SPELLINGS.len() {
-        let key = match word_key(SPELLINGS[i].0) {
-            Some(key) => key,
-            None => panic!("token spelling longer than 16 letters"),
-        };
-        // Insertion sort.
-        let mut j = i;
-        while j > 0 && table[j - 1].0 > key {
-            table[j] = table[j - 1];
-            j -= 1;
+        if SPELLINGS[i].0.len() > 16 {
+            panic!("token spelling longer than 16 letters");
         }
-        table[j] = (key, SPELLINGS[i].1);
+        let key = spelling_key(SPELLINGS[i].0);
+        let mut slot = home_slot(key);
+        while table[slot].1.is_some() {
+            if table[slot].0 == key {
+                panic!("token spelled twice");
+            }
+            slot = (slot + 1) & TABLE_MASK;
+        }
+        table[slot] = (key, Some(SPELLINGS[i].1));
         i += 1;
     }
     table
@@ -398,16 +420,19 @@ impl Tok {
         if word.is_empty() {
             return None;
         }
-        match word_key(word) {
-            Some(key) => TOKEN_TABLE
-                .binary_search_by(|(k, _)| k.cmp(&key))
-                .ok()
-                .and_then(|i| TOKEN_TABLE.get(i))
-                .map(|&(_, tok)| tok),
-            None => LONG_SPELLINGS
+        let Some(key) = word_key(word) else {
+            return LONG_SPELLINGS
                 .iter()
                 .find(|(spelling, _)| spelling.eq_ignore_ascii_case(word))
-                .map(|&(_, tok)| tok),
+                .map(|&(_, tok)| tok);
+        };
+        let mut slot = home_slot(key);
+        loop {
+            let &(slot_key, tok) = TOKEN_TABLE.get(slot)?;
+            if slot_key == key || tok.is_none() {
+                return tok;
+            }
+            slot = (slot + 1) & TABLE_MASK;
         }
     }
 
@@ -459,7 +484,6 @@ mod tests {
 
     #[test]
     fn every_spelling_is_unique_and_found() {
-        assert!(TOKEN_TABLE.windows(2).all(|w| w[0].0 < w[1].0));
         for &(spelling, tok) in SPELLINGS.iter().chain(LONG_SPELLINGS) {
             assert_eq!(Tok::classify(&spelling.to_ascii_uppercase()), Some(tok));
         }
