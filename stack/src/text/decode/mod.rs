@@ -226,14 +226,13 @@ impl<'a> Parser<'a> {
     fn word(&mut self) -> Word<'a> {
         self.skip_lwsp();
         let start = self.pos;
-        while let Some(&b) = self.input.get(self.pos) {
-            if b.is_ascii_alphanumeric() || b == b'_' {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-        let text = self.input.get(start..self.pos).unwrap_or_default();
+        let rest = self.input.get(start..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| !value::is_class(b, value::WORD_CHAR))
+            .unwrap_or(rest.len());
+        self.pos = start + len;
+        let text = rest.get(..len).unwrap_or_default();
         Word {
             text,
             start,

@@ -21,6 +21,7 @@ const SAFE_CHAR: u8 = 1; // SafeChar / %x80-FF: unquoted VALUE
 const NAME_CHAR: u8 = 2; // ALPHA / DIGIT / "_" / "/" / "*": pkgdName
 const PATH_CHAR: u8 = 4; // pathNAME before "@"
 const DOMAIN_CHAR: u8 = 8; // pathDomainName after "@"
+pub(super) const WORD_CHAR: u8 = 16; // ALPHA / DIGIT / "_": tokens and NAME
 
 const fn byte_classes() -> [u8; 256] {
     let mut table = [0u8; 256];
@@ -65,6 +66,9 @@ const fn byte_classes() -> [u8; 256] {
         if alnum || matches!(c, b'-' | b'*' | b'.') {
             class |= DOMAIN_CHAR;
         }
+        if alnum || c == b'_' {
+            class |= WORD_CHAR;
+        }
         table[b] = class;
         b += 1;
     }
@@ -73,7 +77,7 @@ const fn byte_classes() -> [u8; 256] {
 
 static CLASSES: [u8; 256] = byte_classes();
 
-fn is_class(b: u8, class: u8) -> bool {
+pub(super) fn is_class(b: u8, class: u8) -> bool {
     CLASSES[usize::from(b)] & class != 0
 }
 
@@ -165,15 +169,13 @@ impl<'a> Parser<'a> {
 
     /// Reads a run of bytes of `class` from the current position.
     fn run_of(&mut self, class: u8) -> &'a [u8] {
-        let start = self.pos;
-        while let Some(&b) = self.input.get(self.pos) {
-            if is_class(b, class) {
-                self.pos += 1;
-            } else {
-                break;
-            }
-        }
-        self.slice_from(start)
+        let rest = self.input.get(self.pos..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| !is_class(b, class))
+            .unwrap_or(rest.len());
+        self.pos += len;
+        rest.get(..len).unwrap_or_default()
     }
 
     /// Annex B `NAME` after LWSP: a letter, then letters, digits, `_`.
