@@ -4,7 +4,7 @@
 //! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
 //! and Remote descriptors.
 
-use nom::bytes::complete::{tag_no_case, take_while1, take_while_m_n};
+use nom::bytes::complete::{tag_no_case, take_while_m_n};
 use nom::sequence::separated_pair;
 use nom::IResult;
 
@@ -85,11 +85,6 @@ fn is_digit(b: u8) -> bool {
     b.is_ascii_digit()
 }
 
-/// nom: a run of decimal digits.
-fn digits(i: &[u8]) -> IResult<&[u8], &[u8]> {
-    take_while1(is_digit)(i)
-}
-
 /// nom: Annex B `TimeStamp = Date "T" Time`, 8 digits each.
 fn time_stamp(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
     separated_pair(
@@ -130,11 +125,15 @@ impl<'a> Parser<'a> {
     pub(super) fn uint_here(&mut self, max: u64, what: &'static str) -> PResult<u64> {
         let start = self.pos;
         let rest = self.input.get(start..).unwrap_or_default();
-        let Ok((after, run)) = digits(rest) else {
+        let len = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if len == 0 {
             return Err(self.error(DecodeErrorKind::Expected(what)));
-        };
-        self.pos = self.input.len() - after.len();
-        match decimal(run) {
+        }
+        self.pos = start + len;
+        match rest.get(..len).and_then(decimal) {
             Some(v) if v <= max => Ok(v),
             _ => Err(self.error_at(start, DecodeErrorKind::InvalidValue(what))),
         }
