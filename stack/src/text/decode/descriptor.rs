@@ -661,3 +661,120 @@ struct EventParts {
     actions: RequestedActions,
     params: Vec<PropertyParm>,
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::model::*;
+    use crate::text::decode::decode;
+    use crate::text::DecodeErrorKind;
+
+    fn descriptors(version: u8, body: &str) -> Vec<AmmDescriptor> {
+        let input = format!("!/{version} [10.0.0.1] T=1{{C=-{{MF=t{{{body}}}}}}}");
+        let m = decode(input.as_bytes()).unwrap_or_else(|e| panic!("{e}: {input}"));
+        let MessageBody::Transactions(mut ts) = m.message.body else {
+            panic!()
+        };
+        let Transaction::Request(mut r) = ts.remove(0) else {
+            panic!()
+        };
+        let Command::Modify(amm) = r.actions.remove(0).commands.remove(0).command else {
+            panic!()
+        };
+        amm.descriptors
+    }
+
+    fn error(body: &str) -> (DecodeErrorKind, u32) {
+        let input = format!("!/3 [10.0.0.1] T=1{{C=-{{MF=t{{{body}}}}}}}");
+        let e = decode(input.as_bytes()).unwrap_err();
+        // Columns relative to the start of `body` (which is at column 29).
+        (e.kind, e.column - 28)
+    }
+
+    #[test]
+    fn digit_map_descriptor_forms() {
+        let d = descriptors(1, "DM=plan1,DM={(1|2)},DM=plan2{T:3,x.}");
+        assert_eq!(
+            d[0],
+            AmmDescriptor::DigitMap(DigitMapDescriptor {
+                name: Some("plan1".into()),
+                value: None
+            })
+        );
+        let AmmDescriptor::DigitMap(DigitMapDescriptor {
+            name: None,
+            value: Some(v),
+        }) = &d[1]
+        else {
+            panic!()
+        };
+        assert_eq!(v.body, "(1|2)");
+        let AmmDescriptor::DigitMap(DigitMapDescriptor {
+            name: Some(_),
+            value: Some(v),
+        }) = &d[2]
+        else {
+            panic!()
+        };
+        assert_eq!((v.start_timer, v.body.as_str()), (Some(3), "x."));
+    }
+
+    #[test]
+    fn observed_events_in_a_reply_audit_and_statistics_forms() {
+        let d = descriptors(3, "SA{a/b,c/d=1,e/f=[1,2],g/h[3]}");
+        let AmmDescriptor::Statistics(s) = &d[0] else {
+            panic!()
+        };
+        let counts: Vec<usize> = s.iter().map(|p| p.value.len()).collect();
+        assert_eq!(counts, [0, 1, 2, 1]);
+    }
+
+    #[test]
+    fn sig_parameter_tokens_of_v2_are_names_in_v1() {
+        let d = descriptors(1, "SG{a/b{SPADI=x,ST=2}}");
+        let AmmDescriptor::Signals(s) = &d[0] else {
+            panic!()
+        };
+        let SignalRequest::Signal(sig) = &s[0] else {
+            panic!()
+        };
+        assert_eq!(sig.direction, None);
+        assert_eq!(sig.params, vec![PropertyParm::equal("SPADI", "x")]);
+        assert_eq!(sig.stream_id, Some(2));
+    }
+
+    #[test]
+    fn malformed_descriptors_are_located() {
+        assert_eq!(
+            error("MX=H999{a}"),
+            (DecodeErrorKind::Expected("mux type"), 4)
+        );
+        assert_eq!(error("DM={}"), (DecodeErrorKind::Expected("digit map"), 5));
+        assert_eq!(
+            error("DM={T:100,x}"),
+            (DecodeErrorKind::InvalidValue("digit map timer"), 7)
+        );
+        assert_eq!(error("SA{a/b=}"), (DecodeErrorKind::Expected("value"), 8));
+        assert_eq!(
+            error("SG{a/b{SY=Long}}"),
+            (DecodeErrorKind::Expected("signal type"), 11)
+        );
+        assert_eq!(
+            error("E=1{a/b{EM{E=2{c/d{EM{E}}}}}}"),
+            (DecodeErrorKind::Expected("`Signals`"), 23)
+        );
+        assert_eq!(
+            error("M{ST=1{},O{}}"),
+            (
+                DecodeErrorKind::InvalidValue(
+                    "Media with both stream parameters and Stream descriptors"
+                ),
+                13
+            )
+        );
+        assert_eq!(error("M{L{v=0}"), (DecodeErrorKind::Expected("`}`"), 12));
+        assert_eq!(
+            error("M{TS{BF=ON}}"),
+            (DecodeErrorKind::Expected("`OFF` or `LockStep`"), 9)
+        );
+    }
+}
