@@ -19,9 +19,7 @@ use crate::text::DecodeErrorKind;
 /// Byte classes of the grammar, one table lookup per byte.
 const SAFE_CHAR: u8 = 1; // SafeChar / %x80-FF: unquoted VALUE
 const NAME_CHAR: u8 = 2; // ALPHA / DIGIT / "_" / "/" / "*": pkgdName
-const PATH_CHAR: u8 = 4; // pathNAME before "@"
-const DOMAIN_CHAR: u8 = 8; // pathDomainName after "@"
-pub(super) const WORD_CHAR: u8 = 16; // ALPHA / DIGIT / "_": tokens and NAME
+pub(super) const WORD_CHAR: u8 = 4; // ALPHA / DIGIT / "_": tokens and NAME
 
 const fn byte_classes() -> [u8; 256] {
     let mut table = [0u8; 256];
@@ -59,12 +57,6 @@ const fn byte_classes() -> [u8; 256] {
         }
         if alnum || matches!(c, b'_' | b'/' | b'*') {
             class |= NAME_CHAR;
-        }
-        if alnum || matches!(c, b'_' | b'/' | b'*' | b'$') {
-            class |= PATH_CHAR;
-        }
-        if alnum || matches!(c, b'-' | b'*' | b'.') {
-            class |= DOMAIN_CHAR;
         }
         if alnum || c == b'_' {
             class |= WORD_CHAR;
@@ -311,16 +303,13 @@ impl<'a> Parser<'a> {
     }
 
     /// Annex B `TerminationID` after LWSP: `pathNAME` (with `*` and `$`
-    /// wildcards and an optional `@domain`), `$` or `*`. Case is kept.
+    /// wildcards and an optional `@domain`), `$` or `*`. Case is kept. Read
+    /// liberally, as megaco does: any run of `SafeChar` (so `ds1-1/a.b`
+    /// too), at most 64 characters.
     pub(super) fn termination_id(&mut self) -> PResult<TerminationId> {
         self.skip_lwsp();
         let start = self.pos;
-        self.run_of(PATH_CHAR);
-        if self.pos > start && self.peek_raw() == Some(b'@') {
-            self.pos += 1;
-            self.run_of(DOMAIN_CHAR);
-        }
-        let id = self.slice_from(start);
+        let id = self.run_of(SAFE_CHAR);
         if id.is_empty() {
             return Err(self.error(DecodeErrorKind::Expected("termination ID")));
         }
@@ -643,7 +632,7 @@ mod tests {
     #[test]
     fn termination_ids_keep_case_and_wildcards() {
         let limits = DecodeLimits::default();
-        let mut p = parser(b"Root a/*/$ [t1 , T2] x@Gw-1.example", &limits);
+        let mut p = parser(b"Root a/*/$ [t1 , T2] x@Gw-1.example ds1-1/a.b", &limits);
         assert_eq!(p.termination_id().unwrap().as_str(), "Root");
         assert_eq!(p.termination_id().unwrap().as_str(), "a/*/$");
         let ids = p.term_id_list().unwrap();
@@ -652,6 +641,7 @@ mod tests {
             vec![TerminationId::from("t1"), TerminationId::from("T2")]
         );
         assert_eq!(p.termination_id().unwrap().as_str(), "x@Gw-1.example");
+        assert_eq!(p.termination_id().unwrap().as_str(), "ds1-1/a.b");
         let e = p.termination_id().unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::Expected("termination ID"));
     }
