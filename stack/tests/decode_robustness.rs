@@ -68,3 +68,18 @@ fn byte_flips_never_panic() {
         }
     }
 }
+
+proptest::proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(proptest::num::u8::ANY, 0..400)) {
+        let _ = decode(&bytes);
+    }
+
+    #[test]
+    fn grammar_shaped_noise_never_panics(
+        body in "(T|P|C|MF|A|E|SG|M|O|L|ST|DM|AT|SA|=|\\{|\\}|\\[|\\]|,|:|/|-|\\$|\\*|1|22|a/b|\"x\"|;c\n| |\n){0,80}"
+    ) {
+        let input = format!("!/3 [1.2.3.4] {body}");
+        let _ = decode(input.as_bytes());
+    }
+}
