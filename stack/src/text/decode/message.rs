@@ -96,7 +96,7 @@ impl<'a> Parser<'a> {
         }
         self.expect_here(b'/', "`/`")?;
         let version_start = self.pos;
-        let version = self.uint_here(99, "version")?;
+        let version = self.uint_here(u64::from(u32::MAX), "version")?;
         if !(1..=3).contains(&version) {
             return Err(self.error_at(
                 version_start,
@@ -466,6 +466,11 @@ mod tests {
         let e = decode(b"MEGACO/4 [1.2.3.4] T=1{}").unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::UnsupportedVersion(4));
         assert_eq!(e.column, 8);
+        let e = decode(b"!/100 [1.2.3.4] T=1{}").unwrap_err();
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::UnsupportedVersion(100), 3)
+        );
         let e = decode(b"MEGACX/1 [1.2.3.4] T=1{}").unwrap_err();
         assert_eq!(e.kind, DecodeErrorKind::Expected("`MEGACO` header"));
         let e = decode(b"!/1 [1.2.3.4] T=1{C=-{}} junk").unwrap_err();
