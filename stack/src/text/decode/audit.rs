@@ -222,6 +222,16 @@ impl<'a> Parser<'a> {
         self.push_bounded(list, prop)
     }
 
+    /// `Mode` and `ServiceStates` selections may be written with `INEQUAL`
+    /// (`#`, `>`, `<`), which the model cannot hold (it keeps the selected
+    /// value only): rejected where the operator is.
+    fn reject_inequality(&mut self) -> PResult<()> {
+        if matches!(self.peek(), Some(b'#' | b'>' | b'<')) {
+            return Err(self.error(DecodeErrorKind::Expected("`=`")));
+        }
+        Ok(())
+    }
+
     /// Annex B `indAudlocalControlDescriptor` after `LocalControl`.
     fn ind_aud_local_control(&mut self) -> PResult<IndAudLocalControlDescriptor> {
         let mut lc = IndAudLocalControlDescriptor::default();
@@ -229,6 +239,7 @@ impl<'a> Parser<'a> {
             let w = p.word();
             match w.tok {
                 Some(Tok::Mode) if !p.at_slash() => {
+                    p.reject_inequality()?;
                     if p.eat(b'=') {
                         lc.stream_mode_sel = Some(p.token_of(STREAM_MODES, "stream mode")?);
                     } else {
@@ -254,6 +265,7 @@ impl<'a> Parser<'a> {
             let w = p.word();
             match w.tok {
                 Some(Tok::ServiceStates) if !p.at_slash() => {
+                    p.reject_inequality()?;
                     if p.eat(b'=') {
                         ts.service_state_sel = Some(p.token_of(SERVICE_STATES, "service state")?);
                     } else {
@@ -486,6 +498,12 @@ mod tests {
         let props = &s.local.as_ref().unwrap().props;
         assert_eq!(props[1].name, "c");
         assert_eq!(props[1].parm, Some(PropertyParm::equal("c", "IN IP4 $")));
+    }
+
+    #[test]
+    fn inequality_selections_are_rejected() {
+        let e = decode(b"!/3 [1.2.3.4] T=1{C=-{AV=t{AT{M{O{MO#SO}}}}}}").unwrap_err();
+        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("`=`"), 37));
     }
 
     #[test]
