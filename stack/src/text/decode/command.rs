@@ -102,10 +102,10 @@ impl<'a> Parser<'a> {
                 }
                 let parms = self.service_change_parm()?;
                 self.close()?;
-                Command::ServiceChange(ServiceChangeRequest {
+                Command::ServiceChange(Box::new(ServiceChangeRequest {
                     termination_ids,
                     parms,
-                })
+                }))
             }
             _ => return Ok(None),
         };
