@@ -429,7 +429,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Annex B `digitMapValue`, after its `{` and up to (not including) the
-    /// `}`: the timers, then the digit map with all LWSP removed.
+    /// `}`: the timers, then the digit map as written, without comments and
+    /// without the white space that surrounds it.
     pub(super) fn digit_map_value(&mut self) -> PResult<DigitMapValue> {
         let mut value = DigitMapValue::default();
         loop {
@@ -457,12 +458,12 @@ impl<'a> Parser<'a> {
         }
         self.skip_lwsp();
         let body_start = self.pos;
-        let mut has_lwsp = false;
+        let mut has_comment = false;
         let mut end = self.pos;
         while let Some(&b) = self.input.get(end) {
             match b {
                 b'}' => break,
-                b' ' | b'\t' | b'\r' | b'\n' | b';' => has_lwsp = true,
+                b';' => has_comment = true,
                 b'{' | b'"' | 0 => {
                     return Err(self.error_at(end, DecodeErrorKind::Expected("digit map")));
                 }
@@ -472,21 +473,27 @@ impl<'a> Parser<'a> {
         }
         let raw = self.input.get(body_start..end).unwrap_or_default();
         self.pos = end;
-        let body = if has_lwsp {
-            let mut compact = Vec::with_capacity(raw.len());
+        // The body keeps the white space written inside it, as megaco and
+        // other implementations carry it; comments are removed and white
+        // space before the closing brace belongs to the brace (`RBRKT`).
+        let body = if has_comment {
+            let mut kept = Vec::with_capacity(raw.len());
             let mut in_comment = false;
             for &b in raw {
                 match b {
-                    b'\r' | b'\n' => in_comment = false,
+                    b'\r' | b'\n' => {
+                        in_comment = false;
+                        kept.push(b);
+                    }
                     _ if in_comment => {}
                     b';' => in_comment = true,
-                    b' ' | b'\t' => {}
-                    _ => compact.push(b),
+                    _ => kept.push(b),
                 }
             }
-            self.text_of(&compact, body_start)?
+            let trimmed = trim_lwsp_end(&kept);
+            self.text_of(trimmed, body_start)?
         } else {
-            self.text_of(raw, body_start)?
+            self.text_of(trim_lwsp_end(raw), body_start)?
         };
         if body.is_empty() {
             return Err(self.error_at(body_start, DecodeErrorKind::Expected("digit map")));
@@ -647,14 +654,17 @@ mod tests {
     }
 
     #[test]
-    fn digit_maps_lose_their_white_space_and_keep_timers() {
+    fn digit_maps_keep_inner_white_space_lose_comments_and_keep_timers() {
         let limits = DecodeLimits::default();
-        let mut p = parser(b"T:1, s:23,Z:5, (0s| 00s ; comment\n |[0-9ef].)}", &limits);
+        let mut p = parser(
+            b"T:1, s:23,Z:5, (0s| 00s ; comment\n |[0-9ef].) \n\t}",
+            &limits,
+        );
         let v = p.digit_map_value().unwrap();
         assert_eq!(v.start_timer, Some(1));
         assert_eq!(v.short_timer, Some(23));
         assert_eq!(v.duration_timer, Some(5));
-        assert_eq!(v.body, "(0s|00s|[0-9ef].)");
+        assert_eq!(v.body, "(0s| 00s \n |[0-9ef].)");
     }
 
     #[test]
@@ -681,4 +691,13 @@ mod tests {
         assert!(matches!(e.kind, DecodeErrorKind::Sdp(_)));
         assert_eq!((e.line, e.column), (3, 1));
     }
+}
+
+/// `bytes` without the white space (SP, HTAB, CR, LF) at its end.
+fn trim_lwsp_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(0, |p| p + 1);
+    &bytes[..end]
 }
