@@ -1,0 +1,169 @@
+//! Text encoder (H.248.1 Annex B; RFC 3525 for version 1).
+//!
+//! Two styles share one code path and differ only in the [`Tokens`] table
+//! (long or short keywords, spaced or tight punctuation) and in the layout:
+//! [`Style::Pretty`] puts every list item on its own line, indented with
+//! tabs as Erlang/OTP megaco's pretty encoder does; [`Style::Compact`]
+//! writes no optional white space at all.
+//!
+//! Everything is written straight into the caller's buffer: integers with
+//! `itoa`, tokens as static slices, indentation from a static run of tabs.
+//! Text fields of the model are checked against the characters the grammar
+//! allows where they go; a model that cannot be written gives an
+//! [`EncodeError`] and leaves the buffer as it was.
+
+mod audit;
+mod descriptor;
+mod lexical;
+mod message;
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use super::{EncodeError, Style};
+use crate::model::MegacoMessage;
+use tokens::{Tokens, LONG, SHORT};
+
+/// Appends the text encoding of `message` in `style` to `out`. On error
+/// `out` is left as it was.
+pub fn encode(message: &MegacoMessage, style: Style, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+    let start = out.len();
+    let mut writer = Writer::new(out, style);
+    let result = writer.megaco_message(message);
+    if result.is_err() {
+        out.truncate(start);
+    }
+    result
+}
+
+/// The text encoding of `message` in `style`, in a new buffer.
+pub fn encode_to_vec(message: &MegacoMessage, style: Style) -> Result<Vec<u8>, EncodeError> {
+    let mut out = Vec::with_capacity(512);
+    encode(message, style, &mut out)?;
+    Ok(out)
+}
+
+/// What the writing functions return: nothing, or why the model cannot be written.
+type Encoded = std::result::Result<(), EncodeError>;
+
+/// Indentation of the pretty style: one tab per nesting level (deeper
+/// levels than this share the last indentation).
+static TABS: &[u8; 32] = b"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+
+/// The output buffer with the style's tokens and the current nesting depth.
+struct Writer<'o> {
+    out: &'o mut Vec<u8>,
+    tokens: &'static Tokens,
+    pretty: bool,
+    depth: usize,
+}
+
+/// A braced list being written (`LBRKT item *(COMMA item) RBRKT`): knows
+/// whether an item was written yet.
+#[must_use = "a list must be closed"]
+struct Items {
+    empty: bool,
+}
+
+impl<'o> Writer<'o> {
+    fn new(out: &'o mut Vec<u8>, style: Style) -> Self {
+        let (tokens, pretty) = match style {
+            Style::Pretty => (&LONG, true),
+            Style::Compact => (&SHORT, false),
+        };
+        Writer {
+            out,
+            tokens,
+            pretty,
+            depth: 0,
+        }
+    }
+
+    /// Writes a token or literal text.
+    fn put(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// `EQUAL`.
+    fn equal(&mut self) {
+        self.put(self.tokens.equal);
+    }
+
+    /// A decimal integer (`UINT16`, `UINT32`, ...).
+    fn uint(&mut self, n: impl itoa::Integer) {
+        self.put(itoa::Buffer::new().format(n).as_bytes());
+    }
+
+    /// An integer the grammar allows at most two digits for (`Version`,
+    /// `Timer`).
+    fn two_digits(&mut self, n: u8, what: &'static str) -> Encoded {
+        if n > 99 {
+            return Err(EncodeError::InvalidText {
+                what,
+                value: n.to_string(),
+            });
+        }
+        self.uint(n);
+        Ok(())
+    }
+
+    /// A token followed by `EQUAL`.
+    fn token_equal(&mut self, token: &'static [u8]) {
+        self.put(token);
+        self.equal();
+    }
+
+    /// `ON` / `OFF`.
+    fn on_off(&mut self, on: bool) {
+        self.put(if on { b"ON" } else { b"OFF" });
+    }
+
+    /// Line break and indentation of the current depth (pretty only).
+    fn newline(&mut self) {
+        if self.pretty {
+            self.out.push(b'\n');
+            self.put(&TABS[..self.depth.min(TABS.len())]);
+        }
+    }
+
+    /// `LBRKT`: opens a braced list.
+    fn open(&mut self) -> Items {
+        if self.out.last() == Some(&b' ') {
+            self.out.push(b'{');
+        } else {
+            self.put(self.tokens.open);
+        }
+        self.depth += 1;
+        Items { empty: true }
+    }
+
+    /// `COMMA` before every item but the first; in pretty style each item
+    /// starts a new line.
+    fn next(&mut self, items: &mut Items) {
+        if !items.empty {
+            self.out.push(b',');
+        }
+        items.empty = false;
+        self.newline();
+    }
+
+    /// `RBRKT`: closes a braced list.
+    fn close(&mut self, items: Items) {
+        self.depth -= 1;
+        if items.empty {
+            self.put(if self.pretty { b" }" } else { b"}" });
+        } else {
+            self.newline();
+            self.out.push(b'}');
+        }
+    }
+
+    /// `RBRKT` of a list the grammar needs at least one item in.
+    fn close_nonempty(&mut self, items: Items, what: &'static str) -> Encoded {
+        if items.empty {
+            return Err(lexical::empty(what));
+        }
+        self.close(items);
+        Ok(())
+    }
+}
