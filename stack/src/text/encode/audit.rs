@@ -3,7 +3,7 @@
 //! `indAud*`).
 
 use super::lexical::{empty, invalid};
-use super::{Items, Encoded, Writer};
+use super::{Encoded, Items, Writer};
 use crate::model::*;
 use crate::text::EncodeError;
 
@@ -50,15 +50,24 @@ impl Writer<'_> {
 
     /// `auditReturnParameter`, as one or (for the bare tokens of
     /// `EmptyDescriptors`) several items of `items`.
-    pub(super) fn audit_return_parameter(&mut self, parameter: &AuditReturnParameter, items: &mut Items) -> Encoded {
+    pub(super) fn audit_return_parameter(
+        &mut self,
+        parameter: &AuditReturnParameter,
+        items: &mut Items,
+    ) -> Encoded {
         if let AuditReturnParameter::EmptyDescriptors(audit) = parameter {
             // auditReturnItem = (MuxToken / ModemToken / MediaToken / DigitMapToken /
             //   StatsToken / ObservedEventsToken / PackagesToken)
             if audit.tokens.is_empty() || !audit.property_tokens.is_empty() {
-                return Err(empty("empty descriptors (only descriptor tokens, at least one)"));
+                return Err(empty(
+                    "empty descriptors (only descriptor tokens, at least one)",
+                ));
             }
             for &token in &audit.tokens {
-                if matches!(token, AuditToken::Events | AuditToken::Signals | AuditToken::EventBuffer) {
+                if matches!(
+                    token,
+                    AuditToken::Events | AuditToken::Signals | AuditToken::EventBuffer
+                ) {
                     return Err(EncodeError::InvalidText {
                         what: "empty descriptor token (not an auditReturnItem)",
                         value: format!("{token:?}"),
@@ -319,26 +328,42 @@ impl Writer<'_> {
         match &parm.parm {
             None => self.pkgd_name(&parm.name, "audited property name"),
             Some(property) if property.name == parm.name => self.property_parm(property),
-            Some(property) => Err(invalid("audited property (two different names)", &property.name)),
+            Some(property) => Err(invalid(
+                "audited property (two different names)",
+                &property.name,
+            )),
         }
     }
 
     /// `indAudlocalDescriptor = LocalToken LBRKT octetString RBRKT` (and
     /// Remote): each audited property `x` with value `v` as the SDP line `x=v`.
-    fn ind_aud_local_remote(&mut self, token: &'static [u8], descriptor: &IndAudLocalRemoteDescriptor) -> Encoded {
+    fn ind_aud_local_remote(
+        &mut self,
+        token: &'static [u8],
+        descriptor: &IndAudLocalRemoteDescriptor,
+    ) -> Encoded {
         if descriptor.prop_group_id.is_some() {
-            return Err(EncodeError::BinaryOnly("audited Local/Remote property group ID"));
+            return Err(EncodeError::BinaryOnly(
+                "audited Local/Remote property group ID",
+            ));
         }
         self.sdp_open(token);
         for prop in &descriptor.props {
             let line = match (&prop.parm, prop.name.as_bytes()) {
-                (Some(PropertyParm { name, value: ParmValue::Equal(value) }), &[kind]) if *name == prop.name => {
-                    Some((char::from(kind), value))
-                }
+                (
+                    Some(PropertyParm {
+                        name,
+                        value: ParmValue::Equal(value),
+                    }),
+                    &[kind],
+                ) if *name == prop.name => Some((char::from(kind), value)),
                 _ => None,
             };
             let Some((kind, value)) = line else {
-                return Err(invalid("audited SDP line (one letter and one value)", &prop.name));
+                return Err(invalid(
+                    "audited SDP line (one letter and one value)",
+                    &prop.name,
+                ));
             };
             self.sdp_line(kind, value)?;
         }

@@ -2,7 +2,7 @@
 //! and the parameters inside them.
 
 use super::lexical::empty;
-use super::{Items, Encoded, Writer};
+use super::{Encoded, Items, Writer};
 use crate::model::*;
 use crate::sdp::SessionDescription;
 use crate::text::EncodeError;
@@ -60,7 +60,9 @@ impl Writer<'_> {
                 self.out.push(b']');
                 Ok(())
             }
-            ParmValue::Sublist(values) => self.value_list(b"=[", values, b']', "value sublist (empty)"),
+            ParmValue::Sublist(values) => {
+                self.value_list(b"=[", values, b']', "value sublist (empty)")
+            }
             ParmValue::Alternatives(values) => {
                 self.value_list(b"={", values, b'}', "value alternatives (empty)")
             }
@@ -68,7 +70,13 @@ impl Writer<'_> {
     }
 
     /// `VALUE *(COMMA VALUE)` between `open` and `close`.
-    fn value_list(&mut self, open: &[u8], values: &[Value], close: u8, what: &'static str) -> Encoded {
+    fn value_list(
+        &mut self,
+        open: &[u8],
+        values: &[Value],
+        close: u8,
+        what: &'static str,
+    ) -> Encoded {
         if values.is_empty() {
             return Err(empty(what));
         }
@@ -223,7 +231,9 @@ impl Writer<'_> {
             let well_formed = group.lines.first().is_some_and(|line| line.kind == 'v')
                 && group.lines[1..].iter().all(|line| line.kind != 'v');
             if !well_formed {
-                return Err(empty("SDP session description (must start with its only v= line)"));
+                return Err(empty(
+                    "SDP session description (must start with its only v= line)",
+                ));
             }
             for line in &group.lines {
                 self.sdp_line(line.kind, &line.value)?;
@@ -338,7 +348,9 @@ impl Writer<'_> {
     /// *(COMMA requestedEvent) RBRKT]`.
     pub(super) fn events_descriptor(&mut self, events: &EventsDescriptor) -> Encoded {
         self.put(self.tokens.events);
-        let Some(request_id) = Self::events_request_id(events.request_id, events.events.is_empty())? else {
+        let Some(request_id) =
+            Self::events_request_id(events.request_id, events.events.is_empty())?
+        else {
             return Ok(());
         };
         self.equal();
@@ -354,7 +366,10 @@ impl Writer<'_> {
 
     /// The request ID to write after `Events`: none with no events (bare
     /// `Events`), the ID with some; other combinations have no text form.
-    fn events_request_id(request_id: Option<RequestId>, no_events: bool) -> std::result::Result<Option<RequestId>, EncodeError> {
+    fn events_request_id(
+        request_id: Option<RequestId>,
+        no_events: bool,
+    ) -> std::result::Result<Option<RequestId>, EncodeError> {
         match (request_id, no_events) {
             (None, true) => Ok(None),
             (Some(id), false) => Ok(Some(id)),
@@ -397,7 +412,12 @@ impl Writer<'_> {
     }
 
     /// `eventStream` and `eventOther` items of an event.
-    fn event_stream_and_parms(&mut self, stream: Option<StreamId>, parms: &[EventParameter], items: &mut Items) -> Encoded {
+    fn event_stream_and_parms(
+        &mut self,
+        stream: Option<StreamId>,
+        parms: &[EventParameter],
+        items: &mut Items,
+    ) -> Encoded {
         if let Some(stream) = stream {
             self.next(items);
             self.stream_id(stream);
@@ -411,7 +431,11 @@ impl Writer<'_> {
 
     /// `embedWithSig = EmbedToken LBRKT signalsDescriptor [COMMA embedFirst] RBRKT`,
     /// `embedNoSig = EmbedToken LBRKT embedFirst RBRKT`.
-    fn embed(&mut self, signals: Option<&SignalsDescriptor>, events: Option<&SecondEventsDescriptor>) -> Encoded {
+    fn embed(
+        &mut self,
+        signals: Option<&SignalsDescriptor>,
+        events: Option<&SecondEventsDescriptor>,
+    ) -> Encoded {
         self.put(self.tokens.embed);
         let mut items = self.open();
         if let Some(signals) = signals {
@@ -430,7 +454,9 @@ impl Writer<'_> {
     /// *(COMMA secondRequestedEvent) RBRKT]`.
     fn embed_first(&mut self, events: &SecondEventsDescriptor) -> Encoded {
         self.put(self.tokens.events);
-        let Some(request_id) = Self::events_request_id(events.request_id, events.events.is_empty())? else {
+        let Some(request_id) =
+            Self::events_request_id(events.request_id, events.events.is_empty())?
+        else {
             return Ok(());
         };
         self.equal();

@@ -35,8 +35,25 @@ const fn build_classes() -> [u8; 256] {
         let mut class = 0u8;
         let safe_punct = matches!(
             c,
-            b'+' | b'-' | b'&' | b'!' | b'_' | b'/' | b'\'' | b'?' | b'@' | b'^' | b'`' | b'~'
-                | b'*' | b'$' | b'\\' | b'(' | b')' | b'%' | b'|' | b'.'
+            b'+' | b'-'
+                | b'&'
+                | b'!'
+                | b'_'
+                | b'/'
+                | b'\''
+                | b'?'
+                | b'@'
+                | b'^'
+                | b'`'
+                | b'~'
+                | b'*'
+                | b'$'
+                | b'\\'
+                | b'('
+                | b')'
+                | b'%'
+                | b'|'
+                | b'.'
         );
         if alpha || digit || safe_punct || c >= 0x80 {
             class |= SAFE | QUOTABLE;
@@ -126,7 +143,9 @@ impl Writer<'_> {
     pub(super) fn name(&mut self, name: &str, what: &'static str) -> Encoded {
         let bytes = name.as_bytes();
         match bytes.first() {
-            Some(first) if first.is_ascii_alphabetic() && bytes.len() <= 64 && all_in(bytes, NAME) => {
+            Some(first)
+                if first.is_ascii_alphabetic() && bytes.len() <= 64 && all_in(bytes, NAME) =>
+            {
                 self.out.extend_from_slice(bytes);
                 Ok(())
             }
@@ -165,7 +184,9 @@ impl Writer<'_> {
     pub(super) fn domain_name(&mut self, name: &str) -> Encoded {
         let bytes = name.as_bytes();
         match bytes.first() {
-            Some(first) if first.is_ascii_alphanumeric() && bytes.len() <= 64 && all_in(bytes, DOMAIN) => {
+            Some(first)
+                if first.is_ascii_alphanumeric() && bytes.len() <= 64 && all_in(bytes, DOMAIN) =>
+            {
                 self.out.push(b'<');
                 self.out.extend_from_slice(bytes);
                 self.out.push(b'>');

@@ -4,7 +4,7 @@
 use std::io::Write as _;
 
 use super::lexical::{empty, invalid};
-use super::{Items, Encoded, Writer};
+use super::{Encoded, Items, Writer};
 use crate::model::*;
 use crate::text::EncodeError;
 
@@ -39,9 +39,8 @@ impl Writer<'_> {
                 }
             }
         }
-        if self.pretty {
-            self.out.push(b'\n');
-        }
+        // No line break after the last transaction: `segmentReply` ends
+        // without LWSP, so nothing may follow it.
         Ok(())
     }
 
@@ -439,7 +438,11 @@ impl Writer<'_> {
             // emergencyValue = EmergencyValueToken EQUAL (EmergencyToken / EmergencyOffToken)
             self.next(&mut items);
             self.token_equal(t.emergency_value);
-            self.put(if emergency { t.emergency } else { t.emergency_off });
+            self.put(if emergency {
+                t.emergency
+            } else {
+                t.emergency_off
+            });
         }
         if let Some(ieps) = audit.select_ieps {
             self.next(&mut items);
@@ -603,13 +606,16 @@ impl Writer<'_> {
                 self.token_equal(t.service_change);
                 self.term_id_list(&change.termination_ids)?;
                 match &change.result {
-                    ServiceChangeResult::Parms(parms) if *parms == ServiceChangeResParm::default() => {}
+                    ServiceChangeResult::Parms(parms)
+                        if *parms == ServiceChangeResParm::default() => {}
                     result => {
                         let mut items = self.open();
                         self.next(&mut items);
                         match result {
                             ServiceChangeResult::Error(error) => self.error_descriptor(error)?,
-                            ServiceChangeResult::Parms(parms) => self.service_change_reply_descriptor(parms)?,
+                            ServiceChangeResult::Parms(parms) => {
+                                self.service_change_reply_descriptor(parms)?
+                            }
                         }
                         self.close(items);
                     }

@@ -15,6 +15,8 @@
 mod audit;
 mod descriptor;
 mod lexical;
+#[cfg(test)]
+mod megaco_tests;
 mod message;
 #[cfg(test)]
 mod tests;

@@ -9,7 +9,10 @@ use crate::sdp::SessionDescription;
 fn both(message: &MegacoMessage) -> (String, String) {
     let pretty = encode_to_vec(message, Style::Pretty).expect("pretty encoding");
     let compact = encode_to_vec(message, Style::Compact).expect("compact encoding");
-    (String::from_utf8(pretty).unwrap(), String::from_utf8(compact).unwrap())
+    (
+        String::from_utf8(pretty).unwrap(),
+        String::from_utf8(compact).unwrap(),
+    )
 }
 
 fn ip4_mid(a: u8, b: u8, c: u8, d: u8) -> MId {
