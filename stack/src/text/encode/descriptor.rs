@@ -122,22 +122,28 @@ impl Writer<'_> {
     /// `streamParm = (localDescriptor / remoteDescriptor / localControlDescriptor /
     /// statisticsDescriptor)`, each as an item of `items`.
     fn stream_parms(&mut self, parms: &StreamParms, items: &mut Items) -> Encoded {
-        if *parms == StreamParms::default() {
+        let StreamParms {
+            local_control,
+            local,
+            remote,
+            statistics,
+        } = parms;
+        if local_control.is_none() && local.is_none() && remote.is_none() && statistics.is_none() {
             return Err(empty("stream parameters (empty)"));
         }
-        if let Some(control) = &parms.local_control {
+        if let Some(control) = local_control {
             self.next(items);
             self.local_control(control)?;
         }
-        if let Some(local) = &parms.local {
+        if let Some(local) = local {
             self.next(items);
             self.sdp_descriptor(self.tokens.local, &local.groups)?;
         }
-        if let Some(remote) = &parms.remote {
+        if let Some(remote) = remote {
             self.next(items);
             self.sdp_descriptor(self.tokens.remote, &remote.groups)?;
         }
-        if let Some(stats) = &parms.statistics {
+        if let Some(stats) = statistics {
             self.next(items);
             self.statistics_descriptor(stats)?;
         }

@@ -121,7 +121,7 @@ impl Writer<'_> {
     pub(super) fn value(&mut self, value: &str) -> Encoded {
         let bytes = value.as_bytes();
         if !bytes.is_empty() && all_in(bytes, SAFE) {
-            self.out.extend_from_slice(bytes);
+            self.put(bytes);
             Ok(())
         } else {
             self.quoted(value, "value")
@@ -134,7 +134,7 @@ impl Writer<'_> {
             return Err(invalid(what, text));
         }
         self.out.push(b'"');
-        self.out.extend_from_slice(text.as_bytes());
+        self.put(text.as_bytes());
         self.out.push(b'"');
         Ok(())
     }
@@ -146,7 +146,7 @@ impl Writer<'_> {
             Some(first)
                 if first.is_ascii_alphabetic() && bytes.len() <= 64 && all_in(bytes, NAME) =>
             {
-                self.out.extend_from_slice(bytes);
+                self.put(bytes);
                 Ok(())
             }
             _ => Err(invalid(what, name)),
@@ -160,7 +160,7 @@ impl Writer<'_> {
         if bytes.is_empty() || !all_in(bytes, PKGD) {
             return Err(invalid(what, name));
         }
-        self.out.extend_from_slice(bytes);
+        self.put(bytes);
         Ok(())
     }
 
@@ -176,7 +176,7 @@ impl Writer<'_> {
         if bytes.is_empty() || bytes.len() > 64 || !all_in(bytes, PATH) {
             return Err(invalid(what, path));
         }
-        self.out.extend_from_slice(bytes);
+        self.put(bytes);
         Ok(())
     }
 
@@ -188,7 +188,7 @@ impl Writer<'_> {
                 if first.is_ascii_alphanumeric() && bytes.len() <= 64 && all_in(bytes, DOMAIN) =>
             {
                 self.out.push(b'<');
-                self.out.extend_from_slice(bytes);
+                self.put(bytes);
                 self.out.push(b'>');
                 Ok(())
             }
@@ -206,7 +206,7 @@ impl Writer<'_> {
         if !valid {
             return Err(invalid(what, name));
         }
-        self.out.extend_from_slice(bytes);
+        self.put(bytes);
         Ok(())
     }
 
@@ -216,7 +216,7 @@ impl Writer<'_> {
         if bytes.is_empty() || !all_in(bytes, DIGIT_MAP) {
             return Err(invalid("digit map", body));
         }
-        self.out.extend_from_slice(bytes);
+        self.put(bytes);
         Ok(())
     }
 
@@ -229,9 +229,9 @@ impl Writer<'_> {
         if !eight_digits(&stamp.time) {
             return Err(invalid("time stamp time", &stamp.time));
         }
-        self.out.extend_from_slice(stamp.date.as_bytes());
+        self.put(stamp.date.as_bytes());
         self.out.push(b'T');
-        self.out.extend_from_slice(stamp.time.as_bytes());
+        self.put(stamp.time.as_bytes());
         Ok(())
     }
 
@@ -244,15 +244,15 @@ impl Writer<'_> {
         for (at, &byte) in bytes.iter().enumerate() {
             match byte {
                 b'}' => {
-                    self.out.extend_from_slice(&bytes[start..at]);
-                    self.out.extend_from_slice(b"\\}");
+                    self.put(&bytes[start..at]);
+                    self.put(b"\\}");
                     start = at + 1;
                 }
                 b'\r' | b'\n' | 0 => return Err(invalid("SDP line value", value)),
                 _ => {}
             }
         }
-        self.out.extend_from_slice(&bytes[start..]);
+        self.put(&bytes[start..]);
         Ok(())
     }
 }

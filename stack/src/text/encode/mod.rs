@@ -82,6 +82,7 @@ impl<'o> Writer<'o> {
     }
 
     /// Writes a token or literal text.
+    #[inline]
     fn put(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
     }
