@@ -146,7 +146,7 @@ impl Writer<'_> {
                     IndAudSignalsDescriptor::Signal(signal) => self.ind_aud_signal(signal)?,
                     IndAudSignalsDescriptor::SeqSigList { id, signal } => {
                         // indAudsignalList = SignalListToken EQUAL signalListId [LBRKT indAudsignalListParm RBRKT]
-                        self.token_equal(t.signal_list);
+                        self.put(self.tokens_equal.signal_list);
                         self.uint(*id);
                         if let Some(signal) = signal {
                             let mut list = self.open();
@@ -164,7 +164,7 @@ impl Writer<'_> {
                 let Some(name) = &digit_map.name else {
                     return Err(empty("audited DigitMap (no name)"));
                 };
-                self.token_equal(t.digit_map);
+                self.put(self.tokens_equal.digit_map);
                 self.name(name, "digit map name")
             }
             IndAuditParameter::Statistics(stats) => self.ind_aud_statistics(stats),
@@ -204,7 +204,7 @@ impl Writer<'_> {
         }
         if let Some(request_id) = signal.request_id {
             self.next(&mut items);
-            self.token_equal(self.tokens.request_id);
+            self.put(self.tokens_equal.request_id);
             self.request_id(request_id);
         }
         self.close(items);
@@ -288,7 +288,7 @@ impl Writer<'_> {
         }
         if let Some(mode) = control.stream_mode_sel {
             self.next(&mut items);
-            self.token_equal(t.mode);
+            self.put(self.tokens_equal.mode);
             self.stream_mode(mode);
         }
         self.close_nonempty(items, "audited LocalControl (empty)")
@@ -316,7 +316,7 @@ impl Writer<'_> {
         }
         if let Some(service_state) = state.service_state_sel {
             self.next(&mut items);
-            self.token_equal(t.service_states);
+            self.put(self.tokens_equal.service_states);
             self.service_state(service_state);
         }
         self.close_nonempty(items, "audited TerminationState (empty)")

@@ -10,7 +10,7 @@ use crate::text::EncodeError;
 impl Writer<'_> {
     /// `StreamToken EQUAL StreamID` (`eventStream`, `sigStream`, ...).
     pub(super) fn stream_id(&mut self, stream: StreamId) {
-        self.token_equal(self.tokens.stream);
+        self.put(self.tokens_equal.stream);
         self.uint(stream);
     }
 
@@ -157,17 +157,17 @@ impl Writer<'_> {
         let mut items = self.open();
         if let Some(mode) = control.stream_mode {
             self.next(&mut items);
-            self.token_equal(t.mode);
+            self.put(self.tokens_equal.mode);
             self.stream_mode(mode);
         }
         if let Some(on) = control.reserve_value {
             self.next(&mut items);
-            self.token_equal(t.reserved_value);
+            self.put(self.tokens_equal.reserved_value);
             self.on_off(on);
         }
         if let Some(on) = control.reserve_group {
             self.next(&mut items);
-            self.token_equal(t.reserved_group);
+            self.put(self.tokens_equal.reserved_group);
             self.on_off(on);
         }
         for parm in &control.property_parms {
@@ -213,7 +213,7 @@ impl Writer<'_> {
         if let Some(control) = state.event_buffer_control {
             // eventBufferControl = BufferToken EQUAL ("OFF" / LockStepToken)
             self.next(&mut items);
-            self.token_equal(t.buffer);
+            self.put(self.tokens_equal.buffer);
             self.put(match control {
                 EventBufferControl::Off => b"OFF",
                 EventBufferControl::LockStep => t.lock_step,
@@ -221,7 +221,7 @@ impl Writer<'_> {
         }
         if let Some(service_state) = state.service_state {
             self.next(&mut items);
-            self.token_equal(t.service_states);
+            self.put(self.tokens_equal.service_states);
             self.service_state(service_state);
         }
         self.close_nonempty(items, "TerminationState descriptor (empty)")
@@ -253,7 +253,7 @@ impl Writer<'_> {
     /// that starts its SDP text.
     pub(super) fn sdp_open(&mut self, token: &'static [u8]) {
         self.put(token);
-        self.put(self.tokens.open);
+        self.put(self.punctuation.open);
         self.out.push(b'\n');
     }
 
@@ -286,7 +286,7 @@ impl Writer<'_> {
             return Err(EncodeError::BinaryOnly("Mux nonStandardData"));
         }
         let t = self.tokens;
-        self.token_equal(t.mux);
+        self.put(self.tokens_equal.mux);
         match &mux.mux_type {
             MuxType::H221 => self.put(b"H221"),
             MuxType::H223 => self.put(b"H223"),
@@ -533,7 +533,7 @@ impl Writer<'_> {
 
     /// `eventDM = DigitMapToken EQUAL ((digitMapName) / (LBRKT digitMapValue RBRKT))`.
     fn event_dm(&mut self, digit_map: &EventDm) -> Encoded {
-        self.token_equal(self.tokens.digit_map);
+        self.put(self.tokens_equal.digit_map);
         match digit_map {
             EventDm::Name(name) => self.name(name, "digit map name"),
             EventDm::Value(value) => self.digit_map_value(value),
@@ -555,7 +555,7 @@ impl Writer<'_> {
                 SignalRequest::SeqSigList(list) => {
                     // signalList = SignalListToken EQUAL signalListId LBRKT
                     //   signalListParm *(COMMA signalListParm) RBRKT
-                    self.token_equal(self.tokens.signal_list);
+                    self.put(self.tokens_equal.signal_list);
                     self.uint(list.id);
                     let mut signals = self.open();
                     for signal in &list.signals {
@@ -606,7 +606,7 @@ impl Writer<'_> {
         if let Some(signal_type) = signal.signal_type {
             // sigSignalType = SignalTypeToken EQUAL signalType
             self.next(&mut items);
-            self.token_equal(t.signal_type);
+            self.put(self.tokens_equal.signal_type);
             self.put(match signal_type {
                 SignalType::Brief => t.brief,
                 SignalType::OnOff => t.on_off,
@@ -615,14 +615,14 @@ impl Writer<'_> {
         }
         if let Some(duration) = signal.duration {
             self.next(&mut items);
-            self.token_equal(t.duration);
+            self.put(self.tokens_equal.duration);
             self.uint(duration);
         }
         if let Some(reasons) = &signal.notify_completion {
             // notifyCompletion = NotifyCompletionToken EQUAL (LBRKT
             //   notificationReason *(COMMA notificationReason) RBRKT)
             self.next(&mut items);
-            self.token_equal(t.notify_completion);
+            self.put(self.tokens_equal.notify_completion);
             let mut list = self.open();
             for reason in reasons {
                 self.next(&mut list);
@@ -647,7 +647,7 @@ impl Writer<'_> {
         if let Some(direction) = signal.direction {
             // sigDirection = DirectionToken EQUAL direction
             self.next(&mut items);
-            self.token_equal(t.direction);
+            self.put(self.tokens_equal.direction);
             self.put(match direction {
                 SignalDirection::Internal => t.internal,
                 SignalDirection::External => t.external,
@@ -656,12 +656,12 @@ impl Writer<'_> {
         }
         if let Some(request_id) = signal.request_id {
             self.next(&mut items);
-            self.token_equal(t.request_id);
+            self.put(self.tokens_equal.request_id);
             self.request_id(request_id);
         }
         if let Some(delay) = signal.intersignal_delay {
             self.next(&mut items);
-            self.token_equal(t.intersignal);
+            self.put(self.tokens_equal.intersignal);
             self.uint(delay);
         }
         self.close(items);
@@ -692,7 +692,7 @@ impl Writer<'_> {
     /// `digitMapDescriptor = DigitMapToken EQUAL ((LBRKT digitMapValue RBRKT) /
     /// (digitMapName [LBRKT digitMapValue RBRKT]))`.
     pub(super) fn digit_map_descriptor(&mut self, digit_map: &DigitMapDescriptor) -> Encoded {
-        self.token_equal(self.tokens.digit_map);
+        self.put(self.tokens_equal.digit_map);
         if let Some(name) = &digit_map.name {
             self.name(name, "digit map name")?;
         }
@@ -750,7 +750,7 @@ impl Writer<'_> {
     /// `observedEventsDescriptor = ObservedEventsToken EQUAL RequestID LBRKT
     /// observedEvent *(COMMA observedEvent) RBRKT`.
     pub(super) fn observed_events(&mut self, observed: &ObservedEventsDescriptor) -> Encoded {
-        self.token_equal(self.tokens.observed_events);
+        self.put(self.tokens_equal.observed_events);
         self.request_id(observed.request_id);
         let mut items = self.open();
         for event in &observed.events {

@@ -54,7 +54,7 @@ impl Writer<'_> {
                 value: format!("{} octets", auth.auth_data.len()),
             });
         }
-        self.token_equal(self.tokens.auth);
+        self.put(self.tokens_equal.auth);
         self.hex_u32(auth.security_parm_index);
         self.out.push(b':');
         self.hex_u32(auth.sequence_number);
@@ -130,7 +130,7 @@ impl Writer<'_> {
         if error.code > 9999 {
             return Err(invalid("error code", &error.code.to_string()));
         }
-        self.token_equal(self.tokens.error);
+        self.put(self.tokens_equal.error);
         self.uint(error.code);
         match &error.text {
             Some(text) => {
@@ -138,7 +138,7 @@ impl Writer<'_> {
                 self.quoted(text, "error text")?;
                 self.put(if self.pretty { b" }" } else { b"}" });
             }
-            None => self.put(self.tokens.empty_braces),
+            None => self.put(self.punctuation.empty_braces),
         }
         Ok(())
     }
@@ -149,7 +149,7 @@ impl Writer<'_> {
             Transaction::Request(request) => {
                 // transactionRequest = TransToken EQUAL TransactionID LBRKT
                 //   actionRequest *(COMMA actionRequest) RBRKT
-                self.token_equal(self.tokens.trans);
+                self.put(self.tokens_equal.trans);
                 self.uint(request.transaction_id);
                 let mut items = self.open();
                 for action in &request.actions {
@@ -160,9 +160,9 @@ impl Writer<'_> {
             }
             Transaction::Pending(pending) => {
                 // transactionPending = PendingToken EQUAL TransactionID LBRKT RBRKT
-                self.token_equal(self.tokens.pending);
+                self.put(self.tokens_equal.pending);
                 self.uint(pending.transaction_id);
-                self.put(self.tokens.empty_braces);
+                self.put(self.punctuation.empty_braces);
                 Ok(())
             }
             Transaction::Reply(reply) => self.transaction_reply(reply),
@@ -184,7 +184,7 @@ impl Writer<'_> {
             Transaction::SegmentReply(segment) => {
                 // segmentReply = MessageSegmentToken EQUAL TransactionID SLASH
                 //   segmentNumber [SLASH SegmentationCompleteToken]
-                self.token_equal(self.tokens.message_segment);
+                self.put(self.tokens_equal.message_segment);
                 self.uint(segment.transaction_id);
                 self.out.push(b'/');
                 self.uint(segment.segment_number);
@@ -201,7 +201,7 @@ impl Writer<'_> {
     /// [SLASH SegmentationCompleteToken]] LBRKT [ImmAckRequiredToken COMMA]
     /// (errorDescriptor / actionReplyList) RBRKT`.
     fn transaction_reply(&mut self, reply: &TransactionReply) -> Encoded {
-        self.token_equal(self.tokens.reply);
+        self.put(self.tokens_equal.reply);
         self.uint(reply.transaction_id);
         match reply.segment_number {
             Some(segment) => {
@@ -254,7 +254,7 @@ impl Writer<'_> {
     /// `actionRequest = CtxToken EQUAL ContextID LBRKT ((contextRequest
     /// [COMMA commandRequestList]) / commandRequestList) RBRKT`.
     fn action_request(&mut self, action: &ActionRequest) -> Encoded {
-        self.token_equal(self.tokens.context);
+        self.put(self.tokens_equal.context);
         self.context_id(action.context_id);
         let mut items = self.open();
         if let Some(properties) = &action.context_request {
@@ -281,7 +281,7 @@ impl Writer<'_> {
     /// `actionReply = CtxToken EQUAL ContextID [LBRKT (errorDescriptor /
     /// commandReply / (commandReply COMMA errorDescriptor)) RBRKT]`.
     fn action_reply(&mut self, action: &ActionReply) -> Encoded {
-        self.token_equal(self.tokens.context);
+        self.put(self.tokens_equal.context);
         self.context_id(action.context_id);
         if action.error.is_none() && action.context_reply.is_none() && action.commands.is_empty() {
             return Ok(());
@@ -311,7 +311,7 @@ impl Writer<'_> {
         }
         if let Some(priority) = properties.priority {
             self.next(items);
-            self.token_equal(self.tokens.priority);
+            self.put(self.tokens_equal.priority);
             self.uint(priority);
         }
         if let Some(emergency) = properties.emergency {
@@ -328,7 +328,7 @@ impl Writer<'_> {
         }
         if let Some(ieps) = properties.ieps {
             self.next(items);
-            self.token_equal(self.tokens.ieps);
+            self.put(self.tokens_equal.ieps);
             self.on_off(ieps);
         }
         if let Some(props) = &properties.context_props {
@@ -349,7 +349,7 @@ impl Writer<'_> {
             self.put(self.tokens.context_attr);
             let mut attrs = self.open();
             self.next(&mut attrs);
-            self.token_equal(self.tokens.context_list);
+            self.put(self.tokens_equal.context_list);
             let mut ids = self.open();
             for &id in list {
                 self.next(&mut ids);
@@ -431,13 +431,13 @@ impl Writer<'_> {
         }
         if let Some(priority) = audit.select_priority {
             self.next(&mut items);
-            self.token_equal(t.priority);
+            self.put(self.tokens_equal.priority);
             self.uint(priority);
         }
         if let Some(emergency) = audit.select_emergency {
             // emergencyValue = EmergencyValueToken EQUAL (EmergencyToken / EmergencyOffToken)
             self.next(&mut items);
-            self.token_equal(t.emergency_value);
+            self.put(self.tokens_equal.emergency_value);
             self.put(if emergency {
                 t.emergency
             } else {
@@ -446,7 +446,7 @@ impl Writer<'_> {
         }
         if let Some(ieps) = audit.select_ieps {
             self.next(&mut items);
-            self.token_equal(t.ieps);
+            self.put(self.tokens_equal.ieps);
             self.on_off(ieps);
         }
         if let Some(logic) = audit.select_logic {
@@ -491,14 +491,14 @@ impl Writer<'_> {
     /// `commandRequest = (ammRequest / subtractRequest / auditRequest /
     /// notifyRequest / serviceChangeRequest)`.
     fn command_request(&mut self, command: &Command) -> Encoded {
-        let t = self.tokens;
+        let t = self.tokens_equal;
         match command {
             Command::Add(amm) => self.amm_request(t.add, amm),
             Command::Move(amm) => self.amm_request(t.move_, amm),
             Command::Modify(amm) => self.amm_request(t.modify, amm),
             Command::Subtract(subtract) => {
                 // subtractRequest = SubtractToken EQUAL termIDList [LBRKT auditDescriptor RBRKT]
-                self.token_equal(t.subtract);
+                self.put(self.tokens_equal.subtract);
                 self.term_id_list(&subtract.termination_ids)?;
                 if let Some(audit) = &subtract.audit {
                     let mut items = self.open();
@@ -513,7 +513,7 @@ impl Writer<'_> {
             Command::Notify(notify) => {
                 // notifyRequest = NotifyToken EQUAL termIDList LBRKT
                 //   (observedEventsDescriptor [COMMA errorDescriptor]) RBRKT
-                self.token_equal(t.notify);
+                self.put(self.tokens_equal.notify);
                 self.term_id_list(&notify.termination_ids)?;
                 let mut items = self.open();
                 self.next(&mut items);
@@ -528,7 +528,7 @@ impl Writer<'_> {
             Command::ServiceChange(change) => {
                 // serviceChangeRequest = ServiceChangeToken EQUAL termIDList LBRKT
                 //   serviceChangeDescriptor RBRKT
-                self.token_equal(t.service_change);
+                self.put(self.tokens_equal.service_change);
                 self.term_id_list(&change.termination_ids)?;
                 let mut items = self.open();
                 self.next(&mut items);
@@ -542,7 +542,7 @@ impl Writer<'_> {
     /// `ammRequest = (AddToken / MoveToken / ModifyToken) EQUAL termIDList
     /// [LBRKT ammParameter *(COMMA ammParameter) RBRKT]`.
     fn amm_request(&mut self, token: &'static [u8], amm: &AmmRequest) -> Encoded {
-        self.token_equal(token);
+        self.put(token);
         self.term_id_list(&amm.termination_ids)?;
         if amm.descriptors.is_empty() {
             return Ok(());
@@ -569,7 +569,7 @@ impl Writer<'_> {
     /// `auditRequest = (AuditValueToken / AuditCapToken) EQUAL termIDList
     /// LBRKT auditDescriptor RBRKT`.
     fn audit_request(&mut self, token: &'static [u8], audit: &AuditRequest) -> Encoded {
-        self.token_equal(token);
+        self.put(token);
         self.term_id_list(&audit.termination_ids)?;
         let mut items = self.open();
         self.next(&mut items);
@@ -580,7 +580,7 @@ impl Writer<'_> {
 
     /// `commandReplys = (serviceChangeReply / auditReply / ammsReply / notifyReply)`.
     fn command_reply(&mut self, reply: &CommandReply) -> Encoded {
-        let t = self.tokens;
+        let t = self.tokens_equal;
         match reply {
             CommandReply::Add(amms) => self.amms_reply(t.add, amms),
             CommandReply::Move(amms) => self.amms_reply(t.move_, amms),
@@ -590,7 +590,7 @@ impl Writer<'_> {
             CommandReply::AuditValue(audit) => self.audit_reply(t.audit_value, audit),
             CommandReply::Notify(notify) => {
                 // notifyReply = NotifyToken EQUAL termIDList [LBRKT errorDescriptor RBRKT]
-                self.token_equal(t.notify);
+                self.put(self.tokens_equal.notify);
                 self.term_id_list(&notify.termination_ids)?;
                 if let Some(error) = &notify.error {
                     let mut items = self.open();
@@ -603,7 +603,7 @@ impl Writer<'_> {
             CommandReply::ServiceChange(change) => {
                 // serviceChangeReply = ServiceChangeToken EQUAL termIDList [LBRKT
                 //   (errorDescriptor / serviceChangeReplyDescriptor) RBRKT]
-                self.token_equal(t.service_change);
+                self.put(self.tokens_equal.service_change);
                 self.term_id_list(&change.termination_ids)?;
                 match &change.result {
                     ServiceChangeResult::Parms(parms)
@@ -628,14 +628,14 @@ impl Writer<'_> {
     /// `ammsReply = (AddToken / MoveToken / ModifyToken / SubtractToken)
     /// EQUAL termIDList [LBRKT terminationAudit RBRKT]`.
     fn amms_reply(&mut self, token: &'static [u8], reply: &AmmsReply) -> Encoded {
-        self.token_equal(token);
+        self.put(token);
         self.term_id_list(&reply.termination_ids)?;
         self.termination_audit(&reply.audit)
     }
 
     /// `auditReply = (AuditValueToken / AuditCapToken) (contextTerminationAudit / auditOther)`.
     fn audit_reply(&mut self, token: &'static [u8], reply: &AuditReply) -> Encoded {
-        self.token_equal(token);
+        self.put(token);
         match reply {
             // contextTerminationAudit = EQUAL CtxToken (terminationIDList / LBRKT errorDescriptor RBRKT)
             AuditReply::ContextAuditResult(ids) => {
@@ -686,7 +686,7 @@ impl Writer<'_> {
         // serviceChangeMethod = MethodToken EQUAL (FailoverToken / ForcedToken /
         //   GracefulToken / RestartToken / DisconnectedToken / HandOffToken / extensionParameter)
         self.next(&mut items);
-        self.token_equal(t.method);
+        self.put(self.tokens_equal.method);
         match &parms.method {
             ServiceChangeMethod::Failover => self.put(t.failover),
             ServiceChangeMethod::Forced => self.put(t.forced),
@@ -710,16 +710,16 @@ impl Writer<'_> {
         }
         // serviceChangeReason = ReasonToken EQUAL VALUE, always a quotedString
         self.next(&mut items);
-        self.token_equal(t.reason);
+        self.put(self.tokens_equal.reason);
         self.quoted(&parms.reason, "ServiceChange reason")?;
         if let Some(delay) = parms.delay {
             self.next(&mut items);
-            self.token_equal(t.delay);
+            self.put(self.tokens_equal.delay);
             self.uint(delay);
         }
         if let Some(mgc_id) = &parms.mgc_id {
             self.next(&mut items);
-            self.token_equal(t.mgc_id);
+            self.put(self.tokens_equal.mgc_id);
             self.mid(mgc_id)?;
         }
         if let Some(stamp) = &parms.timestamp {
@@ -757,7 +757,7 @@ impl Writer<'_> {
         }
         if let Some(mgc_id) = &parms.mgc_id {
             self.next(&mut items);
-            self.token_equal(self.tokens.mgc_id);
+            self.put(self.tokens_equal.mgc_id);
             self.mid(mgc_id)?;
         }
         if let Some(profile) = &parms.profile {
@@ -777,7 +777,7 @@ impl Writer<'_> {
 
     /// `serviceChangeAddress = ServiceChangeAddressToken EQUAL (mId / portNumber)`.
     fn service_change_address(&mut self, address: &ServiceChangeAddress) -> Encoded {
-        self.token_equal(self.tokens.service_change_address);
+        self.put(self.tokens_equal.service_change_address);
         match address {
             ServiceChangeAddress::Port(port) => {
                 self.uint(*port);
@@ -789,13 +789,13 @@ impl Writer<'_> {
 
     /// `serviceChangeVersion = VersionToken EQUAL Version`.
     fn service_change_version(&mut self, version: u8) -> Encoded {
-        self.token_equal(self.tokens.version);
+        self.put(self.tokens_equal.version);
         self.two_digits(version, "ServiceChange version")
     }
 
     /// `serviceChangeProfile = ProfileToken EQUAL NAME SLASH Version`.
     fn service_change_profile(&mut self, profile: &ServiceChangeProfile) -> Encoded {
-        self.token_equal(self.tokens.profile);
+        self.put(self.tokens_equal.profile);
         self.name(&profile.name, "profile name")?;
         self.out.push(b'/');
         self.two_digits(profile.version, "profile version")

@@ -24,7 +24,7 @@ mod tokens;
 
 use super::{EncodeError, Style};
 use crate::model::MegacoMessage;
-use tokens::{Tokens, LONG, SHORT};
+use tokens::{Punctuation, Tokens, LONG, LONG_EQUAL, SHORT, SHORT_EQUAL, SPACED, TIGHT};
 
 /// Appends the text encoding of `message` in `style` to `out`. On error
 /// `out` is left as it was.
@@ -56,6 +56,9 @@ static TABS: &[u8; 32] = b"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\
 struct Writer<'o> {
     out: &'o mut Vec<u8>,
     tokens: &'static Tokens,
+    /// The tokens followed by `EQUAL`.
+    tokens_equal: &'static Tokens,
+    punctuation: &'static Punctuation,
     pretty: bool,
     depth: usize,
 }
@@ -69,13 +72,15 @@ struct Items {
 
 impl<'o> Writer<'o> {
     fn new(out: &'o mut Vec<u8>, style: Style) -> Self {
-        let (tokens, pretty) = match style {
-            Style::Pretty => (&LONG, true),
-            Style::Compact => (&SHORT, false),
+        let (tokens, tokens_equal, punctuation, pretty) = match style {
+            Style::Pretty => (&LONG, &LONG_EQUAL, &SPACED, true),
+            Style::Compact => (&SHORT, &SHORT_EQUAL, &TIGHT, false),
         };
         Writer {
             out,
             tokens,
+            tokens_equal,
+            punctuation,
             pretty,
             depth: 0,
         }
@@ -89,7 +94,7 @@ impl<'o> Writer<'o> {
 
     /// `EQUAL`.
     fn equal(&mut self) {
-        self.put(self.tokens.equal);
+        self.put(self.punctuation.equal);
     }
 
     /// A decimal integer (`UINT16`, `UINT32`, ...).
@@ -110,12 +115,6 @@ impl<'o> Writer<'o> {
         Ok(())
     }
 
-    /// A token followed by `EQUAL`.
-    fn token_equal(&mut self, token: &'static [u8]) {
-        self.put(token);
-        self.equal();
-    }
-
     /// `ON` / `OFF`.
     fn on_off(&mut self, on: bool) {
         self.put(if on { b"ON" } else { b"OFF" });
@@ -134,7 +133,7 @@ impl<'o> Writer<'o> {
         if self.out.last() == Some(&b' ') {
             self.out.push(b'{');
         } else {
-            self.put(self.tokens.open);
+            self.put(self.punctuation.open);
         }
         self.depth += 1;
         Items { empty: true }

@@ -2,134 +2,160 @@
 //! end of the grammar), in their long and short spellings, plus the
 //! punctuation that differs between the two output styles.
 //!
-//! The encoder picks one [`Tokens`] table per message, so writing a token is
-//! a single slice copy with no branch on the style.
+//! The encoder picks its tables once per message, so writing a token is a
+//! single slice copy with no branch on the style. As most tokens are
+//! followed by `EQUAL`, each table has a twin with the `EQUAL` appended,
+//! which saves a copy per `Token = value`.
+
+/// The punctuation that differs between the styles.
+pub(super) struct Punctuation {
+    /// `EQUAL` between a token and its value.
+    pub equal: &'static [u8],
+    /// `LBRKT` of a braced list.
+    pub open: &'static [u8],
+    /// `LBRKT RBRKT` of an empty list.
+    pub empty_braces: &'static [u8],
+}
+
+/// Spaced punctuation, for [`Style::Pretty`](crate::text::Style::Pretty).
+pub(super) static SPACED: Punctuation = Punctuation {
+    equal: b" = ",
+    open: b" {",
+    empty_braces: b" { }",
+};
+
+/// Tight punctuation, for [`Style::Compact`](crate::text::Style::Compact).
+pub(super) static TIGHT: Punctuation = Punctuation {
+    equal: b"=",
+    open: b"{",
+    empty_braces: b"{}",
+};
 
 macro_rules! token_table {
-    ($($(#[$doc:meta])* $field:ident: $long:literal, $short:literal;)*) => {
+    ($($field:ident: $long:literal, $short:literal;)*) => {
         /// One spelling of every token the encoder writes.
         pub(super) struct Tokens {
-            $($(#[$doc])* pub $field: &'static [u8],)*
+            $(pub $field: &'static [u8],)*
         }
 
-        /// Long tokens and spaced punctuation, for [`Style::Pretty`](crate::text::Style::Pretty).
-        pub(super) static LONG: Tokens = Tokens { $($field: $long,)* };
+        /// Long tokens, for [`Style::Pretty`](crate::text::Style::Pretty).
+        pub(super) static LONG: Tokens = Tokens { $($field: $long.as_bytes(),)* };
 
-        /// Short tokens and tight punctuation, for [`Style::Compact`](crate::text::Style::Compact).
-        pub(super) static SHORT: Tokens = Tokens { $($field: $short,)* };
+        /// Long tokens followed by a spaced `EQUAL`.
+        pub(super) static LONG_EQUAL: Tokens = Tokens { $($field: concat!($long, " = ").as_bytes(),)* };
+
+        /// Short tokens, for [`Style::Compact`](crate::text::Style::Compact).
+        pub(super) static SHORT: Tokens = Tokens { $($field: $short.as_bytes(),)* };
+
+        /// Short tokens followed by a tight `EQUAL`.
+        pub(super) static SHORT_EQUAL: Tokens = Tokens { $($field: concat!($short, "=").as_bytes(),)* };
     };
 }
 
 token_table! {
-    /// `EQUAL` between a token and its value.
-    equal: b" = ", b"=";
-    /// `LBRKT` of a braced list.
-    open: b" {", b"{";
-    /// `LBRKT RBRKT` of an empty list.
-    empty_braces: b" { }", b"{}";
-    add: b"Add", b"A";
-    and_lgc: b"ANDLgc", b"ANDLgc";
-    audit: b"Audit", b"AT";
-    audit_cap: b"AuditCapability", b"AC";
-    audit_value: b"AuditValue", b"AV";
-    auth: b"Authentication", b"AU";
-    both: b"Both", b"B";
-    bothway: b"Bothway", b"BW";
-    brief: b"Brief", b"BR";
-    buffer: b"Buffer", b"BF";
-    context: b"Context", b"C";
-    context_audit: b"ContextAudit", b"CA";
-    context_attr: b"ContextAttr", b"CT";
-    context_list: b"ContextList", b"CLT";
-    digit_map: b"DigitMap", b"DM";
-    direction: b"SPADirection", b"SPADI";
-    disconnected: b"Disconnected", b"DC";
-    delay: b"Delay", b"DL";
-    duration: b"Duration", b"DR";
-    embed: b"Embed", b"EM";
-    emergency: b"Emergency", b"EG";
-    emergency_off: b"EmergencyOff", b"EGO";
-    emergency_value: b"EmergencyValue", b"EGV";
-    error: b"Error", b"ER";
-    event_buffer: b"EventBuffer", b"EB";
-    events: b"Events", b"E";
-    external: b"External", b"EX";
-    failover: b"Failover", b"FL";
-    forced: b"Forced", b"FO";
-    graceful: b"Graceful", b"GR";
-    hand_off: b"HandOff", b"HO";
-    ieps: b"IEPSCall", b"IEPS";
-    imm_ack_required: b"ImmAckRequired", b"IA";
-    inactive: b"Inactive", b"IN";
-    internal: b"Internal", b"IT";
-    intersignal: b"Intersignal", b"SPAIS";
-    isolate: b"Isolate", b"IS";
-    in_service: b"InService", b"IV";
-    int_by_event: b"IntByEvent", b"IBE";
-    int_by_sig_descr: b"IntBySigDescr", b"IBS";
-    iteration: b"Iteration", b"IR";
-    keep_active: b"KeepActive", b"KA";
-    local: b"Local", b"L";
-    local_control: b"LocalControl", b"O";
-    lock_step: b"LockStep", b"SP";
-    loopback: b"Loopback", b"LB";
-    media: b"Media", b"M";
-    megacop: b"MEGACO", b"!";
-    message_segment: b"Segment", b"SM";
-    method: b"Method", b"MT";
-    mgc_id: b"MgcIdToTry", b"MG";
-    mode: b"Mode", b"MO";
-    modify: b"Modify", b"MF";
-    modem: b"Modem", b"MD";
-    move_: b"Move", b"MV";
-    mux: b"Mux", b"MX";
-    never_notify: b"NeverNotify", b"NBNN";
-    notify: b"Notify", b"N";
-    notify_completion: b"NotifyCompletion", b"NC";
-    notify_immediate: b"ImmediateNotify", b"NBIN";
-    notify_regulated: b"RegulatedNotify", b"NBRN";
-    nx64k: b"Nx64Kservice", b"N64";
-    observed_events: b"ObservedEvents", b"OE";
-    oneway: b"Oneway", b"OW";
-    oneway_both: b"OnewayBoth", b"OWB";
-    oneway_external: b"OnewayExternal", b"OWE";
-    on_off: b"OnOff", b"OO";
-    or_lgc: b"ORLgc", b"ORLgc";
-    other_reason: b"OtherReason", b"OR";
-    out_of_service: b"OutOfService", b"OS";
-    packages: b"Packages", b"PG";
-    pending: b"Pending", b"PN";
-    priority: b"Priority", b"PR";
-    profile: b"Profile", b"PF";
-    reason: b"Reason", b"RE";
-    recv_only: b"ReceiveOnly", b"RC";
-    reply: b"Reply", b"P";
-    reset_events_descriptor: b"ResetEventsDescriptor", b"RSE";
-    restart: b"Restart", b"RS";
-    remote: b"Remote", b"R";
-    request_id: b"SPARequestID", b"SPARQ";
-    reserved_group: b"ReservedGroup", b"RG";
-    reserved_value: b"ReservedValue", b"RV";
-    segmentation_complete: b"END", b"&";
-    send_only: b"SendOnly", b"SO";
-    send_recv: b"SendReceive", b"SR";
-    services: b"Services", b"SV";
-    service_states: b"ServiceStates", b"SI";
-    service_change_inc: b"ServiceChangeInc", b"SIC";
-    service_change: b"ServiceChange", b"SC";
-    service_change_address: b"ServiceChangeAddress", b"AD";
-    signal_list: b"SignalList", b"SL";
-    signals: b"Signals", b"SG";
-    signal_type: b"SignalType", b"SY";
-    stats: b"Statistics", b"SA";
-    stream: b"Stream", b"ST";
-    subtract: b"Subtract", b"S";
-    synch_isdn: b"SynchISDN", b"SN";
-    termination_state: b"TerminationState", b"TS";
-    test: b"Test", b"TE";
-    time_out: b"TimeOut", b"TO";
-    topology: b"Topology", b"TP";
-    trans: b"Transaction", b"T";
-    response_ack: b"TransactionResponseAck", b"K";
-    version: b"Version", b"V";
+    add: "Add", "A";
+    and_lgc: "ANDLgc", "ANDLgc";
+    audit: "Audit", "AT";
+    audit_cap: "AuditCapability", "AC";
+    audit_value: "AuditValue", "AV";
+    auth: "Authentication", "AU";
+    both: "Both", "B";
+    bothway: "Bothway", "BW";
+    brief: "Brief", "BR";
+    buffer: "Buffer", "BF";
+    context: "Context", "C";
+    context_audit: "ContextAudit", "CA";
+    context_attr: "ContextAttr", "CT";
+    context_list: "ContextList", "CLT";
+    digit_map: "DigitMap", "DM";
+    direction: "SPADirection", "SPADI";
+    disconnected: "Disconnected", "DC";
+    delay: "Delay", "DL";
+    duration: "Duration", "DR";
+    embed: "Embed", "EM";
+    emergency: "Emergency", "EG";
+    emergency_off: "EmergencyOff", "EGO";
+    emergency_value: "EmergencyValue", "EGV";
+    error: "Error", "ER";
+    event_buffer: "EventBuffer", "EB";
+    events: "Events", "E";
+    external: "External", "EX";
+    failover: "Failover", "FL";
+    forced: "Forced", "FO";
+    graceful: "Graceful", "GR";
+    hand_off: "HandOff", "HO";
+    ieps: "IEPSCall", "IEPS";
+    imm_ack_required: "ImmAckRequired", "IA";
+    inactive: "Inactive", "IN";
+    internal: "Internal", "IT";
+    intersignal: "Intersignal", "SPAIS";
+    isolate: "Isolate", "IS";
+    in_service: "InService", "IV";
+    int_by_event: "IntByEvent", "IBE";
+    int_by_sig_descr: "IntBySigDescr", "IBS";
+    iteration: "Iteration", "IR";
+    keep_active: "KeepActive", "KA";
+    local: "Local", "L";
+    local_control: "LocalControl", "O";
+    lock_step: "LockStep", "SP";
+    loopback: "Loopback", "LB";
+    media: "Media", "M";
+    megacop: "MEGACO", "!";
+    message_segment: "Segment", "SM";
+    method: "Method", "MT";
+    mgc_id: "MgcIdToTry", "MG";
+    mode: "Mode", "MO";
+    modify: "Modify", "MF";
+    modem: "Modem", "MD";
+    move_: "Move", "MV";
+    mux: "Mux", "MX";
+    never_notify: "NeverNotify", "NBNN";
+    notify: "Notify", "N";
+    notify_completion: "NotifyCompletion", "NC";
+    notify_immediate: "ImmediateNotify", "NBIN";
+    notify_regulated: "RegulatedNotify", "NBRN";
+    nx64k: "Nx64Kservice", "N64";
+    observed_events: "ObservedEvents", "OE";
+    oneway: "Oneway", "OW";
+    oneway_both: "OnewayBoth", "OWB";
+    oneway_external: "OnewayExternal", "OWE";
+    on_off: "OnOff", "OO";
+    or_lgc: "ORLgc", "ORLgc";
+    other_reason: "OtherReason", "OR";
+    out_of_service: "OutOfService", "OS";
+    packages: "Packages", "PG";
+    pending: "Pending", "PN";
+    priority: "Priority", "PR";
+    profile: "Profile", "PF";
+    reason: "Reason", "RE";
+    recv_only: "ReceiveOnly", "RC";
+    reply: "Reply", "P";
+    reset_events_descriptor: "ResetEventsDescriptor", "RSE";
+    restart: "Restart", "RS";
+    remote: "Remote", "R";
+    request_id: "SPARequestID", "SPARQ";
+    reserved_group: "ReservedGroup", "RG";
+    reserved_value: "ReservedValue", "RV";
+    segmentation_complete: "END", "&";
+    send_only: "SendOnly", "SO";
+    send_recv: "SendReceive", "SR";
+    services: "Services", "SV";
+    service_states: "ServiceStates", "SI";
+    service_change_inc: "ServiceChangeInc", "SIC";
+    service_change: "ServiceChange", "SC";
+    service_change_address: "ServiceChangeAddress", "AD";
+    signal_list: "SignalList", "SL";
+    signals: "Signals", "SG";
+    signal_type: "SignalType", "SY";
+    stats: "Statistics", "SA";
+    stream: "Stream", "ST";
+    subtract: "Subtract", "S";
+    synch_isdn: "SynchISDN", "SN";
+    termination_state: "TerminationState", "TS";
+    test: "Test", "TE";
+    time_out: "TimeOut", "TO";
+    topology: "Topology", "TP";
+    trans: "Transaction", "T";
+    response_ack: "TransactionResponseAck", "K";
+    version: "Version", "V";
 }
