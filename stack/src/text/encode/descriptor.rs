@@ -275,7 +275,7 @@ impl Writer<'_> {
     /// The `RBRKT` of a Local or Remote descriptor, on its own line.
     pub(super) fn sdp_close(&mut self) {
         if self.pretty {
-            self.put(&super::TABS[..self.depth.min(super::TABS.len())]);
+            self.put(self.indentation());
         }
         self.out.push(b'}');
     }

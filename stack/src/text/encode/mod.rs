@@ -48,9 +48,14 @@ pub fn encode_to_vec(message: &MegacoMessage, style: Style) -> Result<Vec<u8>, E
 /// What the writing functions return: nothing, or why the model cannot be written.
 type Encoded = std::result::Result<(), EncodeError>;
 
-/// Indentation of the pretty style: one tab per nesting level (deeper
-/// levels than this share the last indentation).
-static TABS: &[u8; 32] = b"\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
+/// Deepest indentation of the pretty style; deeper levels share it.
+const MAX_INDENT: usize = 32;
+
+/// What precedes a list item in the pretty style: the `COMMA` (not before
+/// the first item), a line break and one tab per nesting level, sliced
+/// from here in one copy.
+static ITEM_BREAK: &[u8; 2 + MAX_INDENT] =
+    b",\n\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t";
 
 /// The output buffer with the style's tokens and the current nesting depth.
 struct Writer<'o> {
@@ -120,12 +125,14 @@ impl<'o> Writer<'o> {
         self.put(if on { b"ON" } else { b"OFF" });
     }
 
+    /// Indentation of the current depth (pretty only).
+    fn indentation(&self) -> &'static [u8] {
+        &ITEM_BREAK[2..2 + self.depth.min(MAX_INDENT)]
+    }
+
     /// Line break and indentation of the current depth (pretty only).
-    fn newline(&mut self) {
-        if self.pretty {
-            self.out.push(b'\n');
-            self.put(&TABS[..self.depth.min(TABS.len())]);
-        }
+    fn line_break(&self) -> &'static [u8] {
+        &ITEM_BREAK[1..2 + self.depth.min(MAX_INDENT)]
     }
 
     /// `LBRKT`: opens a braced list.
@@ -142,11 +149,18 @@ impl<'o> Writer<'o> {
     /// `COMMA` before every item but the first; in pretty style each item
     /// starts a new line.
     fn next(&mut self, items: &mut Items) {
-        if !items.empty {
+        let first = items.empty;
+        items.empty = false;
+        if self.pretty {
+            let item_break = self.line_break();
+            self.put(if first {
+                item_break
+            } else {
+                &ITEM_BREAK[..item_break.len() + 1]
+            });
+        } else if !first {
             self.out.push(b',');
         }
-        items.empty = false;
-        self.newline();
     }
 
     /// `RBRKT`: closes a braced list.
@@ -155,7 +169,9 @@ impl<'o> Writer<'o> {
         if items.empty {
             self.put(if self.pretty { b" }" } else { b"}" });
         } else {
-            self.newline();
+            if self.pretty {
+                self.put(self.line_break());
+            }
             self.out.push(b'}');
         }
     }
