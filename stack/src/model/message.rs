@@ -55,15 +55,9 @@ pub enum MessageBody {
 #[serde(rename_all = "snake_case")]
 pub enum MId {
     /// `[192.0.2.1]:2944`
-    Ip4 {
-        address: Ipv4Addr,
-        port: Option<u16>,
-    },
+    Ip4 { address: Ipv4Addr, port: Option<u16> },
     /// `[2001:db8::1]:2944`
-    Ip6 {
-        address: Ipv6Addr,
-        port: Option<u16>,
-    },
+    Ip6 { address: Ipv6Addr, port: Option<u16> },
     /// `<mgc.example.net>:2944` (the name without the angle brackets).
     Domain { name: Text, port: Option<u16> },
     /// A device name (`pathNAME`), at most 64 characters.
