@@ -18,10 +18,7 @@ pub enum DecodeErrorKind {
     /// The protocol version of the header is not 1, 2 or 3.
     UnsupportedVersion(u32),
     /// A construct the message's version does not have.
-    NotInVersion {
-        construct: &'static str,
-        version: u8,
-    },
+    NotInVersion { construct: &'static str, version: u8 },
     /// The SDP of a Local or Remote descriptor is malformed.
     Sdp(&'static str),
     /// Text is not valid UTF-8 where the model needs text.
