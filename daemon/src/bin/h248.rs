@@ -182,11 +182,25 @@ fn classify(path: &Path, bytes: &[u8]) -> Option<Style> {
     if name.contains(".orig.") || name.contains(".term.") {
         return None;
     }
-    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
-    if bytes[start..].starts_with(b"!/") {
+    if header(bytes).starts_with(b"!/") {
         Some(Style::Compact)
     } else {
         Some(Style::Pretty)
+    }
+}
+
+/// The message from its header on: past leading white space and `;`
+/// comments (Annex B `LWSP`).
+fn header(mut bytes: &[u8]) -> &[u8] {
+    loop {
+        match bytes.first() {
+            Some(b) if b.is_ascii_whitespace() => bytes = &bytes[1..],
+            Some(b';') => {
+                let end = bytes.iter().position(|&b| b == b'\n' || b == b'\r');
+                bytes = end.map_or(&[][..], |e| &bytes[e..]);
+            }
+            _ => return bytes,
+        }
     }
 }
 

@@ -597,7 +597,8 @@ fn event_buffer_descriptor() -> impl Strategy<Value = EventBufferDescriptor> {
 fn statistics_descriptor() -> impl Strategy<Value = StatisticsDescriptor> {
     let parameter = (pkgd_name(), vec(value(), 0..3))
         .prop_map(|(name, value)| StatisticsParameter { name, value });
-    vec(parameter, 1..3)
+    // Empty too: `Statistics { }` is written and read (OTP-17012).
+    vec(parameter, 0..3)
 }
 
 /// A package version: small, as real ones are (megaco refuses more than two
@@ -1128,10 +1129,10 @@ pub fn command() -> BoxedStrategy<Command> {
                 }
             )),
         (termination_ids(), service_change_parm()).prop_map(|(termination_ids, parms)| {
-            Command::ServiceChange(ServiceChangeRequest {
+            Command::ServiceChange(Box::new(ServiceChangeRequest {
                 termination_ids,
                 parms,
-            })
+            }))
         }),
     ]
     .boxed()

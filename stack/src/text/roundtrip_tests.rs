@@ -21,13 +21,11 @@ proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
-    #[ignore = "needs the text decoder"]
     fn pretty_text_decodes_to_the_encoded_message(message in megaco_message()) {
         round_trip(&message, Style::Pretty)?;
     }
 
     #[test]
-    #[ignore = "needs the text decoder"]
     fn compact_text_decodes_to_the_encoded_message(message in megaco_message()) {
         round_trip(&message, Style::Compact)?;
     }

@@ -290,3 +290,11 @@ impl<'a> Parser<'a> {
 
 #[cfg(test)]
 mod tests;
+
+/// True when `word` is a token of the text grammar (any version, long or
+/// short, any case): such words are ambiguous as names to lexer-based
+/// parsers such as megaco's.
+#[cfg(test)]
+pub(crate) fn is_token(word: &[u8]) -> bool {
+    token::Tok::classify(word).is_some()
+}

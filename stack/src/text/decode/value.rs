@@ -564,6 +564,15 @@ fn unescaped_to_raw(raw: &[u8], target: usize) -> usize {
     raw_pos
 }
 
+/// `bytes` without the white space (SP, HTAB, CR, LF) at its end.
+fn trim_lwsp_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(0, |p| p + 1);
+    &bytes[..end]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -691,13 +700,4 @@ mod tests {
         assert!(matches!(e.kind, DecodeErrorKind::Sdp(_)));
         assert_eq!((e.line, e.column), (3, 1));
     }
-}
-
-/// `bytes` without the white space (SP, HTAB, CR, LF) at its end.
-fn trim_lwsp_end(bytes: &[u8]) -> &[u8] {
-    let end = bytes
-        .iter()
-        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .map_or(0, |p| p + 1);
-    &bytes[..end]
 }

@@ -283,8 +283,7 @@ impl Writer<'_> {
             }
         }
         for parm in &control.property_parms {
-            self.next(&mut items);
-            self.ind_aud_property_parm(parm)?;
+            self.audited_or_selected_property(parm, &mut items)?;
         }
         if let Some(mode) = control.stream_mode_sel {
             self.next(&mut items);
@@ -303,8 +302,7 @@ impl Writer<'_> {
         self.put(t.termination_state);
         let mut items = self.open();
         for parm in &state.property_parms {
-            self.next(&mut items);
-            self.ind_aud_property_parm(parm)?;
+            self.audited_or_selected_property(parm, &mut items)?;
         }
         if state.event_buffer_control {
             self.next(&mut items);
@@ -320,6 +318,25 @@ impl Writer<'_> {
             self.service_state(service_state);
         }
         self.close_nonempty(items, "audited TerminationState (empty)")
+    }
+
+    /// An item of an audited LocalControl or TerminationState: the
+    /// property's `pkgdName`, and when it is also a selection condition, its
+    /// `propertyParm` as a second item (`tdmc/gain, tdmc/gain=2`). Both
+    /// items are in the grammar; megaco and others read a selection only in
+    /// this paired form, and the decoder merges the pair back into one.
+    fn audited_or_selected_property(
+        &mut self,
+        parm: &IndAudPropertyParm,
+        items: &mut Items,
+    ) -> Encoded {
+        self.next(items);
+        self.pkgd_name(&parm.name, "audited property name")?;
+        if parm.parm.is_some() {
+            self.next(items);
+            self.ind_aud_property_parm(parm)?;
+        }
+        Ok(())
     }
 
     /// An audited property: its `pkgdName` alone, or as a selection

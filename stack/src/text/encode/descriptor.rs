@@ -744,7 +744,11 @@ impl Writer<'_> {
                 several => self.value_list(b"=[", several, b']', "statistic values")?,
             }
         }
-        self.close_nonempty(items, "Statistics descriptor (empty)")
+        // The grammar wants at least one statistic, but an empty descriptor
+        // is what a reply says when none were collected, and megaco and
+        // others write and read it as `Statistics { }` (OTP-17012).
+        self.close(items);
+        Ok(())
     }
 
     /// `observedEventsDescriptor = ObservedEventsToken EQUAL RequestID LBRKT

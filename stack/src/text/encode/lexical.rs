@@ -74,13 +74,12 @@ const fn build_classes() -> [u8; 256] {
         if matches!(c, b'/' | b'*') {
             class |= PKGD;
         }
-        if digit
-            || matches!(c, b'a'..=b'k' | b'A'..=b'K')
-            || matches!(
-                c,
-                b'l' | b'L' | b's' | b'S' | b't' | b'T' | b'z' | b'Z' | b'x' | b'X'
-            )
-            || matches!(c, b'.' | b'[' | b']' | b'-' | b'(' | b')' | b'|')
+        // A digit map as the decoder reads it: real ones use `*` and `#` for
+        // the star and hash keys (RFC 3525 Appendix A) and keep white space
+        // between alternatives, so anything but comments, braces, quotes and
+        // control characters may stand in one.
+        if (c >= b' ' && c < 0x7f && !matches!(c, b'{' | b'}' | b'"' | b';'))
+            || matches!(c, b'\t' | b'\r' | b'\n')
         {
             class |= DIGIT_MAP;
         }
@@ -210,10 +209,16 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// The `digitMap` of a `digitMapValue`, kept without white space.
+    /// The `digitMap` of a `digitMapValue`, as the model holds it: white
+    /// space inside it is kept, around it refused (it would not read back).
     pub(super) fn digit_map_body(&mut self, body: &str) -> Encoded {
         let bytes = body.as_bytes();
-        if bytes.is_empty() || !all_in(bytes, DIGIT_MAP) {
+        let padded = |b: Option<&u8>| b.is_some_and(u8::is_ascii_whitespace);
+        if bytes.is_empty()
+            || !all_in(bytes, DIGIT_MAP)
+            || padded(bytes.first())
+            || padded(bytes.last())
+        {
             return Err(invalid("digit map", body));
         }
         self.put(bytes);

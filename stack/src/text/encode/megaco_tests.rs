@@ -109,9 +109,33 @@ fn megaco_limitation(
         Some("extension ServiceChange method")
     } else if contains(compact, b"MX=N64") {
         Some("Nx64Kservice Mux type")
+    } else if transactions.iter().any(spells_a_token) {
+        Some("termination ID that spells a token")
+    } else if contains(compact, b"=&,") || contains(compact, b"=&}") {
+        Some("the value `&`, lexed as the END token")
+    } else if contains(compact, b"SA{}") {
+        // OTP-17012: megaco writes `Statistics { }` but cannot read it back.
+        Some("empty Statistics descriptor")
     } else {
         None
     }
+}
+
+/// True when a termination ID of a context audit reply spells a token
+/// (megaco's lexer reads `AuditValue = Context { is }` as the Isolate token).
+fn spells_a_token(transaction: &Transaction) -> bool {
+    let Transaction::Reply(TransactionReply {
+        result: TransactionResult::ActionReplies(replies),
+        ..
+    }) = transaction
+    else {
+        return false;
+    };
+    replies.iter().flat_map(|r| &r.commands).any(|c| {
+        matches!(c, CommandReply::AuditValue(AuditReply::ContextAuditResult(ids))
+            | CommandReply::AuditCapabilities(AuditReply::ContextAuditResult(ids))
+            if ids.iter().any(|id| crate::text::decode::is_token(id.as_str().as_bytes())))
+    })
 }
 
 /// The audit descriptors of a command request.
@@ -130,55 +154,27 @@ fn audit_descriptors(command: &Command) -> impl Iterator<Item = &AuditDescriptor
 }
 
 /// What megaco refuses in the audited Media descriptors of `audit`: several
-/// items for the single stream (it takes one), or an audited property with
-/// a value in LocalControl or TerminationState (it takes one only right
-/// after the same property's bare name).
+/// items for the single stream (it takes one).
 fn ind_aud_media_limitation(audit: &AuditDescriptor) -> Option<&'static str> {
-    let has_selection = |parms: &[IndAudPropertyParm]| parms.iter().any(|p| p.parm.is_some());
-    let stream_selects = |parms: &IndAudStreamParms| {
-        parms
-            .local_control
-            .as_ref()
-            .is_some_and(|control| has_selection(&control.property_parms))
-    };
-    for item in &audit.property_tokens {
-        let IndAuditParameter::Media(media) = item else {
-            continue;
-        };
-        let several_single_stream_items = match &media.streams {
-            Some(IndAudStreams::One(parms)) => {
-                [
-                    parms.local_control.is_some(),
-                    parms.local.is_some(),
-                    parms.remote.is_some(),
-                    parms.statistics.is_some(),
-                ]
-                .into_iter()
-                .filter(|&present| present)
-                .count()
-                    > 1
-            }
-            _ => false,
-        };
-        let selects = media
-            .termination_state
-            .as_ref()
-            .is_some_and(|state| has_selection(&state.property_parms))
-            || match &media.streams {
-                Some(IndAudStreams::One(parms)) => stream_selects(parms),
-                Some(IndAudStreams::Multi(streams)) => {
-                    streams.iter().any(|s| stream_selects(&s.parms))
-                }
-                None => false,
-            };
-        if several_single_stream_items {
-            return Some("several audited items of the single stream");
+    audit.property_tokens.iter().find_map(|item| match item {
+        IndAuditParameter::Media(IndAudMediaDescriptor {
+            streams: Some(IndAudStreams::One(parms)),
+            ..
+        }) if [
+            parms.local_control.is_some(),
+            parms.local.is_some(),
+            parms.remote.is_some(),
+            parms.statistics.is_some(),
+        ]
+        .into_iter()
+        .filter(|&present| present)
+        .count()
+            > 1 =>
+        {
+            Some("several audited items of the single stream")
         }
-        if selects {
-            return Some("audited property with a value in LocalControl or TerminationState");
-        }
-    }
-    None
+        _ => None,
+    })
 }
 
 /// How many generated messages megaco judges, each in both styles.

@@ -4,6 +4,7 @@
 use std::io::Write as _;
 
 use super::lexical::{empty, invalid};
+use super::tokens::SHORT;
 use super::{Encoded, Items, Writer};
 use crate::model::*;
 use crate::text::EncodeError;
@@ -18,6 +19,7 @@ impl Writer<'_> {
             self.authentication_header(auth)?;
         }
         let message = &message.message;
+        self.version = message.version;
         // Message = MegacopToken SLASH Version SEP mId SEP messageBody
         self.put(self.tokens.megacop);
         self.out.push(b'/');
@@ -318,6 +320,11 @@ impl Writer<'_> {
             self.next(items);
             self.put(if emergency {
                 self.tokens.emergency
+            } else if self.version < 3 {
+                // Versions 1 and 2 predate the long spelling `EmergencyOff`;
+                // parsers of those versions (megaco's among them) take only
+                // the short token.
+                SHORT.emergency_off
             } else {
                 self.tokens.emergency_off
             });

@@ -66,6 +66,8 @@ struct Writer<'o> {
     punctuation: &'static Punctuation,
     pretty: bool,
     depth: usize,
+    /// Protocol version of the message being written.
+    version: u8,
 }
 
 /// A braced list being written (`LBRKT item *(COMMA item) RBRKT`): knows
@@ -88,6 +90,7 @@ impl<'o> Writer<'o> {
             punctuation,
             pretty,
             depth: 0,
+            version: 3,
         }
     }
 

@@ -840,10 +840,10 @@ fn service_change_parameters() {
         property_tokens: vec![],
     });
     parms.incomplete = true;
-    let command = Command::ServiceChange(ServiceChangeRequest {
+    let command = Command::ServiceChange(Box::new(ServiceChangeRequest {
         termination_ids: vec![TerminationId::root()],
         parms,
-    });
+    }));
     assert_eq!(
         compact_text_of(&one_command(command)),
         "T=1{C=1{SC=ROOT{SV{MT=RS,AD=2944,V=3,PF=resgw/1,RE=\"901 Cold Boot\",DL=10,20240101T12000000,X-foo=1,PG,SIC}}}}"
@@ -880,49 +880,4 @@ fn binary_only_and_invalid_models_are_refused_and_leave_the_buffer_as_it_was() {
     let mut out = b"kept".to_vec();
     assert!(encode(&bad_id, Style::Compact, &mut out).is_err());
     assert_eq!(out, b"kept");
-}
-
-/// CPU time this thread has used, from Linux's `/proc/thread-self/schedstat`
-/// (so that other load on the machine does not count), or `None`.
-fn thread_cpu_time() -> Option<std::time::Duration> {
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-    let nanos = stat.split_whitespace().next()?.parse().ok()?;
-    Some(std::time::Duration::from_nanos(nanos))
-}
-
-/// Encoding throughput on corpus-sized messages, reusing one buffer as a
-/// sender does, per CPU second of this thread (wall-clock time where that is
-/// not available). Run with
-/// `cargo test --release -p h248-stack --lib encode_throughput -- --ignored --nocapture`.
-#[test]
-#[ignore = "a measurement: run it in release mode"]
-fn encode_throughput() {
-    let messages = [msg01a(), x03_auditcap_reply(), x12_add_mux()];
-    for style in [Style::Pretty, Style::Compact] {
-        let mut out = Vec::with_capacity(1024);
-        let rounds = 1_000_000;
-        let mut bytes = 0usize;
-        let (wall_start, cpu_start) = (std::time::Instant::now(), thread_cpu_time());
-        for _ in 0..rounds {
-            for message in &messages {
-                out.clear();
-                encode(std::hint::black_box(message), style, &mut out).expect("encodes");
-                bytes += std::hint::black_box(&out).len();
-            }
-        }
-        let elapsed = match (cpu_start, thread_cpu_time()) {
-            (Some(start), Some(end)) => end - start,
-            _ => wall_start.elapsed(),
-        };
-        let seconds = elapsed.as_secs_f64();
-        let count = (rounds * messages.len()) as f64;
-        println!(
-            "{style:?}: {:.0} msgs/s, {:.0} MB/s, {:.0} ns/msg, {} bytes/msg (wall {:.2?})",
-            count / seconds,
-            bytes as f64 / seconds / 1e6,
-            seconds * 1e9 / count,
-            bytes / (rounds * messages.len()),
-            wall_start.elapsed(),
-        );
-    }
 }

@@ -1,0 +1,44 @@
+//! Helpers shared by the integration tests: where `../shared` is, and
+//! whether its absence skips or fails the test.
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+
+/// `../shared` next to the repository, when present. When it is absent the
+/// test prints "skipped: ../shared not found" and the caller returns early,
+/// unless `H248_REQUIRE_SHARED=1` (as CI sets), which fails the test instead.
+pub fn shared_dir() -> Option<PathBuf> {
+    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared"));
+    if dir.join("corpus").is_dir() {
+        return Some(dir);
+    }
+    if std::env::var("H248_REQUIRE_SHARED").as_deref() == Ok("1") {
+        panic!("H248_REQUIRE_SHARED=1 but {} is missing", dir.display());
+    }
+    eprintln!("skipped: ../shared not found");
+    None
+}
+
+/// The names of the corpus messages (`NAME` of `NAME.pretty.txt`), sorted.
+pub fn corpus_names(shared: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(shared.join("corpus"))
+        .expect("corpus directory is readable")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.file_name()
+                .to_str()
+                .and_then(|n| n.strip_suffix(".pretty.txt"))
+                .map(str::to_owned)
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// A fresh scratch directory under the system temp dir.
+pub fn scratch_dir(tag: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("h248-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory can be created");
+    dir
+}
