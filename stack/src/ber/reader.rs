@@ -16,11 +16,8 @@ use super::BerLimits;
 
 /// Universal tag numbers (X.680 clause 8.4) of the types Annex A uses.
 pub(crate) mod universal {
-    pub const BOOLEAN: u32 = 1;
     pub const INTEGER: u32 = 2;
-    pub const BIT_STRING: u32 = 3;
     pub const OCTET_STRING: u32 = 4;
-    pub const OBJECT_IDENTIFIER: u32 = 6;
     pub const ENUMERATED: u32 = 10;
     pub const SEQUENCE: u32 = 16;
 }

@@ -17,7 +17,6 @@ const CONSTRUCTED: u8 = 0x20;
 pub(crate) mod universal {
     pub const INTEGER: u8 = 0x02;
     pub const OCTET_STRING: u8 = 0x04;
-    pub const OBJECT_IDENTIFIER: u8 = 0x06;
     pub const ENUMERATED: u8 = 0x0a;
     pub const SEQUENCE: u8 = 0x30;
 }
@@ -137,7 +136,7 @@ impl<'b> Writer<'b> {
     /// `[n] BIT STRING` of named bits (bit `k` set as `1 << k`), without
     /// trailing zero bits (X.690 11.2.2 for named bit lists).
     pub fn named_bits(&mut self, number: u8, bits: u32) {
-        let used = 32 - bits.reverse_bits().leading_zeros() as usize;
+        let used = 32 - bits.leading_zeros() as usize;
         let octets = used.div_ceil(8);
         self.buf.put_u8(context(number, false));
         self.buf.put_u8(1 + octets as u8);
