@@ -244,7 +244,7 @@ impl<'n> Decoder<'n> {
         let reason_tlv = s.required(4)?;
         let mut reasons = values(reason_tlv, T)?;
         let reason = match reasons.pop() {
-            Some(reason) if reasons.is_empty() => reason,
+            Some(reason) if reasons.is_empty() => unwrap_ia5(reason),
             _ => {
                 return Err(reason_tlv.error(
                     T,
@@ -354,6 +354,23 @@ impl<'n> Decoder<'n> {
             }
             _ => return Err(tlv.unknown_alternative("AuditReply")),
         })
+    }
+}
+
+/// The serviceChangeReason as the Annex A comment describes it: an
+/// IA5String BER-encoded inside the OCTET STRING ("double wrapping").
+/// Erlang/OTP megaco writes the text directly; both are accepted (a reason
+/// starts with a digit, never with the IA5String tag 0x16).
+fn unwrap_ia5(reason: Text) -> Text {
+    let bytes = reason.as_bytes();
+    let inner = match *bytes {
+        [0x16, len, ref rest @ ..] if usize::from(len) == rest.len() => rest,
+        [0x16, 0x81, len, ref rest @ ..] if usize::from(len) == rest.len() && len >= 0x80 => rest,
+        _ => return reason,
+    };
+    match std::str::from_utf8(inner) {
+        Ok(text) if text.is_ascii() => Text::from(text),
+        _ => reason,
     }
 }
 
