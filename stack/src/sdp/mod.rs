@@ -8,14 +8,17 @@
 //! line (see [`field`]), with the H.248 values `$` (CHOOSE: the MG fills it
 //! in) and `-` (unspecified) recognised.
 
+pub mod attribute;
 pub mod field;
 
 use std::fmt;
 
+use compact_str::ToCompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Text;
-pub use field::{SdpField, SdpValue};
+pub use attribute::{Attr, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
+pub use field::{FieldError, SdpField, SdpValue, Tokens};
 
 /// One session description of a Local or Remote descriptor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,6 +62,16 @@ impl SdpLine {
     /// The structured view of this line.
     pub fn field(&self) -> Result<SdpField<'_>, field::FieldError> {
         SdpField::parse(self.kind, &self.value)
+    }
+
+    /// The line that carries `field`, its value written as RFC 4566 spells
+    /// it. For a canonical line (single spaces between fields),
+    /// `SdpLine::from_field(&line.field()?) == line`.
+    pub fn from_field(field: &SdpField<'_>) -> SdpLine {
+        SdpLine {
+            kind: field.kind(),
+            value: field.to_compact_string(),
+        }
     }
 }
 
@@ -176,6 +189,94 @@ impl SessionDescription {
         self.lines.push(SdpLine::new(kind, value));
         self
     }
+
+    /// Appends the line that carries a typed field.
+    pub fn push_field(&mut self, field: &SdpField<'_>) -> &mut Self {
+        self.lines.push(SdpLine::from_field(field));
+        self
+    }
+
+    /// The typed view of each line, in order.
+    pub fn fields(&self) -> impl Iterator<Item = Result<SdpField<'_>, FieldError>> {
+        self.lines.iter().map(SdpLine::field)
+    }
+
+    /// The typed common attributes (`a=` lines) of the given lines, e.g. of
+    /// [`Self::session_lines`] or of one of [`Self::media_sections`].
+    pub fn attributes(lines: &[SdpLine]) -> impl Iterator<Item = Result<Attr<'_>, FieldError>> {
+        lines.iter().filter(|l| l.kind == 'a').map(Attr::from_line)
+    }
+
+    /// Checks the description as H.248 needs it, returning the index of the
+    /// first offending line with the reason.
+    ///
+    /// - the first line is `v=` (RFC 4566 clause 5.1) and no other is;
+    /// - every line of a type RFC 4566 defines is well-formed (clause 5),
+    ///   and so are the common attributes of [`attribute`];
+    /// - `o=` (clause 5.2), if present, comes right after `v=`, then `s=`
+    ///   (clause 5.3), if present; each appears at most once, as do `u=` and
+    ///   `z=`;
+    /// - the session-level-only lines (`o= s= u= e= p= t= r= z=`) do not
+    ///   appear inside media sections (clause 5.14), and `r=` follows `t=`
+    ///   or `r=` (clause 5.10).
+    ///
+    /// `o=`, `s=` and `t=` are not required: H.248.1 clause 7.1.8 lets the
+    /// MGC omit them in Local and Remote descriptors. Lines of unknown types
+    /// are accepted. An empty description is an error at index 0.
+    pub fn validate(&self) -> Result<(), (usize, FieldError)> {
+        let fail =
+            |i: usize, kind: char, reason: &'static str| Err((i, FieldError { kind, reason }));
+        match self.lines.first() {
+            Some(l) if l.kind == 'v' => {}
+            Some(l) => return fail(0, l.kind, "a session description starts with `v=`"),
+            None => return fail(0, 'v', "a session description starts with `v=`"),
+        }
+        let mut in_media = false;
+        let mut seen_other = false; // a line other than v= o= s= seen
+        let mut seen_s = false;
+        let mut seen = [false; 4]; // o u z s
+        let mut prev = 'v';
+        for (i, line) in self.lines.iter().enumerate() {
+            let field = line.field().map_err(|e| (i, e))?;
+            if let SdpField::Attribute { name, value } = field {
+                Attr::parse(name, value).map_err(|e| (i, e))?;
+            }
+            let kind = line.kind;
+            match kind {
+                'v' if i > 0 => return fail(i, kind, "only the first line is `v=`"),
+                'v' => {}
+                'o' | 's' | 'u' | 'e' | 'p' | 't' | 'r' | 'z' if in_media => {
+                    return fail(
+                        i,
+                        kind,
+                        "this line belongs to the session level, before any `m=`",
+                    )
+                }
+                'o' if seen_other || seen_s => return fail(i, kind, "`o=` comes right after `v=`"),
+                's' if seen_other => return fail(i, kind, "`s=` comes right after `v=` and `o=`"),
+                'r' if prev != 't' && prev != 'r' => {
+                    return fail(i, kind, "`r=` follows a `t=` line")
+                }
+                'm' => in_media = true,
+                _ => {}
+            }
+            if let Some(slot) = "ouzs".find(kind) {
+                if let Some(flag) = seen.get_mut(slot) {
+                    if *flag {
+                        return fail(i, kind, "this line appears at most once");
+                    }
+                    *flag = true;
+                }
+            }
+            match kind {
+                'v' | 'o' => {}
+                's' => seen_s = true,
+                _ => seen_other = true,
+            }
+            prev = kind;
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -200,5 +301,109 @@ mod tests {
         assert_eq!(err.offset, 4);
         let err = SessionDescription::parse_groups("v=0\na=1\na=2", 2).unwrap_err();
         assert_eq!(err.reason, "too many SDP lines");
+    }
+
+    fn one(text: &str) -> SessionDescription {
+        let mut groups = SessionDescription::parse_groups(text, 100).unwrap();
+        assert_eq!(groups.len(), 1);
+        groups.remove(0)
+    }
+
+    #[test]
+    fn typed_fields_of_h248_local_descriptor() {
+        let sd = one(
+            "v=0\no=- 2890844526 2890842807 IN IP4 $\ns=-\nc=IN IP4 $\nb=AS:64\nt=0 0\n\
+             m=audio $ RTP/AVP 0 8 18 101\na=rtpmap:101 telephone-event/8000\n\
+             a=fmtp:101 0-15\na=ptime:20\na=sendrecv\n",
+        );
+        assert_eq!(sd.validate(), Ok(()));
+        let fields: Vec<_> = sd.fields().collect::<Result<_, _>>().unwrap();
+        assert_eq!(fields[0], SdpField::Version(0));
+        assert!(matches!(
+            fields[3],
+            SdpField::Connection {
+                address: SdpValue::Choose,
+                ..
+            }
+        ));
+        let media = sd.media_sections().next().unwrap();
+        let attrs: Vec<_> = SessionDescription::attributes(media)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(attrs.len(), 4);
+        assert_eq!(attrs[2], Attr::Ptime(20));
+        assert_eq!(attrs[3], Attr::Direction(Direction::SendRecv));
+        // Building the same description from its typed fields gives the same lines.
+        let mut built = SessionDescription::default();
+        for f in &fields {
+            built.push_field(f);
+        }
+        assert_eq!(built, sd);
+    }
+
+    #[test]
+    fn validate_is_tolerant_as_h248_is() {
+        // o=, s= and t= may be omitted (H.248.1 clause 7.1.8).
+        assert_eq!(
+            one("v=0\nc=IN IP6 2001:db8::1\nm=audio $ RTP/AVP 0\n").validate(),
+            Ok(())
+        );
+        assert_eq!(
+            one("v=0\nm=video 49170/2 RTP/AVP 31\nc=IN IP4 224.2.1.1/127/3\n").validate(),
+            Ok(())
+        );
+        assert_eq!(one("v=0\nx=unknown\n").validate(), Ok(()));
+        assert_eq!(one("v=0\ns=-\nt=0 0\nr=7d 1h 0 25h\n").validate(), Ok(()));
+    }
+
+    #[test]
+    fn validate_rejects_with_line_index() {
+        let check = |text: &str, index: usize, kind: char| {
+            let (i, e) = one(text).validate().unwrap_err();
+            assert_eq!((i, e.kind), (index, kind), "{text}: {e}");
+        };
+        check("c=IN IP4 $\n", 0, 'c');
+        check("v=x\n", 0, 'v');
+        check("v=0\nc=IN IP4\n", 1, 'c');
+        check("v=0\nm=audio $ RTP/AVP 0\nb=AS:x\n", 2, 'b');
+        check("v=0\nm=audio $ RTP/AVP 0\na=rtpmap:0 PCMU\n", 2, 'a');
+        check("v=0\nm=audio $ RTP/AVP 0\nt=0 0\n", 2, 't');
+        check("v=0\nm=audio $ RTP/AVP 0\no=- 1 1 IN IP4 $\n", 2, 'o');
+        check("v=0\nc=IN IP4 $\no=- 1 1 IN IP4 $\n", 2, 'o');
+        check("v=0\ns=-\no=- 1 1 IN IP4 $\n", 2, 'o');
+        check("v=0\nc=IN IP4 $\ns=-\n", 2, 's');
+        check("v=0\ns=-\ns=-\n", 2, 's');
+        check("v=0\nr=7d 1h 0\n", 1, 'r');
+        assert_eq!(SessionDescription::default().validate().unwrap_err().0, 0);
+        let mut two_v = one("v=0\n");
+        two_v.push('v', "0");
+        assert_eq!(two_v.validate().unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn from_field_builds_lines() {
+        let mut sd = SessionDescription::default();
+        sd.push_field(&SdpField::Version(0))
+            .push_field(&SdpField::Connection {
+                nettype: "IN",
+                addrtype: "IP4",
+                address: SdpValue::Choose,
+                ttl: None,
+                count: None,
+            })
+            .push_field(&SdpField::Media {
+                media: "audio",
+                port: SdpValue::Choose,
+                port_count: None,
+                proto: "RTP/AVP",
+                formats: Tokens::new("0 8"),
+            });
+        sd.lines.push(Attr::Ptime(20).to_line());
+        let text: Vec<String> = sd.lines.iter().map(|l| l.to_string()).collect();
+        assert_eq!(
+            text,
+            ["v=0", "c=IN IP4 $", "m=audio $ RTP/AVP 0 8", "a=ptime:20"]
+        );
+        assert_eq!(sd.validate(), Ok(()));
     }
 }
