@@ -46,8 +46,8 @@ fn reencode_all(shared: &Path, out_dir: &Path) -> Vec<(PathBuf, PathBuf)> {
     for theirs in corpus_ber_files(shared) {
         let bytes = std::fs::read(&theirs).expect("corpus file");
         let name = theirs.file_name().expect("file name").to_owned();
-        let message = ber::decode_default(&bytes)
-            .unwrap_or_else(|e| panic!("{}: {e}", theirs.display()));
+        let message =
+            ber::decode_default(&bytes).unwrap_or_else(|e| panic!("{}: {e}", theirs.display()));
         let encoded = ber::encode_to_vec(&message)
             .unwrap_or_else(|e| panic!("{}: encode: {e}", theirs.display()));
         let again = ber::decode_default(&encoded)
@@ -58,7 +58,11 @@ fn reencode_all(shared: &Path, out_dir: &Path) -> Vec<(PathBuf, PathBuf)> {
         std::fs::write(&ours, &encoded).expect("write our encoding");
         pairs.push((ours, theirs));
     }
-    assert!(pairs.len() >= 100, "expected the whole corpus, got {}", pairs.len());
+    assert!(
+        pairs.len() >= 100,
+        "expected the whole corpus, got {}",
+        pairs.len()
+    );
     println!(
         "{} corpus BER messages decoded and re-encoded; {identical} byte-identical to megaco's",
         pairs.len()
@@ -136,6 +140,89 @@ fn wireshark_flags_none_of_ours_that_it_accepts_from_megaco() {
         theirs_failed.len(),
         ours_failed.len()
     );
-    assert!(newly_flagged.is_empty(), "flagged only in ours: {newly_flagged:?}");
+    assert!(
+        newly_flagged.is_empty(),
+        "flagged only in ours: {newly_flagged:?}"
+    );
     let _ = std::fs::remove_dir_all(&out_dir);
+}
+
+/// Throughput over the corpus, single thread: run with
+/// `cargo test --release -p h248-stack --test corpus_ber -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, meaningful only in release mode"]
+fn throughput() {
+    use std::time::Instant;
+
+    let Some(shared) = shared() else { return };
+    let inputs: Vec<Vec<u8>> = corpus_ber_files(&shared)
+        .iter()
+        .map(|path| std::fs::read(path).expect("corpus file"))
+        .collect();
+    let messages: Vec<_> = inputs
+        .iter()
+        .map(|bytes| ber::decode_default(bytes).expect("decodes"))
+        .collect();
+    let bytes: usize = inputs.iter().map(Vec::len).sum();
+    let rounds: usize = std::env::var("H248_BENCH_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(20_000);
+    let names = h248_stack::package::Catalogue::base();
+    let terms = ber::BitStringMapping::default();
+    let limits = ber::BerLimits::default();
+
+    let start = Instant::now();
+    let cpu_start = thread_cpu_seconds();
+    let mut count = 0usize;
+    for _ in 0..rounds {
+        for input in &inputs {
+            let message = ber::decode(input, names, &terms, &limits).expect("decodes");
+            count += usize::from(message.message.version > 0);
+        }
+    }
+    let decode = start.elapsed();
+    let decode_cpu = thread_cpu_seconds() - cpu_start;
+
+    let mut out = bytes::BytesMut::with_capacity(4096);
+    let start = Instant::now();
+    let cpu_start = thread_cpu_seconds();
+    for _ in 0..rounds {
+        for message in &messages {
+            out.clear();
+            ber::encode(message, names, &terms, &mut out).expect("encodes");
+        }
+    }
+    let encode = start.elapsed();
+    let encode_cpu = thread_cpu_seconds() - cpu_start;
+
+    let total = (rounds * inputs.len()) as f64;
+    println!(
+        "{} messages, {:.0} bytes/msg, {count} decoded; wall clock: decode {:.0} msgs/s, \
+         encode {:.0} msgs/s; per CPU second of this thread: decode {:.0} msgs/s, encode {:.0} msgs/s",
+        inputs.len(),
+        bytes as f64 / inputs.len() as f64,
+        total / decode.as_secs_f64(),
+        total / encode.as_secs_f64(),
+        total / decode_cpu,
+        total / encode_cpu,
+    );
+}
+
+/// CPU time of the calling thread (Linux `/proc/thread-self/stat`, user +
+/// system, in clock ticks of 10 ms), so that a loaded machine does not
+/// distort the rate; `NaN` elsewhere.
+fn thread_cpu_seconds() -> f64 {
+    let Ok(stat) = std::fs::read_to_string("/proc/thread-self/stat") else {
+        return f64::NAN;
+    };
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let ticks: f64 = [11, 12]
+        .iter()
+        .filter_map(|&i| fields.get(i).and_then(|f| f.parse::<f64>().ok()))
+        .sum();
+    ticks / 100.0
 }

@@ -4,14 +4,17 @@
 
 use bytes::BytesMut;
 use h248_stack::ber::{
-    self, BerDecodeError, BerEncodeError, BerErrorKind, BerLimits, BitStringMapping, NameKind,
-    Tag, UnknownId,
+    self, BerDecodeError, BerEncodeError, BerErrorKind, BerLimits, BitStringMapping, NameKind, Tag,
+    UnknownId,
 };
 use h248_stack::package::{Catalogue, ItemKind};
 use h248_stack::*;
 
 fn vector(name: &str) -> Vec<u8> {
-    let path = format!("{}/tests/vectors/ber/{name}.ber", env!("CARGO_MANIFEST_DIR"));
+    let path = format!(
+        "{}/tests/vectors/ber/{name}.ber",
+        env!("CARGO_MANIFEST_DIR")
+    );
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
 }
 
@@ -42,8 +45,14 @@ fn valid_vectors_decode_the_same_in_every_length_form() {
     assert_eq!(change.parms.method, ServiceChangeMethod::Restart);
     assert_eq!(change.termination_ids, vec![TerminationId::root()]);
     // Long-form and indefinite outer lengths: the same message.
-    assert_eq!(decode(&vector("x01_long_form_length_legal_ber")).unwrap(), v01);
-    assert_eq!(decode(&vector("x02_indefinite_length_legal_ber")).unwrap(), v01);
+    assert_eq!(
+        decode(&vector("x01_long_form_length_legal_ber")).unwrap(),
+        v01
+    );
+    assert_eq!(
+        decode(&vector("x02_indefinite_length_legal_ber")).unwrap(),
+        v01
+    );
     // A non-minimal INTEGER is accepted.
     assert!(decode(&vector("b15_integer_leading_zero")).is_ok());
     let pending = decode(&vector("v04_pending")).unwrap();
@@ -60,7 +69,10 @@ fn broken_vectors_give_typed_errors() {
     assert_eq!(kind(&vector("b01_truncated")), BerErrorKind::Truncated);
     let err = decode(&vector("b02_trailing_garbage")).unwrap_err();
     assert_eq!((err.kind, err.offset), (BerErrorKind::TrailingBytes, 77));
-    assert_eq!(kind(&vector("b03_outer_length_too_long")), BerErrorKind::Truncated);
+    assert_eq!(
+        kind(&vector("b03_outer_length_too_long")),
+        BerErrorKind::Truncated
+    );
     assert_eq!(
         kind(&vector("b04_outer_length_too_short")),
         BerErrorKind::TrailingBytes
@@ -140,7 +152,11 @@ fn broken_vectors_give_typed_errors() {
 
 #[test]
 fn truncation_at_every_byte_is_an_error_never_a_panic() {
-    for name in ["v01_servicechange_restart", "v03_reply_error", "x02_indefinite_length_legal_ber"] {
+    for name in [
+        "v01_servicechange_restart",
+        "v03_reply_error",
+        "x02_indefinite_length_legal_ber",
+    ] {
         let whole = vector(name);
         for cut in 0..whole.len() {
             let err = decode(&whole[..cut]).expect_err("a prefix is not a message");
@@ -151,7 +167,11 @@ fn truncation_at_every_byte_is_an_error_never_a_panic() {
                 ),
                 "{name} cut at {cut}: {err}"
             );
-            assert!(err.offset <= cut, "{name} cut at {cut}: offset {}", err.offset);
+            assert!(
+                err.offset <= cut,
+                "{name} cut at {cut}: offset {}",
+                err.offset
+            );
         }
     }
     // And every single-byte corruption of a valid message: no panic.
@@ -181,7 +201,7 @@ fn length_bombs_nesting_and_limits() {
     for _ in 0..1000 {
         deep.extend_from_slice(&[0x30, 0x80]);
     }
-    deep.extend(std::iter::repeat_n(0, 2000));
+    deep.extend_from_slice(&[0u8; 2000]);
     assert_eq!(kind(&deep), BerErrorKind::DepthExceeded);
     let mut nested = vec![0x05, 0x00];
     for _ in 0..200 {
@@ -195,7 +215,9 @@ fn length_bombs_nesting_and_limits() {
     assert!(
         matches!(
             err.kind,
-            BerErrorKind::DepthExceeded | BerErrorKind::UnexpectedTag { .. } | BerErrorKind::ConstraintViolated(_)
+            BerErrorKind::DepthExceeded
+                | BerErrorKind::UnexpectedTag { .. }
+                | BerErrorKind::ConstraintViolated(_)
         ),
         "{err}"
     );
@@ -214,7 +236,10 @@ fn length_bombs_nesting_and_limits() {
     // Indefinite length without end-of-contents, and an unterminated loop of
     // indefinite lengths.
     assert_eq!(kind(&[0x30, 0x80, 0xa1, 0x00]), BerErrorKind::Truncated);
-    assert_eq!(kind(&[0x30, 0x80, 0x30, 0x80, 0x30, 0x80]), BerErrorKind::Truncated);
+    assert_eq!(
+        kind(&[0x30, 0x80, 0x30, 0x80, 0x30, 0x80]),
+        BerErrorKind::Truncated
+    );
     // Trailing bytes after a valid message.
     let mut trailing = vector("v04_pending");
     trailing.push(0);
@@ -246,7 +271,10 @@ fn length_bombs_nesting_and_limits() {
         &short_lists,
     )
     .unwrap_err();
-    assert_eq!((err.kind, err.type_name), (BerErrorKind::ListTooLong, "Message"));
+    assert_eq!(
+        (err.kind, err.type_name),
+        (BerErrorKind::ListTooLong, "Message")
+    );
     assert_eq!(decode(&encoded).unwrap(), message);
     assert_eq!(kind(&[]), BerErrorKind::Truncated);
 }
@@ -324,9 +352,9 @@ fn modify(version: u8, descriptors: Vec<AmmDescriptor>) -> MegacoMessage {
 fn encode_errors_name_what_has_no_binary_form() {
     let unknown_signal = modify(
         1,
-        vec![AmmDescriptor::Signals(vec![SignalRequest::Signal(Signal::named(
-            "cg/nosuch",
-        ))])],
+        vec![AmmDescriptor::Signals(vec![SignalRequest::Signal(
+            Signal::named("cg/nosuch"),
+        )])],
     );
     assert_eq!(
         ber::encode_to_vec(&unknown_signal),
@@ -337,7 +365,10 @@ fn encode_errors_name_what_has_no_binary_form() {
     );
     let mut signal = Signal::named("al/ri");
     signal.params.push(PropertyParm::equal("nosuch", "1"));
-    let unknown_parameter = modify(1, vec![AmmDescriptor::Signals(vec![SignalRequest::Signal(signal)])]);
+    let unknown_parameter = modify(
+        1,
+        vec![AmmDescriptor::Signals(vec![SignalRequest::Signal(signal)])],
+    );
     assert!(matches!(
         ber::encode_to_vec(&unknown_parameter),
         Err(BerEncodeError::NoBinaryId {
@@ -365,7 +396,13 @@ fn encode_errors_name_what_has_no_binary_form() {
     ));
     // A failed encode leaves the buffer as it was.
     let mut out = BytesMut::from(&b"keep"[..]);
-    assert!(ber::encode(&bad_id, Catalogue::base(), &BitStringMapping::default(), &mut out).is_err());
+    assert!(ber::encode(
+        &bad_id,
+        Catalogue::base(),
+        &BitStringMapping::default(),
+        &mut out
+    )
+    .is_err());
     assert_eq!(&out[..], b"keep");
 }
 

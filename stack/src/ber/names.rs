@@ -60,8 +60,8 @@ pub(crate) fn pkgd_id(
     kind: ItemKind,
     name: &str,
 ) -> Result<PkgdId, BerEncodeError> {
-    let (package_name, item_name) = match name.split_once('/') {
-        Some(parts) => parts,
+    let (package_name, item_name) = match name.bytes().position(|b| b == b'/') {
+        Some(slash) => (&name[..slash], &name[slash + 1..]),
         None => ("", name),
     };
     if package_name == "*" {
@@ -108,13 +108,13 @@ pub(crate) fn pkgd_name(
     let item = if id.item == WILDCARD {
         "*"
     } else {
-        names.item_name(id.package, kind, id.item).ok_or(BerErrorKind::UnknownName(
-            UnknownId::Item {
+        names
+            .item_name(id.package, kind, id.item)
+            .ok_or(BerErrorKind::UnknownName(UnknownId::Item {
                 package: id.package,
                 kind,
                 item: id.item,
-            },
-        ))?
+            }))?
     };
     if id.package == ANNEX_C {
         return Ok(Text::from(item));
@@ -220,9 +220,8 @@ mod tests {
             ("*/*", 0xffff, 0xffff),
             ("m", 0x0000, 0xb00f),
         ] {
-            let id = pkgd_id(names, ItemKind::Event, text).or_else(|_| {
-                pkgd_id(names, ItemKind::Property, text)
-            });
+            let id = pkgd_id(names, ItemKind::Event, text)
+                .or_else(|_| pkgd_id(names, ItemKind::Property, text));
             let id = id.unwrap();
             assert_eq!((id.package, id.item), (package, item), "{text}");
             let kind = if package == 0 {
@@ -240,9 +239,24 @@ mod tests {
             pkgd_id(names, ItemKind::Event, "*/of"),
             Err(BerEncodeError::NoBinaryId { .. })
         ));
-        assert!(pkgd_name(names, ItemKind::Event, PkgdId { package: 0xffff, item: 1 }).is_err());
+        assert!(pkgd_name(
+            names,
+            ItemKind::Event,
+            PkgdId {
+                package: 0xffff,
+                item: 1
+            }
+        )
+        .is_err());
         assert_eq!(
-            pkgd_name(names, ItemKind::Event, PkgdId { package: 0x1234, item: 1 }),
+            pkgd_name(
+                names,
+                ItemKind::Event,
+                PkgdId {
+                    package: 0x1234,
+                    item: 1
+                }
+            ),
             Err(BerErrorKind::UnknownName(UnknownId::Package(0x1234)))
         );
     }

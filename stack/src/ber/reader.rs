@@ -72,15 +72,18 @@ fn fail(rest: &[u8], problem: HeaderProblem) -> nom::Err<HeaderError<'_>> {
     nom::Err::Failure(HeaderError { rest, problem })
 }
 
+/// Tag classes by the top two bits of the identifier octet.
+const CLASSES: [TagClass; 4] = [
+    TagClass::Universal,
+    TagClass::Application,
+    TagClass::Context,
+    TagClass::Private,
+];
+
 /// Identifier octets (X.690 8.1.2), short and long form.
 fn identifier(input: &[u8]) -> IResult<&[u8], (Tag, bool), HeaderError<'_>> {
     let (mut rest, first) = be_u8(input)?;
-    let class = match first >> 6 {
-        0 => TagClass::Universal,
-        1 => TagClass::Application,
-        2 => TagClass::Context,
-        _ => TagClass::Private,
-    };
+    let class = CLASSES[usize::from(first >> 6)];
     let constructed = first & 0x20 != 0;
     let mut number = u32::from(first & 0x1f);
     if number == 0x1f {
@@ -225,12 +228,31 @@ impl<'a> Cursor<'a> {
     /// Reads the element at `start`; returns it and where the next begins.
     fn read_at(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
         let input = self.data.get(start..).unwrap_or_default();
-        let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
+        // Fast path for the form of nearly every Annex A element: one
+        // identifier octet and a short definite length; nom parses the rest.
+        let (head, header_len) = match *input {
+            [identifier, length, ..] if identifier & 0x1f != 0x1f && length & 0x80 == 0 => (
+                Header {
+                    tag: Tag {
+                        class: CLASSES[usize::from(identifier >> 6)],
+                        number: u32::from(identifier & 0x1f),
+                    },
+                    constructed: identifier & 0x20 != 0,
+                    length: Length::Definite(usize::from(length)),
+                },
+                2,
+            ),
+            _ => {
+                let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
+                (head, input.len() - rest.len())
+            }
+        };
+        let rest = input.get(header_len..).unwrap_or_default();
         let depth = self.depth + 1;
         if depth > self.limits.max_depth {
             return Err(self.error_at(start, BerErrorKind::DepthExceeded));
         }
-        let content_start = start + (input.len() - rest.len());
+        let content_start = start + header_len;
         let (content_len, end) = match head.length {
             Length::Definite(len) => {
                 if len > rest.len() {
@@ -462,7 +484,10 @@ impl<'a> Tlv<'a> {
 
     /// The error for a CHOICE alternative that is not known.
     pub fn unknown_alternative(&self, type_name: &'static str) -> BerDecodeError {
-        self.error(type_name, BerErrorKind::UnknownAlternative { found: self.tag })
+        self.error(
+            type_name,
+            BerErrorKind::UnknownAlternative { found: self.tag },
+        )
     }
 
     /// The contents of a primitive element.
@@ -674,7 +699,10 @@ mod tests {
     fn hostile_lengths_are_errors_with_offsets() {
         let err = one(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).unwrap_err();
         assert_eq!((err.kind, err.offset), (BerErrorKind::Truncated, 0));
-        let err = one(&[0x30, 0x89, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]).unwrap_err();
+        let err = one(&[
+            0x30, 0x89, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ])
+        .unwrap_err();
         assert_eq!(err.kind, BerErrorKind::Truncated);
         let err = one(&[0x30, 0xff]).unwrap_err();
         assert_eq!(
@@ -702,7 +730,7 @@ mod tests {
         for _ in 0..100 {
             input.extend_from_slice(&[0x30, 0x80]);
         }
-        input.extend(std::iter::repeat_n(0u8, 200));
+        input.extend_from_slice(&[0u8; 200]);
         let err = one(&input).unwrap_err();
         assert_eq!(err.kind, BerErrorKind::DepthExceeded);
         let mut definite = vec![0x05, 0x00];
@@ -742,17 +770,35 @@ mod tests {
         assert!(one(&[0x02, 0x00]).unwrap().u32("T").is_err());
         assert!(one(&[0x01, 0x01, 0xff]).unwrap().boolean("T").unwrap());
         assert!(!one(&[0x01, 0x01, 0x00]).unwrap().boolean("T").unwrap());
-        assert!(one(&[0x01, 0x02, 0x00, 0x00]).unwrap().boolean("T").is_err());
+        assert!(one(&[0x01, 0x02, 0x00, 0x00])
+            .unwrap()
+            .boolean("T")
+            .is_err());
         assert!(one(&[0x05, 0x00]).unwrap().null("T").is_ok());
         assert!(one(&[0x05, 0x01, 0x00]).unwrap().null("T").is_err());
-        assert_eq!(one(&[0x0a, 0x01, 0x02]).unwrap().enumerated("T", 4).unwrap(), 2);
-        assert!(one(&[0x0a, 0x01, 0x05]).unwrap().enumerated("T", 4).is_err());
-        assert_eq!(one(&[0x16, 0x02, b'h', b'i']).unwrap().ia5("T").unwrap(), "hi");
+        assert_eq!(
+            one(&[0x0a, 0x01, 0x02])
+                .unwrap()
+                .enumerated("T", 4)
+                .unwrap(),
+            2
+        );
+        assert!(one(&[0x0a, 0x01, 0x05])
+            .unwrap()
+            .enumerated("T", 4)
+            .is_err());
+        assert_eq!(
+            one(&[0x16, 0x02, b'h', b'i']).unwrap().ia5("T").unwrap(),
+            "hi"
+        );
         assert!(one(&[0x16, 0x01, 0xc3]).unwrap().ia5("T").is_err());
         let sized = one(&[0x04, 0x03, 1, 2, 3]).unwrap();
         assert!(sized.octets_sized("T", 4, 4, "size").is_err());
         assert_eq!(
-            one(&[0x03, 0x02, 0x06, 0xa0]).unwrap().named_bits("T").unwrap(),
+            one(&[0x03, 0x02, 0x06, 0xa0])
+                .unwrap()
+                .named_bits("T")
+                .unwrap(),
             0b101
         );
         assert!(one(&[0x03, 0x01, 0x01]).unwrap().named_bits("T").is_err());
@@ -769,7 +815,9 @@ mod tests {
 
     #[test]
     fn sequences_optional_required_and_extensions() {
-        let input = [0x30, 0x09, 0x80, 0x01, 0x01, 0x82, 0x01, 0x02, 0x85, 0x01, 0x09];
+        let input = [
+            0x30, 0x09, 0x80, 0x01, 0x01, 0x82, 0x01, 0x02, 0x85, 0x01, 0x09,
+        ];
         let tlv = one(&input).unwrap();
         let mut seq = tlv.cursor("Seq").unwrap();
         assert_eq!(seq.required(0).unwrap().u32("T").unwrap(), 1);

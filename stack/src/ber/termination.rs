@@ -30,8 +30,11 @@ pub trait TerminationIdMapping {
     /// Writes the binary form of `text` into `out` (cleared first; reusing
     /// `out` keeps encoding free of allocation). Errors say why the text has
     /// no binary form.
-    fn to_binary(&self, text: &TerminationId, out: &mut BinaryTerminationId)
-        -> Result<(), &'static str>;
+    fn to_binary(
+        &self,
+        text: &TerminationId,
+        out: &mut BinaryTerminationId,
+    ) -> Result<(), &'static str>;
 
     /// The text form of wildcard fields `wildcard` and ID octets `id`.
     fn to_text(&self, wildcard: &[u8], id: &[u8]) -> Result<TerminationId, &'static str>;
@@ -94,19 +97,26 @@ impl TerminationIdMapping for BitStringMapping {
             out.id.extend_from_slice(&ROOT_ID);
             return Ok(());
         }
-        let text = text.as_str();
-        let level_count = text.split('/').count();
+        let bytes = text.as_str().as_bytes();
         let mut id = [0u8; 8];
         // Bits placed so far, most significant first.
         let mut pos = 0usize;
         // Each wildcard field without its position, and its level's first bit.
         let mut fields = [(0u8, 0usize); 64];
         let mut field_count = 0;
-        for (level, part) in text.split('/').enumerate() {
+        let mut level = 0;
+        let mut start = 0;
+        loop {
+            let end = bytes[start..]
+                .iter()
+                .position(|&b| b == b'/')
+                .map_or(bytes.len(), |p| start + p);
+            let part = &bytes[start..end];
+            let last = end == bytes.len();
             let width = self.width(level);
-            if part == "*" || part == "$" {
-                let kind = if part == "*" { WILDCARD_ALL } else { 0 };
-                let recursive = level + 1 == level_count && level + 1 < self.level_bits.len();
+            if let [wildcard @ (b'*' | b'$')] = *part {
+                let kind = if wildcard == b'*' { WILDCARD_ALL } else { 0 };
+                let recursive = last && level + 1 < self.level_bits.len();
                 let slot = fields
                     .get_mut(field_count)
                     .ok_or("too many wildcard levels")?;
@@ -118,16 +128,18 @@ impl TerminationIdMapping for BitStringMapping {
                     width
                 };
             } else {
-                if part.is_empty() || !part.bytes().all(|b| b == b'0' || b == b'1') {
-                    return Err("a level is not a string of 0 and 1 bits (or * or $)");
+                if part.len() != width || pos + width > 64 {
+                    return Err(if part.is_empty() || pos + width > 64 {
+                        "a level is empty or the ID has more than 64 bits"
+                    } else {
+                        "a level's bit count differs from the configured layout"
+                    });
                 }
-                if part.len() != width {
-                    return Err("a level's bit count differs from the configured layout");
-                }
-                for b in part.bytes() {
-                    if b == b'1' {
-                        let octet = id.get_mut(pos / 8).ok_or("more than 64 bits")?;
-                        *octet |= 0x80 >> (pos % 8);
+                for &b in part {
+                    match b {
+                        b'0' => {}
+                        b'1' => id[pos / 8] |= 0x80 >> (pos % 8),
+                        _ => return Err("a level is not a string of 0 and 1 bits (or * or $)"),
                     }
                     pos += 1;
                 }
@@ -135,8 +147,13 @@ impl TerminationIdMapping for BitStringMapping {
             if pos > 64 {
                 return Err("more than 64 bits");
             }
+            if last {
+                break;
+            }
+            start = end + 1;
+            level += 1;
         }
-        if pos % 8 != 0 {
+        if pos & 7 != 0 {
             return Err("the bits do not fill whole octets");
         }
         out.id.extend_from_slice(&id[..pos / 8]);
@@ -155,29 +172,38 @@ impl TerminationIdMapping for BitStringMapping {
         if total == 0 || total > 64 {
             return Err("the ID must have 1 to 8 octets");
         }
-        let mut text = Text::with_capacity(total + total / 8);
+        // At most 64 one-bit levels and their 63 slashes.
+        let mut text = [0u8; 128];
+        let mut len = 0;
         let mut start = 0usize;
         let mut level = 0usize;
         let mut matched = 0usize;
         while start < total {
             let width = self.width(level).min(total - start);
+            if level > 0 {
+                text[len] = b'/';
+                len += 1;
+            }
             let position = total - 1 - start;
             let field = wildcard
                 .iter()
                 .find(|&&f| usize::from(f & WILDCARD_POSITION) == position);
-            if level > 0 {
-                text.push('/');
-            }
             if let Some(&field) = field {
                 matched += 1;
-                text.push(if field & WILDCARD_ALL != 0 { '*' } else { '$' });
+                text[len] = if field & WILDCARD_ALL != 0 {
+                    b'*'
+                } else {
+                    b'$'
+                };
+                len += 1;
                 if field & WILDCARD_RECURSIVE != 0 {
                     break;
                 }
             } else {
                 for bit in start..start + width {
-                    let set = id.get(bit / 8).is_some_and(|o| o & (0x80 >> (bit % 8)) != 0);
-                    text.push(if set { '1' } else { '0' });
+                    let set = id[bit / 8] & (0x80 >> (bit % 8)) != 0;
+                    text[len] = if set { b'1' } else { b'0' };
+                    len += 1;
                 }
             }
             start += width;
@@ -186,7 +212,8 @@ impl TerminationIdMapping for BitStringMapping {
         if matched != wildcard.len() {
             return Err("a wildcard position does not start a level");
         }
-        Ok(TerminationId(text))
+        let text = std::str::from_utf8(&text[..len]).map_err(|_| "not text")?;
+        Ok(TerminationId(Text::from(text)))
     }
 }
 
@@ -232,16 +259,16 @@ mod tests {
         assert_eq!(text(&[0x57], &[0, 0, 0]), "$");
         assert_eq!(text(&[0x87], &[0xff, 0xff, 0]), "11111111/11111111/*");
         // A.1's example: CHOOSE the first and last of three levels.
-        assert_eq!(
-            text(&[0x17, 0x07], &[0, 0x1e, 0]),
-            "$/00011110/$"
-        );
+        assert_eq!(text(&[0x17, 0x07], &[0, 0x1e, 0]), "$/00011110/$");
         assert_eq!(
             binary("$/00011110/$").unwrap(),
             (vec![0x17, 0x07], vec![0, 0x1e, 0])
         );
         // A middle level covering the ones below.
-        assert_eq!(binary("11111111/*").unwrap(), (vec![0xcf], vec![0xff, 0, 0]));
+        assert_eq!(
+            binary("11111111/*").unwrap(),
+            (vec![0xcf], vec![0xff, 0, 0])
+        );
         assert_eq!(text(&[0xcf], &[0xff, 0, 0]), "11111111/*");
     }
 
@@ -249,8 +276,13 @@ mod tests {
     fn impossible_ids_are_refused() {
         assert!(binary("ip/12").is_err());
         assert!(binary("1111").is_err());
-        assert!(binary("11111111/11111111/11111111/11111111/11111111/11111111/11111111/11111111/11111111").is_err());
-        assert!(BitStringMapping::default().to_text(&[0x85], &[0, 0, 0]).is_err());
+        assert!(binary(
+            "11111111/11111111/11111111/11111111/11111111/11111111/11111111/11111111/11111111"
+        )
+        .is_err());
+        assert!(BitStringMapping::default()
+            .to_text(&[0x85], &[0, 0, 0])
+            .is_err());
         assert!(BitStringMapping::with_levels(&[60, 8]).is_none());
     }
 }

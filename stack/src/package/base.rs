@@ -133,7 +133,11 @@ const CALL_PROGRESS: [(&str, u16); 9] = [
 
 fn tone_detection_events() -> Vec<ParameterDef> {
     vec![
-        param("tl", 0x0001, ValueType::SubList(Box::new(ValueType::String))),
+        param(
+            "tl",
+            0x0001,
+            ValueType::SubList(Box::new(ValueType::String)),
+        ),
         param("dur", 0x0002, ValueType::Integer),
         param("tid", 0x0003, ValueType::String),
     ]
@@ -216,7 +220,11 @@ fn packages() -> Vec<Package> {
     let mut root = package("root", 0x0002, "Base Root Package", "Annex E.2");
     root.properties = vec![
         item("maxNumberOfContexts", 0x0001, Some(ValueType::Double)),
-        item("maxTerminationsPerContext", 0x0002, Some(ValueType::Integer)),
+        item(
+            "maxTerminationsPerContext",
+            0x0002,
+            Some(ValueType::Integer),
+        ),
         item("normalMGExecutionTime", 0x0003, Some(ValueType::Integer)),
         item("normalMGCExecutionTime", 0x0004, Some(ValueType::Integer)),
         item(
@@ -236,7 +244,11 @@ fn packages() -> Vec<Package> {
         "pt",
         0x0001,
         vec![
-            param("tl", 0x0001, ValueType::SubList(Box::new(ValueType::String))),
+            param(
+                "tl",
+                0x0001,
+                ValueType::SubList(Box::new(ValueType::String)),
+            ),
             param("ind", 0x0002, ValueType::Integer),
         ],
     )];
@@ -348,7 +360,11 @@ fn packages() -> Vec<Package> {
     let mut nt = package("nt", 0x000b, "Network Package", "Annex E.11");
     nt.properties = vec![item("jit", 0x0007, Some(ValueType::Integer))];
     nt.events = vec![
-        item_with("netfail", 0x0005, vec![param("cs", 0x0001, ValueType::String)]),
+        item_with(
+            "netfail",
+            0x0005,
+            vec![param("cs", 0x0001, ValueType::String)],
+        ),
         item_with(
             "qualert",
             0x0006,
@@ -401,7 +417,9 @@ mod tests {
     fn base_packages_load() {
         let mut catalogue = Catalogue::new();
         for package in packages() {
-            catalogue.add(package).expect("base package data is consistent");
+            catalogue
+                .add(package)
+                .expect("base package data is consistent");
         }
         assert_eq!(catalogue.len(), Catalogue::base().len());
         assert_eq!(catalogue.len(), 14);

@@ -48,9 +48,7 @@ impl<'n> Decoder<'n> {
         let mut s = tlv.cursor(T)?;
         let priority = optional(&mut s, 0, |t| t.uint(T, 15).map(|v| v as u16))?;
         let emergency = optional(&mut s, 1, |t| t.boolean(T))?;
-        let topology = optional(&mut s, 2, |t| {
-            sequences(t, T, |t| self.topology_request(t))
-        })?;
+        let topology = optional(&mut s, 2, |t| sequences(t, T, |t| self.topology_request(t)))?;
         let ieps = optional(&mut s, 3, |t| t.boolean(T))?;
         let context_props = optional(&mut s, 4, |t| self.property_parms(t))?;
         let context_list = optional(&mut s, 5, |t| {
@@ -404,9 +402,17 @@ fn service_change_profile(tlv: Tlv<'_>) -> Result<ServiceChangeProfile> {
     let name_tlv = s.required(0)?;
     let text = name_tlv.ia5(T)?;
     s.finish()?;
-    let bad = || name_tlv.error(T, BerErrorKind::ConstraintViolated("profileName is not name/version"));
+    let bad = || {
+        name_tlv.error(
+            T,
+            BerErrorKind::ConstraintViolated("profileName is not name/version"),
+        )
+    };
     if text.is_empty() || text.len() > 67 {
-        return Err(name_tlv.error(T, BerErrorKind::ConstraintViolated("profileName SIZE(1..67)")));
+        return Err(name_tlv.error(
+            T,
+            BerErrorKind::ConstraintViolated("profileName SIZE(1..67)"),
+        ));
     }
     let (name, version) = text.rsplit_once('/').ok_or_else(bad)?;
     let version = version.parse::<u8>().map_err(|_| bad())?;

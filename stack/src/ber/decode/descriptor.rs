@@ -2,13 +2,13 @@
 //! `StatisticsParameter`), Local / Remote as Annex C SDP property groups.
 
 use super::{
-    choices, error_descriptor, flag, non_standard_data, optional, sequences, time_notation,
-    values, Decoder, Result,
+    choices, error_descriptor, flag, non_standard_data, optional, sequences, time_notation, values,
+    Decoder, Result,
 };
 use crate::ber::error::BerErrorKind;
-use crate::ber::{AUDIT_TOKEN_BITS, NOTIFY_COMPLETION_BITS};
 use crate::ber::names::{self, PkgdId, ANNEX_C};
 use crate::ber::reader::{universal, Tlv};
+use crate::ber::{AUDIT_TOKEN_BITS, NOTIFY_COMPLETION_BITS};
 use crate::model::*;
 use crate::package::{ItemKind, ParameterKind};
 use crate::sdp::{SdpLine, SessionDescription};
@@ -103,7 +103,9 @@ impl<'n> Decoder<'n> {
                 let mut p = parm.cursor(P)?;
                 let name_tlv = p.required(0)?;
                 let id = self.pkgd_id(name_tlv, P)?;
-                let letter = self.sdp_letter(id).map_err(|kind| name_tlv.error(P, kind))?;
+                let letter = self
+                    .sdp_letter(id)
+                    .map_err(|kind| name_tlv.error(P, kind))?;
                 let value_tlv = p.required(1)?;
                 let mut vals = values(value_tlv, P)?;
                 p.finish_extensible(1)?;
@@ -444,7 +446,10 @@ impl<'n> Decoder<'n> {
         let tokens = optional(&mut s, 0, |t| {
             let bits = t.named_bits(T)?;
             if bits >> AUDIT_TOKEN_BITS.len() != 0 {
-                return Err(t.error(T, BerErrorKind::ConstraintViolated("unknown auditToken bit")));
+                return Err(t.error(
+                    T,
+                    BerErrorKind::ConstraintViolated("unknown auditToken bit"),
+                ));
             }
             Ok(AUDIT_TOKEN_BITS
                 .iter()

@@ -125,11 +125,13 @@ enum ExtraInfo {
 fn extra_info(tlv: Tlv<'_>, type_name: &'static str) -> Result<ExtraInfo> {
     let inner = tlv.explicit(type_name)?;
     match inner.tag.number {
-        0 => Ok(ExtraInfo::Relation(match inner.enumerated("Relation", 2)? {
-            0 => Relation::GreaterThan,
-            1 => Relation::SmallerThan,
-            _ => Relation::UnequalTo,
-        })),
+        0 => Ok(ExtraInfo::Relation(
+            match inner.enumerated("Relation", 2)? {
+                0 => Relation::GreaterThan,
+                1 => Relation::SmallerThan,
+                _ => Relation::UnequalTo,
+            },
+        )),
         1 => Ok(ExtraInfo::Range(inner.boolean(type_name)?)),
         2 => Ok(ExtraInfo::Sublist(inner.boolean(type_name)?)),
         _ => Err(inner.unknown_alternative(type_name)),
@@ -188,7 +190,9 @@ impl<'n> Decoder<'n> {
         let mut s = tlv.cursor(T)?;
         let four = |t: Tlv<'_>| -> Result<u32> {
             let octets = t.octets_sized(T, 4, 4, "SIZE(4)")?;
-            Ok(u32::from_be_bytes([octets[0], octets[1], octets[2], octets[3]]))
+            Ok(u32::from_be_bytes([
+                octets[0], octets[1], octets[2], octets[3],
+            ]))
         };
         let security_parm_index = four(s.required(0)?)?;
         let sequence_number = four(s.required(1)?)?;
@@ -304,7 +308,10 @@ impl<'n> Decoder<'n> {
         while let Some(field) = wildcards.next_universal(universal::OCTET_STRING)? {
             let octet = field.octets_sized(T, 1, 1, "WildcardField SIZE(1)")?;
             let slot = fields.get_mut(count).ok_or_else(|| {
-                field.error(T, BerErrorKind::ConstraintViolated("more than 64 wildcard fields"))
+                field.error(
+                    T,
+                    BerErrorKind::ConstraintViolated("more than 64 wildcard fields"),
+                )
             })?;
             *slot = octet[0];
             count += 1;
@@ -434,8 +441,7 @@ fn mid_alternative(tlv: Tlv<'_>, alternative: u32, type_name: &'static str) -> R
         }
         3 => path_name(tlv).map(MId::Device),
         4 => Ok(MId::Mtp(
-            tlv.octets_sized(T, 2, 4, "mtpAddress SIZE(2..4)")?
-                .to_vec(),
+            tlv.octets_sized(T, 2, 4, "mtpAddress SIZE(2..4)")?.to_vec(),
         )),
         _ => Err(tlv.unknown_alternative(type_name)),
     }
@@ -509,10 +515,9 @@ fn non_standard_data(tlv: Tlv<'_>) -> Result<NonStandardData> {
         2 => {
             let text = id_tlv.ia5(T)?;
             if text.len() != 8 {
-                return Err(id_tlv.error(
-                    T,
-                    BerErrorKind::ConstraintViolated("experimental SIZE(8)"),
-                ));
+                return Err(
+                    id_tlv.error(T, BerErrorKind::ConstraintViolated("experimental SIZE(8)"))
+                );
             }
             NonStandardIdentifier::Experimental(Text::from(text))
         }

@@ -71,7 +71,11 @@ impl<'a> Encoder<'a> {
         Ok(())
     }
 
-    fn ind_aud_statistics(&mut self, number: u8, statistics: &IndAudStatisticsDescriptor) -> Result {
+    fn ind_aud_statistics(
+        &mut self,
+        number: u8,
+        statistics: &IndAudStatisticsDescriptor,
+    ) -> Result {
         let seq = self.w.open(number);
         self.pkgd_name(0, ItemKind::Statistic, &statistics.name)?;
         self.w.close(seq);

@@ -107,7 +107,11 @@ impl<'a> Encoder<'a> {
 
     fn context_attr_audit(&mut self, number: u8, audit: &ContextAttrAuditRequest) -> Result {
         let seq = self.w.open(number);
-        for (set, tag) in [(audit.topology, 0), (audit.emergency, 1), (audit.priority, 2)] {
+        for (set, tag) in [
+            (audit.topology, 0),
+            (audit.emergency, 1),
+            (audit.priority, 2),
+        ] {
             if set {
                 self.w.null(tag);
             }
@@ -221,10 +225,13 @@ impl<'a> Encoder<'a> {
     /// `AuditRequest`: the first ID in `terminationID`, and all of them in
     /// `terminationIDList` (v3) when there are several.
     fn audit_request(&mut self, number: u8, audit: &AuditRequest) -> Result {
-        let (first, rest) = audit
-            .termination_ids
-            .split_first()
-            .ok_or(BerEncodeError::OutOfRange("AuditRequest without a termination ID"))?;
+        let (first, rest) =
+            audit
+                .termination_ids
+                .split_first()
+                .ok_or(BerEncodeError::OutOfRange(
+                    "AuditRequest without a termination ID",
+                ))?;
         let seq = self.w.open(number);
         self.termination_id(0, first)?;
         self.audit_descriptor(1, &audit.audit)?;
@@ -291,7 +298,9 @@ impl<'a> Encoder<'a> {
 
     fn service_change_version(&mut self, number: u8, version: u8) -> Result {
         if version > 99 {
-            return Err(BerEncodeError::OutOfRange("serviceChangeVersion INTEGER(0..99)"));
+            return Err(BerEncodeError::OutOfRange(
+                "serviceChangeVersion INTEGER(0..99)",
+            ));
         }
         self.w.uint(number, u64::from(version));
         Ok(())
@@ -314,7 +323,9 @@ impl<'a> Encoder<'a> {
         let version = version.format(profile.version);
         let len = profile.name.len() + 1 + version.len();
         if profile.name.is_empty() || len > 67 || !profile.name.is_ascii() {
-            return Err(BerEncodeError::OutOfRange("profileName IA5String(SIZE(1..67))"));
+            return Err(BerEncodeError::OutOfRange(
+                "profileName IA5String(SIZE(1..67))",
+            ));
         }
         let mut text = [0u8; 67];
         text[..profile.name.len()].copy_from_slice(profile.name.as_bytes());

@@ -207,7 +207,9 @@ impl<'a> Encoder<'a> {
             }
             MId::Device(name) => {
                 if name.is_empty() || name.len() > 64 || !name.is_ascii() {
-                    return Err(BerEncodeError::OutOfRange("PathName IA5String(SIZE(1..64))"));
+                    return Err(BerEncodeError::OutOfRange(
+                        "PathName IA5String(SIZE(1..64))",
+                    ));
                 }
                 self.w.octets(first + 3, name.as_bytes());
             }
@@ -356,7 +358,9 @@ impl<'a> Encoder<'a> {
     /// `TimeNotation` as component `[number]`.
     fn time_notation(&mut self, number: u8, time: &TimeNotation) -> Result {
         if time.date.len() != 8 || time.time.len() != 8 || !time.date.is_ascii() {
-            return Err(BerEncodeError::OutOfRange("TimeNotation IA5String(SIZE(8))"));
+            return Err(BerEncodeError::OutOfRange(
+                "TimeNotation IA5String(SIZE(8))",
+            ));
         }
         let seq = self.w.open(number);
         self.w.octets(0, time.date.as_bytes());
@@ -391,7 +395,9 @@ impl<'a> Encoder<'a> {
             }
             NonStandardIdentifier::Experimental(text) => {
                 if text.len() != 8 || !text.is_ascii() {
-                    return Err(BerEncodeError::OutOfRange("experimental IA5String(SIZE(8))"));
+                    return Err(BerEncodeError::OutOfRange(
+                        "experimental IA5String(SIZE(8))",
+                    ));
                 }
                 self.w.octets(2, text.as_bytes());
             }
