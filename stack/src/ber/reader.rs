@@ -137,6 +137,24 @@ fn header(input: &[u8]) -> IResult<&[u8], Header, HeaderError<'_>> {
     ))
 }
 
+/// The limits a cursor enforces, narrowed from [`BerLimits`] to keep
+/// elements small (they are passed by value everywhere).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    max_depth: u32,
+    max_list_len: u32,
+}
+
+impl From<BerLimits> for Bounds {
+    fn from(limits: BerLimits) -> Self {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Bounds {
+            max_depth: narrow(limits.max_depth),
+            max_list_len: narrow(limits.max_list_len),
+        }
+    }
+}
+
 /// One element: its tag, whether constructed, its contents, and where it is.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tlv<'a> {
@@ -148,8 +166,8 @@ pub(crate) struct Tlv<'a> {
     /// Absolute offset of the contents.
     content_offset: usize,
     /// Nesting depth of this element; the outermost is 1.
-    depth: usize,
-    limits: BerLimits,
+    depth: u32,
+    bounds: Bounds,
 }
 
 /// A position inside the contents of a constructed element (or the input).
@@ -159,13 +177,13 @@ pub(crate) struct Cursor<'a> {
     pos: usize,
     /// Absolute offset of `data[0]`.
     base: usize,
-    depth: usize,
-    limits: BerLimits,
+    depth: u32,
+    bounds: Bounds,
     type_name: &'static str,
     /// The input itself rather than an element's contents: running out of
     /// bytes is truncation rather than an overlong inner length.
     outermost: bool,
-    items: usize,
+    items: u32,
 }
 
 impl<'a> Cursor<'a> {
@@ -176,7 +194,7 @@ impl<'a> Cursor<'a> {
             pos: 0,
             base: 0,
             depth: 0,
-            limits,
+            bounds: limits.into(),
             type_name,
             outermost: true,
             items: 0,
@@ -249,7 +267,7 @@ impl<'a> Cursor<'a> {
         };
         let rest = input.get(header_len..).unwrap_or_default();
         let depth = self.depth + 1;
-        if depth > self.limits.max_depth {
+        if depth > self.bounds.max_depth {
             return Err(self.error_at(start, BerErrorKind::DepthExceeded));
         }
         let content_start = start + header_len;
@@ -283,7 +301,7 @@ impl<'a> Cursor<'a> {
                 offset: self.base + start,
                 content_offset: self.base + content_start,
                 depth,
-                limits: self.limits,
+                bounds: self.bounds,
             },
             end,
         ))
@@ -293,7 +311,7 @@ impl<'a> Cursor<'a> {
     /// including) their end-of-contents octets; inner elements are walked,
     /// with the same depth bound, so that `00 00` inside them is not taken
     /// for the end.
-    fn indefinite_content_len(&self, start: usize, depth: usize) -> Result<usize> {
+    fn indefinite_content_len(&self, start: usize, depth: u32) -> Result<usize> {
         let mut pos = start;
         loop {
             match self.data.get(pos..pos + 2) {
@@ -335,7 +353,7 @@ impl<'a> Cursor<'a> {
             return Ok(None);
         }
         self.items += 1;
-        if self.items > self.limits.max_list_len {
+        if self.items > self.bounds.max_list_len {
             return Err(self.error_at(self.pos, BerErrorKind::ListTooLong));
         }
         self.next()
@@ -462,7 +480,7 @@ impl<'a> Tlv<'a> {
             pos: 0,
             base: self.content_offset,
             depth: self.depth,
-            limits: self.limits,
+            bounds: self.bounds,
             type_name,
             outermost: false,
             items: 0,

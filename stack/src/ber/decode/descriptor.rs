@@ -128,18 +128,24 @@ impl<'n> Decoder<'n> {
 
     /// The SDP type letter of an Annex C property ID.
     fn sdp_letter(&self, id: PkgdId) -> std::result::Result<char, BerErrorKind> {
+        const NOT_SDP: BerErrorKind = BerErrorKind::ConstraintViolated(
+            "Local/Remote property that is not an Annex C SDP equivalent",
+        );
         if id.package != ANNEX_C {
-            return Err(BerErrorKind::ConstraintViolated(
-                "Local/Remote property that is not an Annex C SDP equivalent",
-            ));
+            return Err(NOT_SDP);
+        }
+        let slot = &self.sdp_letters[usize::from(id.item & 0x0f)];
+        match slot.get() {
+            (item, letter) if item == id.item && letter != 0 => return Ok(char::from(letter)),
+            _ => {}
         }
         let name = names::pkgd_name(self.names, ItemKind::Property, id)?;
-        let mut chars = name.chars();
-        match (chars.next(), chars.next()) {
-            (Some(letter), None) if letter.is_ascii_lowercase() => Ok(letter),
-            _ => Err(BerErrorKind::ConstraintViolated(
-                "Local/Remote property that is not an Annex C SDP equivalent",
-            )),
+        match *name.as_bytes() {
+            [letter] if letter.is_ascii_lowercase() => {
+                slot.set((id.item, letter));
+                Ok(char::from(letter))
+            }
+            _ => Err(NOT_SDP),
         }
     }
 

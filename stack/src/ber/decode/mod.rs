@@ -12,6 +12,7 @@ mod audit;
 mod command;
 mod descriptor;
 
+use std::cell::Cell;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::{BerDecodeError, BerErrorKind};
@@ -53,13 +54,21 @@ pub(super) fn message(
         });
     }
     tlv.expect_tag(TYPE, super::error::Tag::universal(universal::SEQUENCE))?;
-    Decoder { names, terms }.megaco_message(tlv)
+    Decoder {
+        names,
+        terms,
+        sdp_letters: Default::default(),
+    }
+    .megaco_message(tlv)
 }
 
 /// Decoding context: the name catalogue and the termination ID mapping.
 struct Decoder<'n> {
     names: &'n dyn BinaryNames,
     terms: &'n dyn TerminationIdMapping,
+    /// SDP letters of Annex C item IDs already looked up in this message,
+    /// by the low four bits of the ID: (item ID, letter), letter 0 if none.
+    sdp_letters: [Cell<(u16, u8)>; 16],
 }
 
 /// The items of a `SEQUENCE OF` whose items are SEQUENCEs.

@@ -3,7 +3,7 @@
 
 use super::{Encoder, Result};
 use crate::ber::error::{BerEncodeError, NameKind};
-use crate::ber::names;
+use crate::ber::names::{self, PkgdId};
 use crate::ber::writer::universal;
 use crate::ber::{AUDIT_TOKEN_BITS, NOTIFY_COMPLETION_BITS};
 use crate::model::*;
@@ -92,14 +92,7 @@ impl<'a> Encoder<'a> {
         for group in &descriptor.groups {
             let parms = self.w.open_sequence();
             for line in &group.lines {
-                let mut letter = [0u8; 4];
-                let letter = line.kind.encode_utf8(&mut letter);
-                let id = names::pkgd_id(self.names, ItemKind::Property, letter).map_err(|_| {
-                    BerEncodeError::NoBinaryId {
-                        kind: NameKind::Item(ItemKind::Property),
-                        name: Text::from(&*letter),
-                    }
-                })?;
+                let id = self.sdp_id(line.kind)?;
                 let parm = self.w.open_sequence();
                 self.w.octets(0, &id.octets());
                 self.values(1, [&line.value]);
@@ -110,6 +103,26 @@ impl<'a> Encoder<'a> {
         self.w.close(groups);
         self.w.close(seq);
         Ok(())
+    }
+
+    /// The Annex C.11 property ID of SDP line type `letter`.
+    fn sdp_id(&mut self, letter: char) -> Result<PkgdId> {
+        let slot = (letter as u32).wrapping_sub(u32::from(b'a')) as usize;
+        if let Some(Some(id)) = self.sdp_ids.get(slot) {
+            return Ok(*id);
+        }
+        let mut buf = [0u8; 4];
+        let name = letter.encode_utf8(&mut buf);
+        let id = names::pkgd_id(self.names, ItemKind::Property, name).map_err(|_| {
+            BerEncodeError::NoBinaryId {
+                kind: NameKind::Item(ItemKind::Property),
+                name: Text::from(&*name),
+            }
+        })?;
+        if let Some(cached) = self.sdp_ids.get_mut(slot) {
+            *cached = Some(id);
+        }
+        Ok(id)
     }
 
     fn termination_state(&mut self, number: u8, state: &TerminationStateDescriptor) -> Result {

@@ -35,6 +35,7 @@ pub(super) fn message(
         terms,
         version: message.message.version,
         termination: BinaryTerminationId::default(),
+        sdp_ids: [None; 26],
     };
     encoder.megaco_message(message)
 }
@@ -47,6 +48,8 @@ struct Encoder<'a> {
     terms: &'a dyn TerminationIdMapping,
     version: u8,
     termination: BinaryTerminationId,
+    /// Annex C IDs of the SDP letters `a` to `z` already looked up.
+    sdp_ids: [Option<PkgdId>; 26],
 }
 
 impl<'a> Encoder<'a> {
