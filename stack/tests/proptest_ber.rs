@@ -575,14 +575,37 @@ fn amm_descriptor() -> impl Strategy<Value = AmmDescriptor> {
                 Just(MuxType::V76),
                 Just(MuxType::Nx64k)
             ],
-            vec(termination_id(), 0..3)
+            vec(termination_id(), 0..3),
+            option::of(non_standard()),
         )
             .prop_map(
-                |(mux_type, termination_ids)| AmmDescriptor::Mux(MuxDescriptor {
+                |(mux_type, termination_ids, non_standard)| AmmDescriptor::Mux(MuxDescriptor {
                     mux_type,
                     termination_ids,
-                    non_standard: None
+                    non_standard
                 })
+            ),
+        (
+            vec(
+                prop_oneof![
+                    Just(ModemType::V18),
+                    Just(ModemType::V22bis),
+                    Just(ModemType::V90),
+                    Just(ModemType::SynchIsdn)
+                ],
+                0..3
+            ),
+            vec(property(), 0..2),
+            option::of(non_standard()),
+        )
+            .prop_map(
+                |(modem_types, property_parms, non_standard)| AmmDescriptor::Modem(
+                    ModemDescriptor {
+                        modem_types,
+                        property_parms,
+                        non_standard
+                    }
+                )
             ),
     ]
 }
@@ -752,6 +775,62 @@ fn context_request() -> impl Strategy<Value = ContextRequest> {
         )
 }
 
+fn context_attr_audit() -> impl Strategy<Value = ContextAttrAuditRequest> {
+    (
+        proptest::bits::u8::masked(0x0f),
+        option::of(vec(ind_aud_parm(), 0..3)),
+        option::of(0u16..16),
+        option::of(any::<bool>()),
+        option::of(any::<bool>()),
+        option::of(prop_oneof![Just(SelectLogic::And), Just(SelectLogic::Or)]),
+    )
+        .prop_map(
+            |(
+                flags,
+                context_prop_aud,
+                select_priority,
+                select_emergency,
+                select_ieps,
+                select_logic,
+            )| {
+                ContextAttrAuditRequest {
+                    topology: flags & 1 != 0,
+                    emergency: flags & 2 != 0,
+                    priority: flags & 4 != 0,
+                    ieps: flags & 8 != 0,
+                    context_prop_aud,
+                    select_priority,
+                    select_emergency,
+                    select_ieps,
+                    select_logic,
+                }
+            },
+        )
+}
+
+fn non_standard() -> impl Strategy<Value = NonStandardData> {
+    (
+        prop_oneof![
+            (0u32..3, 0u32..40, vec(any::<u32>(), 0..4)).prop_map(|(a, b, rest)| {
+                let mut arcs = vec![a, b];
+                arcs.extend(rest);
+                NonStandardIdentifier::Object(arcs)
+            }),
+            (any::<u8>(), any::<u8>(), any::<u8>(), any::<u16>()).prop_map(|(c1, c2, e, m)| {
+                NonStandardIdentifier::H221NonStandard {
+                    t35_country_code1: c1,
+                    t35_country_code2: c2,
+                    t35_extension: e,
+                    manufacturer_code: m,
+                }
+            }),
+            text("X-[A-Z]{6}").prop_map(NonStandardIdentifier::Experimental),
+        ],
+        vec(any::<u8>(), 0..8),
+    )
+        .prop_map(|(identifier, data)| NonStandardData { identifier, data })
+}
+
 fn command_reply() -> impl Strategy<Value = CommandReply> {
     let ids = || vec(termination_id(), 0..3);
     let audit_result = || {
@@ -834,6 +913,7 @@ fn transaction() -> impl Strategy<Value = Transaction> {
                 (
                     any::<u32>(),
                     option::of(context_request()),
+                    option::of(context_attr_audit()),
                     vec(
                         (command(), any::<bool>(), any::<bool>()).prop_map(
                             |(command, optional, wildcard_return)| CommandRequest {
@@ -845,12 +925,14 @@ fn transaction() -> impl Strategy<Value = Transaction> {
                         1..3
                     )
                 )
-                    .prop_map(|(id, context_request, commands)| ActionRequest {
-                        context_id: ContextId(id),
-                        context_request,
-                        context_attr_audit: None,
-                        commands,
-                    }),
+                    .prop_map(
+                        |(id, context_request, context_attr_audit, commands)| ActionRequest {
+                            context_id: ContextId(id),
+                            context_request,
+                            context_attr_audit,
+                            commands,
+                        }
+                    ),
                 1..3
             )
         )

@@ -553,3 +553,31 @@ fn crate_sdp() -> h248_stack::sdp::SessionDescription {
     sdp.push('v', "0").push('c', "IN IP4 $ ");
     sdp
 }
+
+#[test]
+fn unknown_extension_components_are_skipped() {
+    let plain = decode(&vector("v04_pending")).unwrap();
+    // TransactionPending { transactionId, ..., [5] (a later extension) }
+    // and Message { ..., messageBody, ..., [3] }.
+    let extended: Vec<u8> = [
+        &[0x30, 0x24, 0xa1, 0x22, 0x80, 0x01, 0x03][..],
+        &[
+            0xa1, 0x0d, 0xa0, 0x0b, 0x80, 0x04, 0x7c, 0x7c, 0x7c, 0xde, 0x81, 0x03, 0x00, 0xd9,
+            0x03,
+        ],
+        &[
+            0xa2, 0x0b, 0xa1, 0x09, 0xa1, 0x07, 0x80, 0x02, 0x27, 0x13, 0x85, 0x01, 0x00,
+        ],
+        &[0x83, 0x01, 0x00],
+    ]
+    .concat();
+    assert_eq!(decode(&extended).unwrap(), plain);
+    // A component out of order is not an extension.
+    let mut disordered = extended.clone();
+    let at = disordered.len() - 3;
+    disordered[at] = 0x81;
+    assert!(matches!(
+        kind(&disordered),
+        BerErrorKind::ConstraintViolated(_)
+    ));
+}
