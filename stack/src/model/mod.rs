@@ -24,6 +24,8 @@ pub mod command;
 pub mod descriptor;
 pub mod message;
 pub mod parameter;
+#[cfg(any(test, feature = "proptest"))]
+pub mod strategy;
 pub mod termination;
 
 pub use audit::*;

@@ -8,6 +8,8 @@
 mod decode;
 mod encode;
 pub mod error;
+#[cfg(test)]
+mod roundtrip_tests;
 
 pub use decode::{decode, decode_with};
 pub use encode::{encode, encode_to_vec};
