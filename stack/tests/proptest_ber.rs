@@ -852,7 +852,26 @@ fn command_reply() -> impl Strategy<Value = CommandReply> {
                     0..3
                 )
                 .prop_map(AuditReturnParameter::Packages),
-                audit().prop_map(AuditReturnParameter::EmptyDescriptors),
+                // The canonical form of bare descriptor names: one per item.
+                (0usize..10).prop_map(|bit| AuditReturnParameter::EmptyDescriptors(
+                    AuditDescriptor {
+                        tokens: vec![
+                            [
+                                AuditToken::Mux,
+                                AuditToken::Modem,
+                                AuditToken::Media,
+                                AuditToken::Events,
+                                AuditToken::Signals,
+                                AuditToken::DigitMap,
+                                AuditToken::Statistics,
+                                AuditToken::ObservedEvents,
+                                AuditToken::Packages,
+                                AuditToken::EventBuffer,
+                            ][bit]
+                        ],
+                        property_tokens: Vec::new(),
+                    }
+                )),
             ],
             0..3,
         )

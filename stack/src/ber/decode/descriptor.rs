@@ -477,8 +477,34 @@ impl<'n> Decoder<'n> {
     }
 
     /// `TerminationAudit ::= SEQUENCE OF AuditReturnParameter`.
+    ///
+    /// An `emptyDescriptors` element naming several descriptors (and no
+    /// individual audit items) becomes one model item per descriptor, in bit
+    /// order, as the text form lists them (`Media, DigitMap, ...`).
     pub(super) fn termination_audit(&self, tlv: Tlv<'_>) -> Result<TerminationAudit> {
-        choices(tlv, "TerminationAudit", |t| {
+        let mut cursor = tlv.cursor("TerminationAudit")?;
+        let mut out = Vec::new();
+        while let Some(t) = cursor.next_item()? {
+            let item = self.audit_return_parameter(t)?;
+            match item {
+                AuditReturnParameter::EmptyDescriptors(audit)
+                    if audit.property_tokens.is_empty() && audit.tokens.len() > 1 =>
+                {
+                    out.extend(audit.tokens.into_iter().map(|token| {
+                        AuditReturnParameter::EmptyDescriptors(AuditDescriptor {
+                            tokens: vec![token],
+                            property_tokens: Vec::new(),
+                        })
+                    }));
+                }
+                item => out.push(item),
+            }
+        }
+        Ok(out)
+    }
+
+    fn audit_return_parameter(&self, t: Tlv<'_>) -> Result<AuditReturnParameter> {
+        {
             Ok(match t.tag.number {
                 0 => AuditReturnParameter::Error(error_descriptor(t)?),
                 1 => AuditReturnParameter::Media(self.media_descriptor(t)?),
@@ -501,7 +527,7 @@ impl<'n> Decoder<'n> {
                 11 => AuditReturnParameter::EmptyDescriptors(self.audit_descriptor(t)?),
                 _ => return Err(t.unknown_alternative("AuditReturnParameter")),
             })
-        })
+        }
     }
 
     pub(super) fn observed_events(&self, tlv: Tlv<'_>) -> Result<ObservedEventsDescriptor> {

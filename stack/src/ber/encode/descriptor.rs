@@ -27,6 +27,11 @@ pub(super) fn service_state_code(state: ServiceState) -> u64 {
     }
 }
 
+/// An `EmptyDescriptors` item that can share an element with its neighbours.
+fn mergeable(audit: &AuditDescriptor) -> bool {
+    !audit.tokens.is_empty() && audit.property_tokens.is_empty()
+}
+
 impl<'a> Encoder<'a> {
     pub(super) fn media_descriptor(&mut self, number: u8, media: &MediaDescriptor) -> Result {
         let seq = self.w.open(number);
@@ -498,9 +503,36 @@ impl<'a> Encoder<'a> {
     }
 
     /// `TerminationAudit ::= SEQUENCE OF AuditReturnParameter`.
+    ///
+    /// Consecutive descriptor names without content (model items
+    /// `EmptyDescriptors` with tokens and no individual audit items) share
+    /// one `emptyDescriptors` element, as Erlang/OTP megaco writes them.
     pub(super) fn termination_audit(&mut self, number: u8, audit: &TerminationAudit) -> Result {
         let list = self.w.open(number);
-        for item in audit {
+        let mut index = 0;
+        while let Some(item) = audit.get(index) {
+            index += 1;
+            if let AuditReturnParameter::EmptyDescriptors(first) = item {
+                if mergeable(first) {
+                    let mut merged = first.tokens.clone();
+                    while let Some(AuditReturnParameter::EmptyDescriptors(next)) = audit.get(index)
+                    {
+                        if !mergeable(next) {
+                            break;
+                        }
+                        merged.extend_from_slice(&next.tokens);
+                        index += 1;
+                    }
+                    self.audit_descriptor(
+                        11,
+                        &AuditDescriptor {
+                            tokens: merged,
+                            property_tokens: Vec::new(),
+                        },
+                    )?;
+                    continue;
+                }
+            }
             match item {
                 AuditReturnParameter::Error(error) => self.error_descriptor(0, error),
                 AuditReturnParameter::Media(media) => self.media_descriptor(1, media)?,
