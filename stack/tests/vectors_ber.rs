@@ -381,7 +381,11 @@ fn encode_errors_name_what_has_no_binary_form() {
         ber::encode_to_vec(&v3_only),
         Err(BerEncodeError::NotInVersion { version: 1, .. })
     ));
-    assert!(ber::encode_to_vec(&modify(2, vec![AmmDescriptor::Statistics(vec![])])).is_ok());
+    assert!(matches!(
+        ber::encode_to_vec(&modify(2, vec![AmmDescriptor::Statistics(vec![])])),
+        Err(BerEncodeError::NotInVersion { version: 2, .. })
+    ));
+    assert!(ber::encode_to_vec(&modify(3, vec![AmmDescriptor::Statistics(vec![])])).is_ok());
     let mut bad_id = modify(3, vec![]);
     if let MessageBody::Transactions(t) = &mut bad_id.message.body {
         if let Transaction::Request(r) = &mut t[0] {

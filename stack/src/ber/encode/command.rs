@@ -62,7 +62,7 @@ impl<'a> Encoder<'a> {
             self.w.close(list);
         }
         if let Some(ieps) = request.ieps {
-            self.since(2, "ContextRequest iepscallind")?;
+            self.since(3, "ContextRequest iepscallind")?;
             self.w.boolean(3, ieps);
         }
         if let Some(props) = &request.context_props {
@@ -190,7 +190,6 @@ impl<'a> Encoder<'a> {
             self.w.null(1);
         }
         if request.wildcard_return {
-            self.since(2, "wildcardReturn")?;
             self.w.null(2);
         }
         self.w.close(seq);
@@ -212,7 +211,7 @@ impl<'a> Encoder<'a> {
                 AmmDescriptor::DigitMap(digit_map) => self.digit_map_descriptor(6, digit_map)?,
                 AmmDescriptor::Audit(audit) => self.audit_descriptor(7, audit)?,
                 AmmDescriptor::Statistics(statistics) => {
-                    self.since(2, "AmmDescriptor statisticsDescriptor")?;
+                    self.since(3, "AmmDescriptor statisticsDescriptor")?;
                     self.statistics_descriptor(8, statistics)?;
                 }
             }
