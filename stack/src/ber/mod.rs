@@ -16,7 +16,7 @@
 //! message's `version` has and refuses later constructs
 //! ([`BerEncodeError::NotInVersion`]).
 //!
-//! Layout: [`reader`] and [`writer`] are BER itself; `names` and
+//! Layout: `reader` and `writer` are BER itself; `names` and
 //! [`termination`] map names and termination IDs; `decode` and `encode` map
 //! the model per area (messages, commands, descriptors, audit items).
 //!

@@ -372,8 +372,16 @@ impl<'a> Cursor<'a> {
 
     /// The OPTIONAL component `[number]`, if it is next.
     pub fn optional(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
-        if self.is_empty() {
-            return Ok(None);
+        match self.data.get(self.pos) {
+            None => return Ok(None),
+            // A one-octet identifier: compare it without parsing the element.
+            Some(&identifier) if identifier & 0x1f != 0x1f => {
+                let context = identifier & 0xc0 == 0x80;
+                if !context || u32::from(identifier & 0x1f) != number {
+                    return Ok(None);
+                }
+            }
+            Some(_) => {}
         }
         let (tlv, end) = self.read_at(self.pos)?;
         if tlv.tag == Tag::context(number) {

@@ -231,7 +231,8 @@ impl Catalogue {
     }
 
     /// The base packages of H.248.1: the Annex C media stream properties
-    /// (package ID 0x0000, text name `""`, see [`base`]) and the Annex E
+    /// (package ID 0x0000, text name `""`: Annex C properties have no package
+    /// prefix in text) and the Annex E
     /// packages `g`, `root`, `tonegen`, `tonedet`, `dg`, `dd`, `cg`, `cd`,
     /// `al`, `ct`, `nt`, `rtp` and `tdmc`. Built once on first use and shared;
     /// clone it to add packages.
