@@ -43,6 +43,9 @@ pub trait TerminationIdMapping {
 /// ROOT (A.1): eight octets of ones.
 pub const ROOT_ID: [u8; 8] = [0xff; 8];
 
+/// Most wildcard fields written for one ID (one per wildcarded level).
+const MAX_WILDCARD_FIELDS: usize = 16;
+
 const WILDCARD_ALL: u8 = 0x80;
 const WILDCARD_RECURSIVE: u8 = 0x40;
 const WILDCARD_POSITION: u8 = 0x3f;
@@ -102,7 +105,7 @@ impl TerminationIdMapping for BitStringMapping {
         // Bits placed so far, most significant first.
         let mut pos = 0usize;
         // Each wildcard field without its position, and its level's first bit.
-        let mut fields = [(0u8, 0usize); 64];
+        let mut fields = [(0u8, 0u8); MAX_WILDCARD_FIELDS];
         let mut field_count = 0;
         let mut level = 0;
         let mut start = 0;
@@ -120,7 +123,10 @@ impl TerminationIdMapping for BitStringMapping {
                 let slot = fields
                     .get_mut(field_count)
                     .ok_or("too many wildcard levels")?;
-                *slot = (kind | if recursive { WILDCARD_RECURSIVE } else { 0 }, pos);
+                *slot = (
+                    kind | if recursive { WILDCARD_RECURSIVE } else { 0 },
+                    pos as u8,
+                );
                 field_count += 1;
                 pos += if recursive {
                     (level..self.level_bits.len()).map(|l| self.width(l)).sum()
@@ -159,7 +165,7 @@ impl TerminationIdMapping for BitStringMapping {
         out.id.extend_from_slice(&id[..pos / 8]);
         for &(field, start) in &fields[..field_count] {
             out.wildcard
-                .push(field | ((pos - 1 - start) as u8 & WILDCARD_POSITION));
+                .push(field | ((pos - 1 - usize::from(start)) as u8 & WILDCARD_POSITION));
         }
         Ok(())
     }
