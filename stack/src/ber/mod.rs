@@ -144,3 +144,6 @@ const NOTIFY_COMPLETION_BITS: [NotifyCompletion; 5] = [
     NotifyCompletion::OtherReason,
     NotifyCompletion::OnIteration,
 ];
+
+#[cfg(test)]
+mod model_tests;

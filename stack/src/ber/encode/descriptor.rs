@@ -118,12 +118,16 @@ impl<'a> Encoder<'a> {
         }
         let mut buf = [0u8; 4];
         let name = letter.encode_utf8(&mut buf);
-        let id = names::pkgd_id(self.names, ItemKind::Property, name).map_err(|_| {
-            BerEncodeError::NoBinaryId {
+        // SDP type letters are lower case (RFC 4566 clause 5); C.11 has no
+        // others, whatever a case-blind catalogue would answer.
+        let id = Some(letter)
+            .filter(char::is_ascii_lowercase)
+            .ok_or(())
+            .and_then(|_| names::pkgd_id(self.names, ItemKind::Property, name).map_err(|_| ()))
+            .map_err(|()| BerEncodeError::NoBinaryId {
                 kind: NameKind::Item(ItemKind::Property),
                 name: Text::from(&*name),
-            }
-        })?;
+            })?;
         if let Some(cached) = self.sdp_ids.get_mut(slot) {
             *cached = Some(id);
         }
