@@ -1128,10 +1128,10 @@ pub fn command() -> BoxedStrategy<Command> {
                 }
             )),
         (termination_ids(), service_change_parm()).prop_map(|(termination_ids, parms)| {
-            Command::ServiceChange(ServiceChangeRequest {
+            Command::ServiceChange(Box::new(ServiceChangeRequest {
                 termination_ids,
                 parms,
-            })
+            }))
         }),
     ]
     .boxed()

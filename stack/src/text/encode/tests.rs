@@ -840,10 +840,10 @@ fn service_change_parameters() {
         property_tokens: vec![],
     });
     parms.incomplete = true;
-    let command = Command::ServiceChange(ServiceChangeRequest {
+    let command = Command::ServiceChange(Box::new(ServiceChangeRequest {
         termination_ids: vec![TerminationId::root()],
         parms,
-    });
+    }));
     assert_eq!(
         compact_text_of(&one_command(command)),
         "T=1{C=1{SC=ROOT{SV{MT=RS,AD=2944,V=3,PF=resgw/1,RE=\"901 Cold Boot\",DL=10,20240101T12000000,X-foo=1,PG,SIC}}}}"
