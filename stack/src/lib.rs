@@ -4,9 +4,11 @@
 //! - [`model`]: one typed model of an H.248 message, versions 1 to 3;
 //! - [`sdp`]: the SDP of Local and Remote descriptors;
 //! - [`package`]: package definitions and the name ↔ binary ID catalogue;
-//! - [`text`]: the text encoding of H.248.1 Annex B (pretty and compact).
+//! - [`text`]: the text encoding of H.248.1 Annex B (pretty and compact);
+//! - [`ber`]: the binary encoding of H.248.1 Annex A (ASN.1 BER).
 #![forbid(unsafe_code)]
 
+pub mod ber;
 pub mod model;
 pub mod package;
 pub mod sdp;

@@ -12,6 +12,8 @@
 //! come with this crate ([`Catalogue::base`]); the IANA registry, the H.248.x
 //! and 3GPP packages and users' vendor packages are added by `h248-profiles`.
 
+mod base;
+
 use std::collections::HashMap;
 use std::fmt;
 
@@ -226,6 +228,16 @@ impl Catalogue {
     /// An empty catalogue.
     pub fn new() -> Self {
         Catalogue::default()
+    }
+
+    /// The base packages of H.248.1: the Annex C media stream properties
+    /// (package ID 0x0000, text name `""`: Annex C properties have no package
+    /// prefix in text) and the Annex E
+    /// packages `g`, `root`, `tonegen`, `tonedet`, `dg`, `dd`, `cg`, `cd`,
+    /// `al`, `ct`, `nt`, `rtp` and `tdmc`. Built once on first use and shared;
+    /// clone it to add packages.
+    pub fn base() -> &'static Catalogue {
+        base::catalogue()
     }
 
     /// Adds a package. Its name and ID must be new, and within it item IDs and

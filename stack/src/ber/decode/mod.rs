@@ -1,0 +1,538 @@
+//! BER → model: Annex A types, decoded in the order of the version 3 module.
+//! Versions 1 and 2 are its prefixes (their later components are extensions
+//! after `...`), so one decoder reads all three.
+//!
+//! - this module: `MegacoMessage` .. `Transaction`, `MId`, `ErrorDescriptor`,
+//!   `TerminationID`, `PropertyParm`, `Value` and the other shared pieces;
+//! - [`command`]: actions, context requests, commands and replies;
+//! - [`descriptor`]: the descriptors of clause 7.1;
+//! - [`audit`]: the `IndAud*` types.
+
+mod audit;
+mod command;
+mod descriptor;
+
+use std::cell::Cell;
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use super::error::{BerDecodeError, BerErrorKind};
+use super::names::{self, PkgdId};
+use super::reader::{universal, Cursor, Tlv};
+use super::termination::TerminationIdMapping;
+use super::BerLimits;
+use crate::model::*;
+use crate::package::{BinaryNames, ItemKind, ParameterKind};
+
+type Result<T> = std::result::Result<T, BerDecodeError>;
+
+/// Decodes one message (see [`super::decode`]).
+pub(super) fn message(
+    input: &[u8],
+    names: &dyn BinaryNames,
+    terms: &dyn TerminationIdMapping,
+    limits: &BerLimits,
+) -> Result<MegacoMessage> {
+    const TYPE: &str = "MegacoMessage";
+    if input.len() > limits.max_message_size {
+        return Err(BerDecodeError {
+            offset: 0,
+            type_name: TYPE,
+            kind: BerErrorKind::MessageTooLarge,
+        });
+    }
+    let mut outer = Cursor::outermost(input, *limits, TYPE);
+    let tlv = outer.next()?.ok_or(BerDecodeError {
+        offset: 0,
+        type_name: TYPE,
+        kind: BerErrorKind::Truncated,
+    })?;
+    if !outer.is_empty() {
+        return Err(BerDecodeError {
+            offset: outer.offset(),
+            type_name: TYPE,
+            kind: BerErrorKind::TrailingBytes,
+        });
+    }
+    tlv.expect_tag(TYPE, super::error::Tag::universal(universal::SEQUENCE))?;
+    Decoder {
+        names,
+        terms,
+        sdp_letters: Default::default(),
+    }
+    .megaco_message(tlv)
+}
+
+/// Decoding context: the name catalogue and the termination ID mapping.
+struct Decoder<'n> {
+    names: &'n dyn BinaryNames,
+    terms: &'n dyn TerminationIdMapping,
+    /// SDP letters of Annex C item IDs already looked up in this message,
+    /// by the low four bits of the ID: (item ID, letter), letter 0 if none.
+    sdp_letters: [Cell<(u16, u8)>; 16],
+}
+
+/// The items of a `SEQUENCE OF` whose items are SEQUENCEs.
+fn sequences<'a, T>(
+    tlv: Tlv<'a>,
+    type_name: &'static str,
+    mut item: impl FnMut(Tlv<'a>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut cursor = tlv.cursor(type_name)?;
+    let mut out = Vec::new();
+    while let Some(tlv) = cursor.next_universal(universal::SEQUENCE)? {
+        out.push(item(tlv)?);
+    }
+    Ok(out)
+}
+
+/// The items of a `SEQUENCE OF` a CHOICE type (items carry their
+/// alternative's tag).
+fn choices<'a, T>(
+    tlv: Tlv<'a>,
+    type_name: &'static str,
+    mut item: impl FnMut(Tlv<'a>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let mut cursor = tlv.cursor(type_name)?;
+    let mut out = Vec::new();
+    while let Some(tlv) = cursor.next_item()? {
+        out.push(item(tlv)?);
+    }
+    Ok(out)
+}
+
+/// An OPTIONAL component decoded with `f`.
+fn optional<'a, T>(
+    cursor: &mut Cursor<'a>,
+    number: u32,
+    f: impl FnOnce(Tlv<'a>) -> Result<T>,
+) -> Result<Option<T>> {
+    cursor.optional(number)?.map(f).transpose()
+}
+
+/// An OPTIONAL NULL: present or not.
+fn flag(cursor: &mut Cursor<'_>, number: u32, type_name: &'static str) -> Result<bool> {
+    Ok(optional(cursor, number, |t| t.null(type_name))?.is_some())
+}
+
+/// `Value ::= SEQUENCE OF OCTET STRING`, each octet string text.
+fn values(tlv: Tlv<'_>, type_name: &'static str) -> Result<Vec<Value>> {
+    let mut cursor = tlv.cursor(type_name)?;
+    let mut out = Vec::new();
+    while let Some(item) = cursor.next_universal(universal::OCTET_STRING)? {
+        out.push(Text::from(item.utf8(type_name)?));
+    }
+    Ok(out)
+}
+
+/// The `extraInfo` CHOICE of PropertyParm, EventParameter and SigParameter.
+enum ExtraInfo {
+    Relation(Relation),
+    Range(bool),
+    Sublist(bool),
+}
+
+fn extra_info(tlv: Tlv<'_>, type_name: &'static str) -> Result<ExtraInfo> {
+    let inner = tlv.explicit(type_name)?;
+    match inner.tag.number {
+        0 => Ok(ExtraInfo::Relation(
+            match inner.enumerated("Relation", 2)? {
+                0 => Relation::GreaterThan,
+                1 => Relation::SmallerThan,
+                _ => Relation::UnequalTo,
+            },
+        )),
+        1 => Ok(ExtraInfo::Range(inner.boolean(type_name)?)),
+        2 => Ok(ExtraInfo::Sublist(inner.boolean(type_name)?)),
+        _ => Err(inner.unknown_alternative(type_name)),
+    }
+}
+
+/// `value` and `extraInfo` → the model's parameter value (see the comment
+/// on `PropertyParm` in Annex A).
+fn parm_value(
+    at: Tlv<'_>,
+    type_name: &'static str,
+    mut values: Vec<Value>,
+    extra: Option<ExtraInfo>,
+) -> Result<ParmValue> {
+    match extra {
+        Some(ExtraInfo::Relation(relation)) => match values.pop() {
+            Some(value) if values.is_empty() => Ok(ParmValue::Relation(relation, value)),
+            _ => Err(at.error(
+                type_name,
+                BerErrorKind::ConstraintViolated("a relation needs exactly one value"),
+            )),
+        },
+        Some(ExtraInfo::Range(true)) => match (values.pop(), values.pop()) {
+            (Some(high), Some(low)) if values.is_empty() => Ok(ParmValue::Range(low, high)),
+            _ => Err(at.error(
+                type_name,
+                BerErrorKind::ConstraintViolated("a range needs exactly two values"),
+            )),
+        },
+        Some(ExtraInfo::Sublist(true)) => Ok(ParmValue::Sublist(values)),
+        Some(ExtraInfo::Sublist(false)) => Ok(ParmValue::Alternatives(values)),
+        None | Some(ExtraInfo::Range(false)) => {
+            if values.len() == 1 {
+                Ok(ParmValue::Equal(values.pop().unwrap_or_default()))
+            } else {
+                Ok(ParmValue::Alternatives(values))
+            }
+        }
+    }
+}
+
+impl<'n> Decoder<'n> {
+    fn megaco_message(&self, tlv: Tlv<'_>) -> Result<MegacoMessage> {
+        let mut s = tlv.cursor("MegacoMessage")?;
+        let auth_header = optional(&mut s, 0, |t| self.auth_header(t))?;
+        let message = self.message(s.required(1)?)?;
+        s.finish()?;
+        Ok(MegacoMessage {
+            auth_header,
+            message,
+        })
+    }
+
+    fn auth_header(&self, tlv: Tlv<'_>) -> Result<AuthenticationHeader> {
+        const T: &str = "AuthenticationHeader";
+        let mut s = tlv.cursor(T)?;
+        let four = |t: Tlv<'_>| -> Result<u32> {
+            let octets = t.octets_sized(T, 4, 4, "SIZE(4)")?;
+            Ok(u32::from_be_bytes([
+                octets[0], octets[1], octets[2], octets[3],
+            ]))
+        };
+        let security_parm_index = four(s.required(0)?)?;
+        let sequence_number = four(s.required(1)?)?;
+        let auth_data = s
+            .required(2)?
+            .octets_sized(T, 12, 32, "AuthData SIZE(12..32)")?
+            .to_vec();
+        s.finish()?;
+        Ok(AuthenticationHeader {
+            security_parm_index,
+            sequence_number,
+            auth_data,
+        })
+    }
+
+    fn message(&self, tlv: Tlv<'_>) -> Result<Message> {
+        const T: &str = "Message";
+        let mut s = tlv.cursor(T)?;
+        let version = s.required(0)?.u8_max(T, 99)?;
+        let mid = mid(s.required(1)?.explicit(T)?)?;
+        let body_tlv = s.required(2)?.explicit(T)?;
+        let body = match body_tlv.tag.number {
+            0 => MessageBody::Error(error_descriptor(body_tlv)?),
+            1 => MessageBody::Transactions(choices(body_tlv, T, |t| self.transaction(t))?),
+            _ => return Err(body_tlv.unknown_alternative(T)),
+        };
+        s.finish_extensible(2)?;
+        Ok(Message { version, mid, body })
+    }
+
+    fn transaction(&self, tlv: Tlv<'_>) -> Result<Transaction> {
+        match tlv.tag.number {
+            0 => {
+                const T: &str = "TransactionRequest";
+                let mut s = tlv.cursor(T)?;
+                let transaction_id = s.required(0)?.u32(T)?;
+                let actions = sequences(s.required(1)?, T, |t| self.action_request(t))?;
+                s.finish_extensible(1)?;
+                Ok(Transaction::Request(TransactionRequest {
+                    transaction_id,
+                    actions,
+                }))
+            }
+            1 => {
+                const T: &str = "TransactionPending";
+                let mut s = tlv.cursor(T)?;
+                let transaction_id = s.required(0)?.u32(T)?;
+                s.finish_extensible(0)?;
+                Ok(Transaction::Pending(TransactionPending { transaction_id }))
+            }
+            2 => self.transaction_reply(tlv).map(Transaction::Reply),
+            3 => {
+                const T: &str = "TransactionAck";
+                let acks = sequences(tlv, "TransactionResponseAck", |t| {
+                    let mut s = t.cursor(T)?;
+                    let first = s.required(0)?.u32(T)?;
+                    let last = optional(&mut s, 1, |t| t.u32(T))?;
+                    s.finish()?;
+                    Ok(TransactionAck { first, last })
+                })?;
+                Ok(Transaction::ResponseAck(acks))
+            }
+            4 => {
+                const T: &str = "SegmentReply";
+                let mut s = tlv.cursor(T)?;
+                let transaction_id = s.required(0)?.u32(T)?;
+                let segment_number = s.required(1)?.u16(T)?;
+                let segmentation_complete = flag(&mut s, 2, T)?;
+                s.finish_extensible(2)?;
+                Ok(Transaction::SegmentReply(SegmentReply {
+                    transaction_id,
+                    segment_number,
+                    segmentation_complete,
+                }))
+            }
+            _ => Err(tlv.unknown_alternative("Transaction")),
+        }
+    }
+
+    fn transaction_reply(&self, tlv: Tlv<'_>) -> Result<TransactionReply> {
+        const T: &str = "TransactionReply";
+        let mut s = tlv.cursor(T)?;
+        let transaction_id = s.required(0)?.u32(T)?;
+        let imm_ack_required = flag(&mut s, 1, T)?;
+        let result_tlv = s.required(2)?.explicit(T)?;
+        let result = match result_tlv.tag.number {
+            0 => TransactionResult::Error(error_descriptor(result_tlv)?),
+            1 => TransactionResult::ActionReplies(sequences(result_tlv, T, |t| {
+                self.action_reply(t)
+            })?),
+            _ => return Err(result_tlv.unknown_alternative(T)),
+        };
+        let segment_number = optional(&mut s, 3, |t| t.u16(T))?;
+        let segmentation_complete = flag(&mut s, 4, T)?;
+        s.finish_extensible(4)?;
+        Ok(TransactionReply {
+            transaction_id,
+            imm_ack_required,
+            result,
+            segment_number,
+            segmentation_complete,
+        })
+    }
+
+    /// `TerminationID`: wildcard fields and ID, through the mapping.
+    fn termination_id(&self, tlv: Tlv<'_>) -> Result<TerminationId> {
+        const T: &str = "TerminationID";
+        let mut s = tlv.cursor(T)?;
+        let wildcard_tlv = s.required(0)?;
+        let mut fields = [0u8; 64];
+        let mut count = 0;
+        let mut wildcards = wildcard_tlv.cursor(T)?;
+        while let Some(field) = wildcards.next_universal(universal::OCTET_STRING)? {
+            let octet = field.octets_sized(T, 1, 1, "WildcardField SIZE(1)")?;
+            let slot = fields.get_mut(count).ok_or_else(|| {
+                field.error(
+                    T,
+                    BerErrorKind::ConstraintViolated("more than 64 wildcard fields"),
+                )
+            })?;
+            *slot = octet[0];
+            count += 1;
+        }
+        let id_tlv = s.required(1)?;
+        let id = id_tlv.octets_sized(T, 1, 8, "id SIZE(1..8)")?;
+        s.finish_extensible(1)?;
+        self.terms
+            .to_text(&fields[..count], id)
+            .map_err(|why| tlv.error(T, BerErrorKind::TerminationId(why)))
+    }
+
+    /// `TerminationIDList ::= SEQUENCE OF TerminationID`.
+    fn termination_ids(&self, tlv: Tlv<'_>) -> Result<Vec<TerminationId>> {
+        sequences(tlv, "TerminationIDList", |t| self.termination_id(t))
+    }
+
+    fn pkgd_name(&self, tlv: Tlv<'_>, kind: ItemKind, type_name: &'static str) -> Result<Text> {
+        let id = self.pkgd_id(tlv, type_name)?;
+        names::pkgd_name(self.names, kind, id).map_err(|k| tlv.error(type_name, k))
+    }
+
+    fn pkgd_id(&self, tlv: Tlv<'_>, type_name: &'static str) -> Result<PkgdId> {
+        let octets = tlv.octets_sized(type_name, 4, 4, "PkgdName SIZE(4)")?;
+        PkgdId::from_octets(octets)
+            .ok_or_else(|| tlv.error(type_name, BerErrorKind::ConstraintViolated("PkgdName")))
+    }
+
+    fn two_octets(tlv: Tlv<'_>, type_name: &'static str) -> Result<[u8; 2]> {
+        match *tlv.octets_sized(type_name, 2, 2, "Name SIZE(2)")? {
+            [a, b] => Ok([a, b]),
+            _ => Err(tlv.error(type_name, BerErrorKind::ConstraintViolated("Name SIZE(2)"))),
+        }
+    }
+
+    /// A package `Name` (Packages descriptor).
+    fn package_name(&self, tlv: Tlv<'_>, type_name: &'static str) -> Result<Name> {
+        let id = u16::from_be_bytes(Self::two_octets(tlv, type_name)?);
+        names::package_name(self.names, id).map_err(|k| tlv.error(type_name, k))
+    }
+
+    /// `PropertyParm` with a property name.
+    fn property_parm(&self, tlv: Tlv<'_>) -> Result<PropertyParm> {
+        const T: &str = "PropertyParm";
+        let mut s = tlv.cursor(T)?;
+        let name = self.pkgd_name(s.required(0)?, ItemKind::Property, T)?;
+        let values = values(s.required(1)?, T)?;
+        let extra = optional(&mut s, 2, |t| extra_info(t, T))?;
+        s.finish_extensible(2)?;
+        let value = parm_value(tlv, T, values, extra)?;
+        Ok(PropertyParm { name, value })
+    }
+
+    fn property_parms(&self, tlv: Tlv<'_>) -> Result<Vec<PropertyParm>> {
+        sequences(tlv, "PropertyParm", |t| self.property_parm(t))
+    }
+
+    /// `EventParameter` / `SigParameter`: a `Name` scoped to its event or
+    /// signal `owner`.
+    fn parameter(
+        &self,
+        tlv: Tlv<'_>,
+        kind: ParameterKind,
+        owner: PkgdId,
+        type_name: &'static str,
+    ) -> Result<PropertyParm> {
+        let mut s = tlv.cursor(type_name)?;
+        let name_tlv = s.required(0)?;
+        let id = u16::from_be_bytes(Self::two_octets(name_tlv, type_name)?);
+        let name = names::parameter_name(self.names, kind, owner, id)
+            .map_err(|k| name_tlv.error(type_name, k))?;
+        let values = values(s.required(1)?, type_name)?;
+        let extra = optional(&mut s, 2, |t| extra_info(t, type_name))?;
+        s.finish_extensible(2)?;
+        let value = parm_value(tlv, type_name, values, extra)?;
+        Ok(PropertyParm { name, value })
+    }
+
+    fn event_parameters(&self, tlv: Tlv<'_>, event: PkgdId) -> Result<Vec<EventParameter>> {
+        sequences(tlv, "EventParameter", |t| {
+            self.parameter(t, ParameterKind::Event, event, "EventParameter")
+        })
+    }
+}
+
+/// `ErrorDescriptor`.
+fn error_descriptor(tlv: Tlv<'_>) -> Result<ErrorDescriptor> {
+    const T: &str = "ErrorDescriptor";
+    let mut s = tlv.cursor(T)?;
+    let code = s.required(0)?.u16(T)?;
+    let text = optional(&mut s, 1, |t| t.ia5(T).map(Text::from))?;
+    s.finish()?;
+    Ok(ErrorDescriptor { code, text })
+}
+
+/// `MId` (the CHOICE, already unwrapped from its explicit tag).
+fn mid(tlv: Tlv<'_>) -> Result<MId> {
+    mid_alternative(tlv, tlv.tag.number, "MId")
+}
+
+/// Alternative `alternative` of `MId` (also the tail of
+/// `ServiceChangeAddress`, type `type_name`).
+fn mid_alternative(tlv: Tlv<'_>, alternative: u32, type_name: &'static str) -> Result<MId> {
+    const T: &str = "MId";
+    match alternative {
+        0 => {
+            let (octets, port) = ip_address(tlv, "IP4Address", 4)?;
+            let address = Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]);
+            Ok(MId::Ip4 { address, port })
+        }
+        1 => {
+            let (octets, port) = ip_address(tlv, "IP6Address", 16)?;
+            let mut sixteen = [0u8; 16];
+            sixteen.copy_from_slice(octets);
+            Ok(MId::Ip6 {
+                address: Ipv6Addr::from(sixteen),
+                port,
+            })
+        }
+        2 => {
+            const D: &str = "DomainName";
+            let mut s = tlv.cursor(D)?;
+            let name = Text::from(s.required(0)?.ia5(D)?);
+            let port = optional(&mut s, 1, |t| t.u16(D))?;
+            s.finish()?;
+            Ok(MId::Domain { name, port })
+        }
+        3 => path_name(tlv).map(MId::Device),
+        4 => Ok(MId::Mtp(
+            tlv.octets_sized(T, 2, 4, "mtpAddress SIZE(2..4)")?.to_vec(),
+        )),
+        _ => Err(tlv.unknown_alternative(type_name)),
+    }
+}
+
+/// `PathName ::= IA5String(SIZE (1..64))`.
+fn path_name(tlv: Tlv<'_>) -> Result<Text> {
+    const T: &str = "PathName";
+    let text = tlv.ia5(T)?;
+    if text.is_empty() || text.len() > 64 {
+        return Err(tlv.error(T, BerErrorKind::ConstraintViolated("PathName SIZE(1..64)")));
+    }
+    Ok(Text::from(text))
+}
+
+/// `IP4Address` / `IP6Address`: the address octets and the optional port.
+fn ip_address<'a>(
+    tlv: Tlv<'a>,
+    type_name: &'static str,
+    size: usize,
+) -> Result<(&'a [u8], Option<u16>)> {
+    let mut s = tlv.cursor(type_name)?;
+    let address = s
+        .required(0)?
+        .octets_sized(type_name, size, size, "address size")?;
+    let port = optional(&mut s, 1, |t| t.u16(type_name))?;
+    s.finish()?;
+    Ok((address, port))
+}
+
+/// `TimeNotation`.
+fn time_notation(tlv: Tlv<'_>) -> Result<TimeNotation> {
+    const T: &str = "TimeNotation";
+    let mut s = tlv.cursor(T)?;
+    let mut eight = |n| -> Result<Text> {
+        let t = s.required(n)?;
+        let text = t.ia5(T)?;
+        if text.len() != 8 {
+            return Err(t.error(T, BerErrorKind::ConstraintViolated("IA5String SIZE(8)")));
+        }
+        Ok(Text::from(text))
+    };
+    let date = eight(0)?;
+    let time = eight(1)?;
+    s.finish()?;
+    Ok(TimeNotation { date, time })
+}
+
+/// `NonStandardData`.
+fn non_standard_data(tlv: Tlv<'_>) -> Result<NonStandardData> {
+    const T: &str = "NonStandardData";
+    let mut s = tlv.cursor(T)?;
+    let id_tlv = s.required(0)?.explicit(T)?;
+    let identifier = match id_tlv.tag.number {
+        0 => NonStandardIdentifier::Object(id_tlv.object_identifier(T)?),
+        1 => {
+            const H: &str = "H221NonStandard";
+            let mut h = id_tlv.cursor(H)?;
+            let t35_country_code1 = h.required(0)?.u8_max(H, 255)?;
+            let t35_country_code2 = h.required(1)?.u8_max(H, 255)?;
+            let t35_extension = h.required(2)?.u8_max(H, 255)?;
+            let manufacturer_code = h.required(3)?.u16(H)?;
+            h.finish_extensible(3)?;
+            NonStandardIdentifier::H221NonStandard {
+                t35_country_code1,
+                t35_country_code2,
+                t35_extension,
+                manufacturer_code,
+            }
+        }
+        2 => {
+            let text = id_tlv.ia5(T)?;
+            if text.len() != 8 {
+                return Err(
+                    id_tlv.error(T, BerErrorKind::ConstraintViolated("experimental SIZE(8)"))
+                );
+            }
+            NonStandardIdentifier::Experimental(Text::from(text))
+        }
+        _ => return Err(id_tlv.unknown_alternative("NonStandardIdentifier")),
+    };
+    let data = s.required(1)?.octets(T)?.to_vec();
+    s.finish()?;
+    Ok(NonStandardData { identifier, data })
+}

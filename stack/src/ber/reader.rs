@@ -1,0 +1,877 @@
+//! BER reader (X.690 clause 8) over a byte slice: identifier and length
+//! octets (parsed with nom), element cursors for SEQUENCE / SEQUENCE OF, and
+//! the primitive types Annex A uses.
+//!
+//! Every length is checked against the bytes actually present before it is
+//! used, nothing is pre-sized from input, nesting is bounded, and no input
+//! can make it panic: it only slices with `get`.
+
+use nom::bytes::complete::take;
+use nom::error::{ErrorKind, ParseError};
+use nom::number::complete::be_u8;
+use nom::IResult;
+
+use super::error::{BerDecodeError, BerErrorKind, Tag, TagClass};
+use super::BerLimits;
+
+/// Universal tag numbers (X.680 clause 8.4) of the types Annex A uses.
+pub(crate) mod universal {
+    pub const INTEGER: u32 = 2;
+    pub const OCTET_STRING: u32 = 4;
+    pub const ENUMERATED: u32 = 10;
+    pub const SEQUENCE: u32 = 16;
+}
+
+type Result<T> = std::result::Result<T, BerDecodeError>;
+
+/// The length octets of an element (X.690 clause 8.1.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Length {
+    Definite(usize),
+    /// `0x80`: contents end with the end-of-contents octets `00 00`.
+    Indefinite,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Header {
+    tag: Tag,
+    constructed: bool,
+    length: Length,
+}
+
+/// What can be wrong with identifier or length octets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum HeaderProblem {
+    Truncated,
+    TagTooLarge,
+    ReservedLength,
+    LengthTooLarge,
+}
+
+/// nom error of the header parser: where and what.
+#[derive(Debug)]
+struct HeaderError<'a> {
+    rest: &'a [u8],
+    problem: HeaderProblem,
+}
+
+impl<'a> ParseError<&'a [u8]> for HeaderError<'a> {
+    fn from_error_kind(rest: &'a [u8], _kind: ErrorKind) -> Self {
+        HeaderError {
+            rest,
+            problem: HeaderProblem::Truncated,
+        }
+    }
+
+    fn append(_input: &'a [u8], _kind: ErrorKind, other: Self) -> Self {
+        other
+    }
+}
+
+fn fail(rest: &[u8], problem: HeaderProblem) -> nom::Err<HeaderError<'_>> {
+    nom::Err::Failure(HeaderError { rest, problem })
+}
+
+/// Tag classes by the top two bits of the identifier octet.
+const CLASSES: [TagClass; 4] = [
+    TagClass::Universal,
+    TagClass::Application,
+    TagClass::Context,
+    TagClass::Private,
+];
+
+/// Identifier octets (X.690 8.1.2), short and long form.
+fn identifier(input: &[u8]) -> IResult<&[u8], (Tag, bool), HeaderError<'_>> {
+    let (mut rest, first) = be_u8(input)?;
+    let class = CLASSES[usize::from(first >> 6)];
+    let constructed = first & 0x20 != 0;
+    let mut number = u32::from(first & 0x1f);
+    if number == 0x1f {
+        number = 0;
+        loop {
+            let (after, octet) = be_u8(rest)?;
+            if number > (u32::MAX >> 7) {
+                return Err(fail(rest, HeaderProblem::TagTooLarge));
+            }
+            number = (number << 7) | u32::from(octet & 0x7f);
+            rest = after;
+            if octet & 0x80 == 0 {
+                break;
+            }
+        }
+    }
+    Ok((rest, (Tag { class, number }, constructed)))
+}
+
+/// Length octets (X.690 8.1.3): short, long (minimal or not) and indefinite.
+fn length(input: &[u8]) -> IResult<&[u8], Length, HeaderError<'_>> {
+    let (rest, first) = be_u8(input)?;
+    match first {
+        0x80 => Ok((rest, Length::Indefinite)),
+        0xff => Err(fail(input, HeaderProblem::ReservedLength)),
+        short if short < 0x80 => Ok((rest, Length::Definite(usize::from(short)))),
+        long => {
+            let (rest, octets) = take(usize::from(long & 0x7f))(rest)?;
+            let mut value: usize = 0;
+            for &octet in octets {
+                value = value
+                    .checked_mul(256)
+                    .and_then(|v| v.checked_add(usize::from(octet)))
+                    .ok_or_else(|| fail(input, HeaderProblem::LengthTooLarge))?;
+            }
+            Ok((rest, Length::Definite(value)))
+        }
+    }
+}
+
+fn header(input: &[u8]) -> IResult<&[u8], Header, HeaderError<'_>> {
+    let (rest, (tag, constructed)) = identifier(input)?;
+    let (rest, length) = length(rest)?;
+    Ok((
+        rest,
+        Header {
+            tag,
+            constructed,
+            length,
+        },
+    ))
+}
+
+/// The limits a cursor enforces, narrowed from [`BerLimits`] to keep
+/// elements small (they are passed by value everywhere).
+#[derive(Debug, Clone, Copy)]
+struct Bounds {
+    max_depth: u32,
+    max_list_len: u32,
+}
+
+impl From<BerLimits> for Bounds {
+    fn from(limits: BerLimits) -> Self {
+        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        Bounds {
+            max_depth: narrow(limits.max_depth),
+            max_list_len: narrow(limits.max_list_len),
+        }
+    }
+}
+
+/// One element: its tag, whether constructed, its contents, and where it is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tlv<'a> {
+    pub tag: Tag,
+    pub constructed: bool,
+    pub content: &'a [u8],
+    /// Absolute offset of the identifier octets.
+    pub offset: usize,
+    /// Absolute offset of the contents.
+    content_offset: usize,
+    /// Nesting depth of this element; the outermost is 1.
+    depth: u32,
+    bounds: Bounds,
+}
+
+/// A position inside the contents of a constructed element (or the input).
+#[derive(Debug, Clone)]
+pub(crate) struct Cursor<'a> {
+    data: &'a [u8],
+    pos: usize,
+    /// Absolute offset of `data[0]`.
+    base: usize,
+    depth: u32,
+    bounds: Bounds,
+    type_name: &'static str,
+    /// The input itself rather than an element's contents: running out of
+    /// bytes is truncation rather than an overlong inner length.
+    outermost: bool,
+    items: u32,
+}
+
+impl<'a> Cursor<'a> {
+    /// A cursor over a whole message.
+    pub fn outermost(input: &'a [u8], limits: BerLimits, type_name: &'static str) -> Self {
+        Cursor {
+            data: input,
+            pos: 0,
+            base: 0,
+            depth: 0,
+            bounds: limits.into(),
+            type_name,
+            outermost: true,
+            items: 0,
+        }
+    }
+
+    fn error_at(&self, pos: usize, kind: BerErrorKind) -> BerDecodeError {
+        BerDecodeError {
+            offset: self.base + pos,
+            type_name: self.type_name,
+            kind,
+        }
+    }
+
+    fn overrun(&self) -> BerErrorKind {
+        if self.outermost {
+            BerErrorKind::Truncated
+        } else {
+            BerErrorKind::LengthBeyondContainer
+        }
+    }
+
+    /// Absolute offset of the next element (or of the end).
+    pub fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.pos >= self.data.len()
+    }
+
+    fn header_error(&self, start: usize, error: nom::Err<HeaderError<'a>>) -> BerDecodeError {
+        let (rest_len, problem) = match error {
+            nom::Err::Error(e) | nom::Err::Failure(e) => (e.rest.len(), e.problem),
+            nom::Err::Incomplete(_) => (0, HeaderProblem::Truncated),
+        };
+        let at = self.data.len().saturating_sub(rest_len).max(start);
+        let kind = match problem {
+            HeaderProblem::Truncated => self.overrun(),
+            HeaderProblem::TagTooLarge => BerErrorKind::ConstraintViolated("tag number too large"),
+            HeaderProblem::ReservedLength => {
+                BerErrorKind::ConstraintViolated("reserved length octet 0xFF")
+            }
+            HeaderProblem::LengthTooLarge => self.overrun(),
+        };
+        self.error_at(at, kind)
+    }
+
+    /// Reads the element at `start`; returns it and where the next begins.
+    fn read_at(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
+        let input = self.data.get(start..).unwrap_or_default();
+        // Fast path for the form of nearly every Annex A element: one
+        // identifier octet and a short definite length; nom parses the rest.
+        let (head, header_len) = match *input {
+            [identifier, length, ..] if identifier & 0x1f != 0x1f && length & 0x80 == 0 => (
+                Header {
+                    tag: Tag {
+                        class: CLASSES[usize::from(identifier >> 6)],
+                        number: u32::from(identifier & 0x1f),
+                    },
+                    constructed: identifier & 0x20 != 0,
+                    length: Length::Definite(usize::from(length)),
+                },
+                2,
+            ),
+            _ => {
+                let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
+                (head, input.len() - rest.len())
+            }
+        };
+        let rest = input.get(header_len..).unwrap_or_default();
+        let depth = self.depth + 1;
+        if depth > self.bounds.max_depth {
+            return Err(self.error_at(start, BerErrorKind::DepthExceeded));
+        }
+        let content_start = start + header_len;
+        let (content_len, end) = match head.length {
+            Length::Definite(len) => {
+                if len > rest.len() {
+                    return Err(self.error_at(start, self.overrun()));
+                }
+                (len, content_start + len)
+            }
+            Length::Indefinite => {
+                if !head.constructed {
+                    return Err(self.error_at(
+                        start,
+                        BerErrorKind::ConstraintViolated("indefinite length on a primitive"),
+                    ));
+                }
+                let len = self.indefinite_content_len(content_start, depth)?;
+                (len, content_start + len + 2)
+            }
+        };
+        let content = self
+            .data
+            .get(content_start..content_start + content_len)
+            .unwrap_or_default();
+        Ok((
+            Tlv {
+                tag: head.tag,
+                constructed: head.constructed,
+                content,
+                offset: self.base + start,
+                content_offset: self.base + content_start,
+                depth,
+                bounds: self.bounds,
+            },
+            end,
+        ))
+    }
+
+    /// Length of indefinite-length contents starting at `start`, up to (not
+    /// including) their end-of-contents octets; inner elements are walked,
+    /// with the same depth bound, so that `00 00` inside them is not taken
+    /// for the end.
+    fn indefinite_content_len(&self, start: usize, depth: u32) -> Result<usize> {
+        let mut pos = start;
+        loop {
+            match self.data.get(pos..pos + 2) {
+                Some([0, 0]) => return Ok(pos - start),
+                Some(_) => {}
+                None => {
+                    return Err(self.error_at(
+                        self.data.len(),
+                        if self.outermost {
+                            BerErrorKind::Truncated
+                        } else {
+                            BerErrorKind::LengthBeyondContainer
+                        },
+                    ))
+                }
+            }
+            let inner = Cursor {
+                depth,
+                ..self.clone()
+            };
+            let (_, end) = inner.read_at(pos)?;
+            pos = end;
+        }
+    }
+
+    /// The next element, if any.
+    pub fn next(&mut self) -> Result<Option<Tlv<'a>>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        let (tlv, end) = self.read_at(self.pos)?;
+        self.pos = end;
+        Ok(Some(tlv))
+    }
+
+    /// The next item of a SEQUENCE OF, counted against the list limit.
+    pub fn next_item(&mut self) -> Result<Option<Tlv<'a>>> {
+        if self.is_empty() {
+            return Ok(None);
+        }
+        self.items += 1;
+        if self.items > self.bounds.max_list_len {
+            return Err(self.error_at(self.pos, BerErrorKind::ListTooLong));
+        }
+        self.next()
+    }
+
+    /// The next item of a SEQUENCE OF whose items have universal tag `number`.
+    pub fn next_universal(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
+        match self.next_item()? {
+            Some(tlv) => {
+                tlv.expect_tag(self.type_name, Tag::universal(number))?;
+                Ok(Some(tlv))
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The OPTIONAL component `[number]`, if it is next.
+    pub fn optional(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
+        match self.data.get(self.pos) {
+            None => return Ok(None),
+            // A one-octet identifier: compare it without parsing the element.
+            Some(&identifier) if identifier & 0x1f != 0x1f => {
+                let context = identifier & 0xc0 == 0x80;
+                if !context || u32::from(identifier & 0x1f) != number {
+                    return Ok(None);
+                }
+            }
+            Some(_) => {}
+        }
+        let (tlv, end) = self.read_at(self.pos)?;
+        if tlv.tag == Tag::context(number) {
+            self.pos = end;
+            Ok(Some(tlv))
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// The mandatory component `[number]`.
+    pub fn required(&mut self, number: u32) -> Result<Tlv<'a>> {
+        let at = self.pos;
+        match self.optional(number)? {
+            Some(tlv) => Ok(tlv),
+            None => {
+                let expected = Tag::context(number);
+                Err(match self.read_at(at).ok() {
+                    Some((found, _)) => self.error_at(
+                        at,
+                        BerErrorKind::UnexpectedTag {
+                            expected,
+                            found: found.tag,
+                        },
+                    ),
+                    None => self.error_at(at, BerErrorKind::MissingComponent { expected }),
+                })
+            }
+        }
+    }
+
+    /// End of a SEQUENCE without extension marker: nothing may follow.
+    pub fn finish(&mut self) -> Result<()> {
+        let at = self.pos;
+        match self.next()? {
+            None => Ok(()),
+            Some(tlv) => Err(self.error_at(
+                at,
+                BerErrorKind::ConstraintViolated(if tlv.tag.class == TagClass::Context {
+                    "component out of order or not in this type"
+                } else {
+                    "unexpected element after the last component"
+                }),
+            )),
+        }
+    }
+
+    /// End of an extensible SEQUENCE (`...`): components with context tags
+    /// beyond the last one known (`last_known`) are later extensions and are
+    /// skipped; anything else is an error.
+    pub fn finish_extensible(&mut self, last_known: u32) -> Result<()> {
+        loop {
+            let at = self.pos;
+            match self.next()? {
+                None => return Ok(()),
+                Some(tlv) if tlv.tag.class == TagClass::Context && tlv.tag.number > last_known => {}
+                Some(_) => {
+                    return Err(self.error_at(
+                        at,
+                        BerErrorKind::ConstraintViolated(
+                            "component out of order or not in this type",
+                        ),
+                    ))
+                }
+            }
+        }
+    }
+}
+
+impl<'a> Tlv<'a> {
+    pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> BerDecodeError {
+        BerDecodeError {
+            offset: self.offset,
+            type_name,
+            kind,
+        }
+    }
+
+    fn violated(&self, type_name: &'static str, what: &'static str) -> BerDecodeError {
+        self.error(type_name, BerErrorKind::ConstraintViolated(what))
+    }
+
+    pub fn expect_tag(&self, type_name: &'static str, expected: Tag) -> Result<()> {
+        if self.tag == expected {
+            Ok(())
+        } else {
+            Err(self.error(
+                type_name,
+                BerErrorKind::UnexpectedTag {
+                    expected,
+                    found: self.tag,
+                },
+            ))
+        }
+    }
+
+    /// A cursor over the components of this constructed element.
+    pub fn cursor(&self, type_name: &'static str) -> Result<Cursor<'a>> {
+        if !self.constructed {
+            return Err(self.violated(type_name, "expected a constructed encoding"));
+        }
+        Ok(Cursor {
+            data: self.content,
+            pos: 0,
+            base: self.content_offset,
+            depth: self.depth,
+            bounds: self.bounds,
+            type_name,
+            outermost: false,
+            items: 0,
+        })
+    }
+
+    /// The one element inside an EXPLICIT tag (a CHOICE component).
+    pub fn explicit(&self, type_name: &'static str) -> Result<Tlv<'a>> {
+        let mut inner = self.cursor(type_name)?;
+        let tlv = inner.next()?.ok_or_else(|| {
+            self.error(
+                type_name,
+                BerErrorKind::ConstraintViolated("empty CHOICE wrapper"),
+            )
+        })?;
+        inner.finish()?;
+        Ok(tlv)
+    }
+
+    /// The error for a CHOICE alternative that is not known.
+    pub fn unknown_alternative(&self, type_name: &'static str) -> BerDecodeError {
+        self.error(
+            type_name,
+            BerErrorKind::UnknownAlternative { found: self.tag },
+        )
+    }
+
+    /// The contents of a primitive element.
+    pub fn primitive(&self, type_name: &'static str) -> Result<&'a [u8]> {
+        if self.constructed {
+            return Err(self.violated(type_name, "expected a primitive encoding"));
+        }
+        Ok(self.content)
+    }
+
+    /// A non-negative INTEGER (X.690 8.3) no larger than `max`.
+    pub fn uint(&self, type_name: &'static str, max: u64) -> Result<u64> {
+        let bytes = self.primitive(type_name)?;
+        let (&first, _) = bytes
+            .split_first()
+            .ok_or_else(|| self.violated(type_name, "INTEGER with no contents octets"))?;
+        if first & 0x80 != 0 {
+            return Err(self.violated(type_name, "INTEGER below its range"));
+        }
+        let significant = match bytes.iter().position(|&b| b != 0) {
+            Some(i) => &bytes[i..],
+            None => &[],
+        };
+        if significant.len() > 8 {
+            return Err(self.violated(type_name, "INTEGER above its range"));
+        }
+        let value = significant
+            .iter()
+            .fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+        if value > max {
+            return Err(self.violated(type_name, "INTEGER above its range"));
+        }
+        Ok(value)
+    }
+
+    pub fn u32(&self, type_name: &'static str) -> Result<u32> {
+        self.uint(type_name, u64::from(u32::MAX)).map(|v| v as u32)
+    }
+
+    pub fn u16(&self, type_name: &'static str) -> Result<u16> {
+        self.uint(type_name, u64::from(u16::MAX)).map(|v| v as u16)
+    }
+
+    /// An INTEGER(0..max) that fits a `u8`.
+    pub fn u8_max(&self, type_name: &'static str, max: u8) -> Result<u8> {
+        self.uint(type_name, u64::from(max)).map(|v| v as u8)
+    }
+
+    /// An ENUMERATED value (X.690 8.4) no larger than `max`.
+    pub fn enumerated(&self, type_name: &'static str, max: u32) -> Result<u32> {
+        self.uint(type_name, u64::from(max))
+            .map(|v| v as u32)
+            .map_err(|_| self.violated(type_name, "ENUMERATED value not in this version"))
+    }
+
+    /// BOOLEAN (X.690 8.2): one octet, zero is FALSE.
+    pub fn boolean(&self, type_name: &'static str) -> Result<bool> {
+        match self.primitive(type_name)? {
+            [octet] => Ok(*octet != 0),
+            _ => Err(self.violated(type_name, "BOOLEAN must be one octet")),
+        }
+    }
+
+    /// NULL (X.690 8.8): no contents.
+    pub fn null(&self, type_name: &'static str) -> Result<()> {
+        if self.primitive(type_name)?.is_empty() {
+            Ok(())
+        } else {
+            Err(self.violated(type_name, "NULL with contents"))
+        }
+    }
+
+    /// OCTET STRING (primitive form).
+    pub fn octets(&self, type_name: &'static str) -> Result<&'a [u8]> {
+        self.primitive(type_name)
+    }
+
+    /// OCTET STRING (SIZE(min..max)).
+    pub fn octets_sized(
+        &self,
+        type_name: &'static str,
+        min: usize,
+        max: usize,
+        what: &'static str,
+    ) -> Result<&'a [u8]> {
+        let bytes = self.primitive(type_name)?;
+        if bytes.len() < min || bytes.len() > max {
+            return Err(self.violated(type_name, what));
+        }
+        Ok(bytes)
+    }
+
+    /// IA5String: 7-bit characters.
+    pub fn ia5(&self, type_name: &'static str) -> Result<&'a str> {
+        let bytes = self.primitive(type_name)?;
+        if !bytes.is_ascii() {
+            return Err(self.violated(type_name, "IA5String with an octet above 0x7F"));
+        }
+        std::str::from_utf8(bytes).map_err(|_| self.violated(type_name, "IA5String"))
+    }
+
+    /// OCTET STRING carrying text (values, the serviceChangeReason).
+    pub fn utf8(&self, type_name: &'static str) -> Result<&'a str> {
+        std::str::from_utf8(self.primitive(type_name)?)
+            .map_err(|_| self.violated(type_name, "value octets are not UTF-8 text"))
+    }
+
+    /// BIT STRING (X.690 8.6, primitive form) of at most 32 named bits:
+    /// named bit `n` is set in the result as `1 << n`.
+    pub fn named_bits(&self, type_name: &'static str) -> Result<u32> {
+        let bytes = self.primitive(type_name)?;
+        let (&unused, bits) = bytes
+            .split_first()
+            .ok_or_else(|| self.violated(type_name, "BIT STRING with no contents octets"))?;
+        if unused > 7 || (bits.is_empty() && unused != 0) {
+            return Err(self.violated(type_name, "BIT STRING unused-bits octet"));
+        }
+        let mut value = 0u32;
+        for (i, &octet) in bits.iter().enumerate() {
+            for bit in 0..8 {
+                if octet & (0x80 >> bit) != 0 {
+                    let n = i * 8 + bit;
+                    if n >= 32 {
+                        return Err(self.violated(type_name, "BIT STRING names an unknown bit"));
+                    }
+                    value |= 1 << n;
+                }
+            }
+        }
+        Ok(value)
+    }
+
+    /// OBJECT IDENTIFIER (X.690 8.19) as its arcs.
+    pub fn object_identifier(&self, type_name: &'static str) -> Result<Vec<u32>> {
+        let bytes = self.primitive(type_name)?;
+        if bytes.is_empty() || bytes.last().is_some_and(|b| b & 0x80 != 0) {
+            return Err(self.violated(type_name, "OBJECT IDENTIFIER encoding"));
+        }
+        let mut arcs = Vec::new();
+        let mut value: u32 = 0;
+        for &octet in bytes {
+            if value > (u32::MAX >> 7) {
+                return Err(self.violated(type_name, "OBJECT IDENTIFIER arc too large"));
+            }
+            value = (value << 7) | u32::from(octet & 0x7f);
+            if octet & 0x80 == 0 {
+                if arcs.is_empty() {
+                    let first = (value / 40).min(2);
+                    arcs.push(first);
+                    arcs.push(value - first * 40);
+                } else {
+                    arcs.push(value);
+                }
+                value = 0;
+            }
+        }
+        Ok(arcs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn limits() -> BerLimits {
+        BerLimits::default()
+    }
+
+    fn one(input: &[u8]) -> Result<Tlv<'_>> {
+        let mut cursor = Cursor::outermost(input, limits(), "Test");
+        let tlv = cursor.next()?.expect("an element");
+        Ok(tlv)
+    }
+
+    #[test]
+    fn identifiers_short_and_long_form() {
+        let tlv = one(&[0x80, 0x01, 0x05]).unwrap();
+        assert_eq!(tlv.tag, Tag::context(0));
+        assert!(!tlv.constructed);
+        let tlv = one(&[0xbf, 0x81, 0x00, 0x00]).unwrap();
+        assert_eq!(tlv.tag, Tag::context(128));
+        assert!(tlv.constructed);
+        let tlv = one(&[0x1f, 0x1f, 0x00]).unwrap();
+        assert_eq!(tlv.tag, Tag::universal(31));
+        let err = one(&[0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).unwrap_err();
+        assert_eq!(
+            err.kind,
+            BerErrorKind::ConstraintViolated("tag number too large")
+        );
+    }
+
+    #[test]
+    fn lengths_short_long_nonminimal_and_indefinite() {
+        assert_eq!(one(&[0x04, 0x01, 0xaa]).unwrap().content, &[0xaa]);
+        assert_eq!(one(&[0x04, 0x81, 0x01, 0xaa]).unwrap().content, &[0xaa]);
+        assert_eq!(
+            one(&[0x04, 0x84, 0, 0, 0, 0x01, 0xaa]).unwrap().content,
+            &[0xaa]
+        );
+        let tlv = one(&[0x30, 0x80, 0x04, 0x01, 0xaa, 0x00, 0x00]).unwrap();
+        assert_eq!(tlv.content, &[0x04, 0x01, 0xaa]);
+        // Nested indefinite lengths: the inner end-of-contents is not the outer one.
+        let input = [0x30, 0x80, 0x30, 0x80, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00];
+        let tlv = one(&input).unwrap();
+        assert_eq!(tlv.content.len(), 6);
+    }
+
+    #[test]
+    fn hostile_lengths_are_errors_with_offsets() {
+        let err = one(&[0x30, 0x84, 0xff, 0xff, 0xff, 0xff]).unwrap_err();
+        assert_eq!((err.kind, err.offset), (BerErrorKind::Truncated, 0));
+        let err = one(&[
+            0x30, 0x89, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind, BerErrorKind::Truncated);
+        let err = one(&[0x30, 0xff]).unwrap_err();
+        assert_eq!(
+            err.kind,
+            BerErrorKind::ConstraintViolated("reserved length octet 0xFF")
+        );
+        // Missing end-of-contents.
+        let err = one(&[0x30, 0x80, 0x05, 0x00]).unwrap_err();
+        assert_eq!(err.kind, BerErrorKind::Truncated);
+        // Indefinite length on a primitive.
+        let err = one(&[0x04, 0x80, 0x00, 0x00]).unwrap_err();
+        assert!(matches!(err.kind, BerErrorKind::ConstraintViolated(_)));
+        // An inner length beyond its container.
+        let tlv = one(&[0x30, 0x03, 0x04, 0x05, 0x00]).unwrap();
+        let err = tlv.cursor("Inner").unwrap().next().unwrap_err();
+        assert_eq!(
+            (err.kind, err.offset, err.type_name),
+            (BerErrorKind::LengthBeyondContainer, 2, "Inner")
+        );
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let mut input = Vec::new();
+        for _ in 0..100 {
+            input.extend_from_slice(&[0x30, 0x80]);
+        }
+        input.extend_from_slice(&[0u8; 200]);
+        let err = one(&input).unwrap_err();
+        assert_eq!(err.kind, BerErrorKind::DepthExceeded);
+        let mut definite = vec![0x05, 0x00];
+        for _ in 0..100 {
+            let len = definite.len();
+            let mut outer = vec![0x30, 0x82, (len >> 8) as u8, len as u8];
+            outer.extend(definite);
+            definite = outer;
+        }
+        let mut tlv = one(&definite).unwrap();
+        let err = loop {
+            match tlv.cursor("Nest").and_then(|mut c| c.next()) {
+                Ok(Some(inner)) => tlv = inner,
+                Ok(None) => panic!("ran out"),
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(err.kind, BerErrorKind::DepthExceeded);
+    }
+
+    #[test]
+    fn primitives() {
+        assert_eq!(one(&[0x02, 0x01, 0x05]).unwrap().u32("T").unwrap(), 5);
+        assert_eq!(
+            one(&[0x02, 0x05, 0x00, 0xff, 0xff, 0xff, 0xff])
+                .unwrap()
+                .u32("T")
+                .unwrap(),
+            u32::MAX
+        );
+        let too_big = one(&[0x02, 0x05, 0x01, 0x00, 0x00, 0x00, 0x00]).unwrap();
+        assert!(matches!(
+            too_big.u32("T").unwrap_err().kind,
+            BerErrorKind::ConstraintViolated(_)
+        ));
+        assert!(one(&[0x02, 0x01, 0xff]).unwrap().u32("T").is_err());
+        assert!(one(&[0x02, 0x00]).unwrap().u32("T").is_err());
+        assert!(one(&[0x01, 0x01, 0xff]).unwrap().boolean("T").unwrap());
+        assert!(!one(&[0x01, 0x01, 0x00]).unwrap().boolean("T").unwrap());
+        assert!(one(&[0x01, 0x02, 0x00, 0x00])
+            .unwrap()
+            .boolean("T")
+            .is_err());
+        assert!(one(&[0x05, 0x00]).unwrap().null("T").is_ok());
+        assert!(one(&[0x05, 0x01, 0x00]).unwrap().null("T").is_err());
+        assert_eq!(
+            one(&[0x0a, 0x01, 0x02])
+                .unwrap()
+                .enumerated("T", 4)
+                .unwrap(),
+            2
+        );
+        assert!(one(&[0x0a, 0x01, 0x05])
+            .unwrap()
+            .enumerated("T", 4)
+            .is_err());
+        assert_eq!(
+            one(&[0x16, 0x02, b'h', b'i']).unwrap().ia5("T").unwrap(),
+            "hi"
+        );
+        assert!(one(&[0x16, 0x01, 0xc3]).unwrap().ia5("T").is_err());
+        let sized = one(&[0x04, 0x03, 1, 2, 3]).unwrap();
+        assert!(sized.octets_sized("T", 4, 4, "size").is_err());
+        assert_eq!(
+            one(&[0x03, 0x02, 0x06, 0xa0])
+                .unwrap()
+                .named_bits("T")
+                .unwrap(),
+            0b101
+        );
+        assert!(one(&[0x03, 0x01, 0x01]).unwrap().named_bits("T").is_err());
+        assert_eq!(
+            one(&[0x06, 0x03, 0x2a, 0x86, 0x48])
+                .unwrap()
+                .object_identifier("T")
+                .unwrap(),
+            vec![1, 2, 840]
+        );
+        assert!(one(&[0x30, 0x00]).unwrap().octets("T").is_err());
+        assert!(one(&[0x04, 0x00]).unwrap().cursor("T").is_err());
+    }
+
+    #[test]
+    fn sequences_optional_required_and_extensions() {
+        let input = [
+            0x30, 0x09, 0x80, 0x01, 0x01, 0x82, 0x01, 0x02, 0x85, 0x01, 0x09,
+        ];
+        let tlv = one(&input).unwrap();
+        let mut seq = tlv.cursor("Seq").unwrap();
+        assert_eq!(seq.required(0).unwrap().u32("T").unwrap(), 1);
+        assert!(seq.optional(1).unwrap().is_none());
+        assert_eq!(seq.required(2).unwrap().u32("T").unwrap(), 2);
+        assert!(seq.clone().finish().is_err());
+        seq.finish_extensible(2).unwrap();
+        let mut seq = tlv.cursor("Seq").unwrap();
+        let err = seq.required(1).unwrap_err();
+        assert_eq!(
+            err.kind,
+            BerErrorKind::UnexpectedTag {
+                expected: Tag::context(1),
+                found: Tag::context(0)
+            }
+        );
+        let small = BerLimits {
+            max_list_len: 2,
+            ..BerLimits::default()
+        };
+        let list = [0x30, 0x06, 0x05, 0x00, 0x05, 0x00, 0x05, 0x00];
+        let mut cursor = Cursor::outermost(&list, small, "List");
+        let mut items = cursor.next().unwrap().unwrap().cursor("List").unwrap();
+        assert!(items.next_item().unwrap().is_some());
+        assert!(items.next_item().unwrap().is_some());
+        assert_eq!(
+            items.next_item().unwrap_err().kind,
+            BerErrorKind::ListTooLong
+        );
+    }
+}
