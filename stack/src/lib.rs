@@ -11,5 +11,6 @@ pub mod model;
 pub mod package;
 pub mod sdp;
 pub mod text;
+pub mod transaction;
 
 pub use model::*;
