@@ -167,7 +167,12 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
         while let Some(t) = self.engine.poll_transmit() {
             let mut bytes = Vec::with_capacity(256);
             match self.codec.encode(&t.message, &mut bytes) {
-                Ok(()) => return Some(Datagram { peer: t.peer, bytes }),
+                Ok(()) => {
+                    return Some(Datagram {
+                        peer: t.peer,
+                        bytes,
+                    })
+                }
                 Err(_) => self.engine.count_encode_error(),
             }
         }

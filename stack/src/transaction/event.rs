@@ -1,7 +1,9 @@
 //! What the engine hands back: messages to send, events for the
 //! application, counters for the metrics layer, and the errors of its calls.
 
-use crate::model::{ActionRequest, ErrorDescriptor, MegacoMessage, TransactionId, TransactionResult};
+use crate::model::{
+    ActionRequest, ErrorDescriptor, MegacoMessage, TransactionId, TransactionResult,
+};
 
 /// A message to send to `peer`.
 #[derive(Debug, Clone, PartialEq, Eq)]

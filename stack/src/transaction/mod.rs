@@ -63,8 +63,8 @@ use crate::model::{
     TransactionRequest, TransactionResult,
 };
 use state::{
-    AwaitingReply, InProgress, InState, OutState, Outcome, PendingStep, Phase, ReassemblyStep,
-    Reassembling, RetransmitStep,
+    AwaitingReply, InProgress, InState, OutState, Outcome, PendingStep, Phase, Reassembling,
+    ReassemblyStep, RetransmitStep,
 };
 use timer::{TimerKey, Timers};
 
@@ -263,7 +263,9 @@ impl<P: PeerKey> Engine<P> {
             return Err(SendError::NoActions);
         }
         if self.out.len() >= self.config.max_outgoing_transactions {
-            return Err(SendError::TooManyTransactions(self.config.max_outgoing_transactions));
+            return Err(SendError::TooManyTransactions(
+                self.config.max_outgoing_transactions,
+            ));
         }
         let id = self.allocate_id();
         let request = Transaction::Request(TransactionRequest {
@@ -379,7 +381,8 @@ impl<P: PeerKey> Engine<P> {
         match message.message.body {
             MessageBody::Error(error) => {
                 self.counters.message_errors_received += 1;
-                self.events.push_back(Event::PeerMessageError { peer, error });
+                self.events
+                    .push_back(Event::PeerMessageError { peer, error });
             }
             MessageBody::Transactions(transactions) => {
                 for transaction in transactions {
@@ -407,7 +410,11 @@ impl<P: PeerKey> Engine<P> {
                 }
                 TimerKey::In(peer, id) => {
                     let key = (peer, id);
-                    if self.incoming.get(&key).is_some_and(|t| t.timer == generation) {
+                    if self
+                        .incoming
+                        .get(&key)
+                        .is_some_and(|t| t.timer == generation)
+                    {
                         self.on_in_timer(now, key);
                     }
                 }
@@ -492,7 +499,11 @@ impl<P: PeerKey> Engine<P> {
         } else {
             self.counters.replies_received += 1;
         }
-        let known = self.out.get(&id).filter(|t| &t.peer == peer).map(|t| &t.state);
+        let known = self
+            .out
+            .get(&id)
+            .filter(|t| &t.peer == peer)
+            .map(|t| &t.state);
         match known {
             None => {
                 // Never ours, or long forgotten: dropped.
@@ -546,7 +557,9 @@ impl<P: PeerKey> Engine<P> {
         });
         let reassembly = match phase {
             Phase::Reassembling(r) => r,
-            Phase::AwaitingReply(_) | Phase::AwaitingFinal(_) => Reassembling::new(now, &self.config),
+            Phase::AwaitingReply(_) | Phase::AwaitingFinal(_) => {
+                Reassembling::new(now, &self.config)
+            }
         };
         match reassembly.add(
             number,
@@ -572,7 +585,15 @@ impl<P: PeerKey> Engine<P> {
                     phase: Phase::AwaitingReply(AwaitingReply::new(&self.config)),
                 };
                 self.out.insert(id, txn);
-                self.complete(now, peer, version, id, result, Some(segments), imm_ack || after_pending);
+                self.complete(
+                    now,
+                    peer,
+                    version,
+                    id,
+                    result,
+                    Some(segments),
+                    imm_ack || after_pending,
+                );
             }
         }
     }
@@ -647,9 +668,10 @@ impl<P: PeerKey> Engine<P> {
             Phase::AwaitingReply(a) => match a.expire(now, txn.first_sent, &self.config) {
                 RetransmitStep::Retransmit(a) => {
                     resend(self, &txn, &request);
-                    txn.timer = self
-                        .timers
-                        .arm(a.timer(now, txn.first_sent, &self.config), TimerKey::Out(id));
+                    txn.timer = self.timers.arm(
+                        a.timer(now, txn.first_sent, &self.config),
+                        TimerKey::Out(id),
+                    );
                     txn.state = OutState::Live {
                         request,
                         phase: Phase::AwaitingReply(a),
@@ -714,7 +736,14 @@ impl<P: PeerKey> Engine<P> {
 
     /// Adds `id` to the ack batch for `peer`; sends the batch now if
     /// `immediate`, full, or batching is off.
-    fn queue_ack(&mut self, now: Instant, peer: &P, version: u8, id: TransactionId, immediate: bool) {
+    fn queue_ack(
+        &mut self,
+        now: Instant,
+        peer: &P,
+        version: u8,
+        id: TransactionId,
+        immediate: bool,
+    ) {
         let batch = match self.acks.entry(peer.clone()) {
             Entry::Occupied(e) => e.into_mut(),
             Entry::Vacant(e) => e.insert(AckBatch {

@@ -176,7 +176,9 @@ impl Pair {
             let seq = self.next_seq();
             let n = 1 + self.rng.below(u64::from(self.actions_max)) as u32;
             let fingerprint = (side.index() as u32) << 20 | i;
-            self.logs[side.index()].sends.insert((at, seq), (fingerprint, n));
+            self.logs[side.index()]
+                .sends
+                .insert((at, seq), (fingerprint, n));
         }
     }
 
@@ -188,7 +190,11 @@ impl Pair {
                 if self.rng.chance(self.net.loss) {
                     continue;
                 }
-                let copies = if self.rng.chance(self.net.duplicate) { 2 } else { 1 };
+                let copies = if self.rng.chance(self.net.duplicate) {
+                    2
+                } else {
+                    1
+                };
                 for _ in 0..copies {
                     let delay = self.rng.millis(
                         self.net.min_delay.as_millis() as u64,
@@ -312,7 +318,11 @@ impl Pair {
                 let (id, result) = entry.remove();
                 let r = self.engines[i].send_reply(now, side.other(), id, result);
                 let aborted = self.logs[i].aborted.contains(&id);
-                assert_eq!(r.is_err(), aborted, "send_reply refused only after an abort");
+                assert_eq!(
+                    r.is_err(),
+                    aborted,
+                    "send_reply refused only after an abort"
+                );
             }
             while let Some(entry) = self.logs[i].sends.first_entry() {
                 if entry.key().0 > now {
@@ -357,22 +367,50 @@ impl Pair {
                 let outcomes = me.outcomes.get(id).copied().unwrap_or(0);
                 let cancelled = me.cancelled.contains(id);
                 if cancelled {
-                    assert_eq!(outcomes, 0, "seed {seed}: {side:?} cancelled {id} yet saw an outcome");
+                    assert_eq!(
+                        outcomes, 0,
+                        "seed {seed}: {side:?} cancelled {id} yet saw an outcome"
+                    );
                 } else {
-                    assert_eq!(outcomes, 1, "seed {seed}: {side:?} request {id}: {outcomes} outcomes");
+                    assert_eq!(
+                        outcomes, 1,
+                        "seed {seed}: {side:?} request {id}: {outcomes} outcomes"
+                    );
                 }
                 if let Some(TransactionResult::ActionReplies(replies)) = me.replies.get(id) {
-                    assert!(peer.executed.contains_key(id), "seed {seed}: reply without execution");
+                    assert!(
+                        peer.executed.contains_key(id),
+                        "seed {seed}: reply without execution"
+                    );
                     let want: Vec<ContextId> = actions.iter().map(|a| a.context_id).collect();
                     let got: Vec<ContextId> = replies.iter().map(|r| r.context_id).collect();
-                    assert_eq!(got, want, "seed {seed}: reply to {id} answers another request");
+                    assert_eq!(
+                        got, want,
+                        "seed {seed}: reply to {id} answers another request"
+                    );
                 }
             }
             let engine = &mut self.engines[side.index()];
-            assert_eq!(engine.live_transactions(), 0, "seed {seed}: {side:?} live state left");
-            assert_eq!(engine.cached_replies(), 0, "seed {seed}: {side:?} cached replies left");
-            assert_eq!(engine.state_entries(), 0, "seed {seed}: {side:?} state left");
-            assert_eq!(engine.poll_timeout(), None, "seed {seed}: {side:?} timer left");
+            assert_eq!(
+                engine.live_transactions(),
+                0,
+                "seed {seed}: {side:?} live state left"
+            );
+            assert_eq!(
+                engine.cached_replies(),
+                0,
+                "seed {seed}: {side:?} cached replies left"
+            );
+            assert_eq!(
+                engine.state_entries(),
+                0,
+                "seed {seed}: {side:?} state left"
+            );
+            assert_eq!(
+                engine.poll_timeout(),
+                None,
+                "seed {seed}: {side:?} timer left"
+            );
         }
     }
 }

@@ -52,7 +52,12 @@ impl AwaitingReply {
     }
 
     /// The retransmission timer expired at `now`.
-    pub fn expire(self, now: Instant, first_sent: Instant, config: &EngineConfig) -> RetransmitStep {
+    pub fn expire(
+        self,
+        now: Instant,
+        first_sent: Instant,
+        config: &EngineConfig,
+    ) -> RetransmitStep {
         if config.reliable_transport
             || self.retransmissions >= config.max_retransmissions
             || now >= first_sent + config.request_lifetime
@@ -195,7 +200,10 @@ impl Reassembling {
             }
         }
         match self.end {
-            Some(last) if self.parts.len() == usize::from(last) && self.parts.keys().all(|&n| n <= last) => {
+            Some(last)
+                if self.parts.len() == usize::from(last)
+                    && self.parts.keys().all(|&n| n <= last) =>
+            {
                 let replies = self.parts.into_values().flatten().collect();
                 ReassemblyStep::Complete {
                     result: TransactionResult::ActionReplies(replies),
@@ -241,7 +249,9 @@ pub(crate) enum OutState {
         request: Transaction,
         phase: Phase,
     },
-    Finished { outcome: Outcome },
+    Finished {
+        outcome: Outcome,
+    },
 }
 
 /// A request we received and the application has not answered yet.
@@ -283,7 +293,11 @@ impl InProgress {
     pub fn answer(self, reply: Vec<Transaction>, now: Instant, config: &EngineConfig) -> Answered {
         let segmented = reply.len() > 1;
         Answered {
-            acked_segments: if segmented { vec![false; reply.len()] } else { Vec::new() },
+            acked_segments: if segmented {
+                vec![false; reply.len()]
+            } else {
+                Vec::new()
+            },
             reply,
             expires: now + config.long_timer,
             resends: 0,

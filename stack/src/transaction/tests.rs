@@ -102,9 +102,6 @@ fn count<T>(items: &[T], f: impl Fn(&T) -> bool) -> usize {
 fn is_request(t: &Transaction) -> bool {
     matches!(t, Transaction::Request(_))
 }
-fn is_pending(t: &Transaction) -> bool {
-    matches!(t, Transaction::Pending(_))
-}
 fn is_reply(t: &Transaction) -> bool {
     matches!(t, Transaction::Reply(_))
 }
@@ -138,7 +135,10 @@ fn seeded_runs(runs: u64, offset: u64) -> Vec<(&'static str, u64)> {
                 ("segment_replies_received", c.segment_replies_received),
                 ("timeouts", c.timeouts),
                 ("pending_limit_exceeded_sent", c.pending_limit_exceeded_sent),
-                ("pending_limit_exceeded_received", c.pending_limit_exceeded_received),
+                (
+                    "pending_limit_exceeded_received",
+                    c.pending_limit_exceeded_received,
+                ),
                 ("segment_timeouts", c.segment_timeouts),
                 ("cancelled", c.cancelled),
             ];
@@ -241,7 +241,9 @@ fn request_lifetime_bounds_the_retransmissions() {
     let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     advance(&mut mgc, t0 + Duration::from_secs(5));
     let ev = events(&mut mgc);
-    assert!(matches!(ev.as_slice(), [Event::RequestFailed { transaction_id, reason: Failure::TimedOut, .. }] if *transaction_id == id));
+    assert!(
+        matches!(ev.as_slice(), [Event::RequestFailed { transaction_id, reason: Failure::TimedOut, .. }] if *transaction_id == id)
+    );
 }
 
 #[test]
@@ -266,17 +268,30 @@ fn pending_stops_retransmission_and_arms_long_timer() {
     let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     sent(&mut mgc);
     mgc.handle_message(t0 + ms(50), Side::Mg, message(3, vec![pending(id)]));
-    assert_eq!(mgc.poll_timeout(), Some(t0 + ms(50) + Duration::from_secs(32)));
+    assert_eq!(
+        mgc.poll_timeout(),
+        Some(t0 + ms(50) + Duration::from_secs(32))
+    );
     advance(&mut mgc, t0 + Duration::from_secs(20));
     assert!(sent(&mut mgc).is_empty(), "no retransmission after Pending");
     // The final reply after a Pending is acknowledged immediately (D.1.4).
-    mgc.handle_message(t0 + Duration::from_secs(20), Side::Mg, message(3, vec![reply_to(id, 1)]));
+    mgc.handle_message(
+        t0 + Duration::from_secs(20),
+        Side::Mg,
+        message(3, vec![reply_to(id, 1)]),
+    );
     let ts = sent_transactions(&mut mgc);
     assert_eq!(
         ts,
-        vec![Transaction::ResponseAck(vec![TransactionAck { first: id, last: None }])]
+        vec![Transaction::ResponseAck(vec![TransactionAck {
+            first: id,
+            last: None
+        }])]
     );
-    assert!(matches!(events(&mut mgc).as_slice(), [Event::ReplyReceived { segments: None, .. }]));
+    assert!(matches!(
+        events(&mut mgc).as_slice(),
+        [Event::ReplyReceived { segments: None, .. }]
+    ));
     run_dry(&mut mgc);
 }
 
@@ -288,18 +303,36 @@ fn replies_are_acknowledged_in_batched_ranges() {
         .map(|i| mgc.send_request(t0, Side::Mg, 3, actions(i, 1)).unwrap())
         .collect();
     sent(&mut mgc);
-    let replies = [0usize, 1, 2, 4].iter().map(|&i| reply_to(ids[i], i as u32)).collect();
+    let replies = [0usize, 1, 2, 4]
+        .iter()
+        .map(|&i| reply_to(ids[i], i as u32))
+        .collect();
     mgc.handle_message(t0 + ms(10), Side::Mg, message(3, replies));
-    assert!(sent(&mut mgc).is_empty(), "acks are held for the batching delay");
+    assert!(
+        sent(&mut mgc).is_empty(),
+        "acks are held for the batching delay"
+    );
     advance(&mut mgc, t0 + ms(60));
     assert_eq!(
         sent_transactions(&mut mgc),
         vec![Transaction::ResponseAck(vec![
-            TransactionAck { first: ids[0], last: Some(ids[2]) },
-            TransactionAck { first: ids[4], last: None },
+            TransactionAck {
+                first: ids[0],
+                last: Some(ids[2])
+            },
+            TransactionAck {
+                first: ids[4],
+                last: None
+            },
         ])]
     );
-    assert_eq!(count(&events(&mut mgc), |e| matches!(e, Event::ReplyReceived { .. })), 4);
+    assert_eq!(
+        count(&events(&mut mgc), |e| matches!(
+            e,
+            Event::ReplyReceived { .. }
+        )),
+        4
+    );
 }
 
 #[test]
@@ -309,11 +342,19 @@ fn held_acks_ride_along_with_the_next_message() {
     let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     sent(&mut mgc);
     mgc.handle_message(t0 + ms(5), Side::Mg, message(3, vec![reply_to(id, 1)]));
-    let id2 = mgc.send_request(t0 + ms(10), Side::Mg, 3, actions(2, 1)).unwrap();
+    let id2 = mgc
+        .send_request(t0 + ms(10), Side::Mg, 3, actions(2, 1))
+        .unwrap();
     let ts = sent_transactions(&mut mgc);
     assert_eq!(ts.len(), 2);
     assert!(matches!(&ts[0], Transaction::Request(r) if r.transaction_id == id2));
-    assert_eq!(ts[1], Transaction::ResponseAck(vec![TransactionAck { first: id, last: None }]));
+    assert_eq!(
+        ts[1],
+        Transaction::ResponseAck(vec![TransactionAck {
+            first: id,
+            last: None
+        }])
+    );
 }
 
 #[test]
@@ -322,9 +363,15 @@ fn imm_ack_required_is_acknowledged_at_once() {
     let mut mgc = Engine::new(config(Role::Mgc));
     let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     sent(&mut mgc);
-    let Transaction::Reply(mut r) = reply_to(id, 1) else { unreachable!() };
+    let Transaction::Reply(mut r) = reply_to(id, 1) else {
+        unreachable!()
+    };
     r.imm_ack_required = true;
-    mgc.handle_message(t0 + ms(5), Side::Mg, message(3, vec![Transaction::Reply(r)]));
+    mgc.handle_message(
+        t0 + ms(5),
+        Side::Mg,
+        message(3, vec![Transaction::Reply(r)]),
+    );
     assert_eq!(count(&sent_transactions(&mut mgc), is_ack), 1);
 }
 
@@ -368,9 +415,13 @@ fn duplicate_request_gets_pending_only_after_normal_execution_time() {
     assert!(sent(&mut mg).is_empty(), "too early for a Pending");
     mg.handle_message(t0 + ms(250), Side::Mgc, message(3, vec![request(7, 1)]));
     assert_eq!(sent_transactions(&mut mg), vec![pending(7)]);
-    assert!(events(&mut mg).is_empty(), "duplicates never reach the application");
+    assert!(
+        events(&mut mg).is_empty(),
+        "duplicates never reach the application"
+    );
     // The final reply carries ImmAckRequired because a Pending was sent.
-    mg.send_reply(t0 + ms(300), Side::Mgc, 7, answer_to(&actions(1, 1))).unwrap();
+    mg.send_reply(t0 + ms(300), Side::Mgc, 7, answer_to(&actions(1, 1)))
+        .unwrap();
     let ts = sent_transactions(&mut mg);
     assert!(matches!(&ts[..], [Transaction::Reply(r)] if r.imm_ack_required));
 }
@@ -389,7 +440,8 @@ fn duplicate_after_reply_gets_the_cached_reply() {
     let t0 = Instant::now();
     let mut mg = Engine::new(config(Role::Mg));
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(7, 1)]));
-    mg.send_reply(t0 + ms(10), Side::Mgc, 7, answer_to(&actions(1, 1))).unwrap();
+    mg.send_reply(t0 + ms(10), Side::Mgc, 7, answer_to(&actions(1, 1)))
+        .unwrap();
     let first = sent_transactions(&mut mg);
     mg.handle_message(t0 + ms(500), Side::Mgc, message(3, vec![request(7, 1)]));
     assert_eq!(sent_transactions(&mut mg), first);
@@ -401,11 +453,20 @@ fn duplicate_after_reply_gets_the_cached_reply() {
 fn response_ack_frees_the_reply_but_keeps_the_identifier() {
     let t0 = Instant::now();
     let mut mg = Engine::new(config(Role::Mg));
-    mg.handle_message(t0, Side::Mgc, message(3, vec![request(7, 1), request(8, 2)]));
-    mg.send_reply(t0, Side::Mgc, 7, answer_to(&actions(1, 1))).unwrap();
-    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(2, 1))).unwrap();
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, vec![request(7, 1), request(8, 2)]),
+    );
+    mg.send_reply(t0, Side::Mgc, 7, answer_to(&actions(1, 1)))
+        .unwrap();
+    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(2, 1)))
+        .unwrap();
     sent(&mut mg);
-    let ack = Transaction::ResponseAck(vec![TransactionAck { first: 7, last: Some(8) }]);
+    let ack = Transaction::ResponseAck(vec![TransactionAck {
+        first: 7,
+        last: Some(8),
+    }]);
     mg.handle_message(t0 + ms(10), Side::Mgc, message(3, vec![ack]));
     assert_eq!(mg.cached_replies(), 0);
     // A late retransmission is neither executed nor answered.
@@ -414,7 +475,11 @@ fn response_ack_frees_the_reply_but_keeps_the_identifier() {
     assert_eq!(events(&mut mg).len(), 2);
     assert_eq!(mg.state_entries(), 2);
     advance(&mut mg, t0 + Duration::from_secs(32));
-    assert_eq!(mg.state_entries(), 0, "identifiers are remembered LONG-TIMER only");
+    assert_eq!(
+        mg.state_entries(),
+        0,
+        "identifiers are remembered LONG-TIMER only"
+    );
 }
 
 #[test]
@@ -422,8 +487,12 @@ fn reply_cache_expires_after_long_timer() {
     let t0 = Instant::now();
     let mut mg = Engine::new(config(Role::Mg));
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(7, 1)]));
-    mg.send_reply(t0 + ms(10), Side::Mgc, 7, answer_to(&actions(1, 1))).unwrap();
-    assert_eq!(mg.poll_timeout(), Some(t0 + ms(10) + Duration::from_secs(32)));
+    mg.send_reply(t0 + ms(10), Side::Mgc, 7, answer_to(&actions(1, 1)))
+        .unwrap();
+    assert_eq!(
+        mg.poll_timeout(),
+        Some(t0 + ms(10) + Duration::from_secs(32))
+    );
     run_dry(&mut mg);
 }
 
@@ -437,7 +506,11 @@ fn several_transactions_in_a_message_are_each_processed() {
     let ids: Vec<_> = ev
         .iter()
         .map(|e| match e {
-            Event::RequestReceived { transaction_id, version, .. } => {
+            Event::RequestReceived {
+                transaction_id,
+                version,
+                ..
+            } => {
                 assert_eq!(*version, 2);
                 *transaction_id
             }
@@ -453,10 +526,18 @@ fn replies_queued_together_are_batched_up_to_the_limit() {
     let mut c = config(Role::Mg);
     c.max_transactions_per_message = 2;
     let mut mg = Engine::new(c);
-    mg.handle_message(t0, Side::Mgc, message(3, (1..=5).map(|i| request(i, i)).collect()));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, (1..=5).map(|i| request(i, i)).collect()),
+    );
     // A peer's message of five requests, answered in one go by the
     // application would be five calls; batching covers one call's output.
-    mg.handle_message(t0 + ms(300), Side::Mgc, message(3, (1..=5).map(|i| request(i, i)).collect()));
+    mg.handle_message(
+        t0 + ms(300),
+        Side::Mgc,
+        message(3, (1..=5).map(|i| request(i, i)).collect()),
+    );
     let messages = sent(&mut mg);
     let sizes: Vec<usize> = messages
         .iter()
@@ -465,7 +546,11 @@ fn replies_queued_together_are_batched_up_to_the_limit() {
             MessageBody::Error(_) => 0,
         })
         .collect();
-    assert_eq!(sizes, vec![2, 2, 1], "five Pendings in messages of at most two");
+    assert_eq!(
+        sizes,
+        vec![2, 2, 1],
+        "five Pendings in messages of at most two"
+    );
 }
 
 #[test]
@@ -485,7 +570,10 @@ fn peer_message_error_is_reported() {
 fn ack_ranges_merge_consecutive_ids() {
     let acks = ack_ranges(vec![9, 1, 2, 3, 3, 5, u32::MAX, 6]);
     let pairs: Vec<_> = acks.iter().map(|a| (a.first, a.last)).collect();
-    assert_eq!(pairs, vec![(1, Some(3)), (5, Some(6)), (9, None), (u32::MAX, None)]);
+    assert_eq!(
+        pairs,
+        vec![(1, Some(3)), (5, Some(6)), (9, None), (u32::MAX, None)]
+    );
 }
 
 #[test]
@@ -494,10 +582,16 @@ fn too_many_incoming_requests_get_error_510_without_state() {
     let mut c = config(Role::Mg);
     c.max_incoming_transactions = 2;
     let mut mg = Engine::new(c);
-    mg.handle_message(t0, Side::Mgc, message(3, (1..=3).map(|i| request(i, i)).collect()));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, (1..=3).map(|i| request(i, i)).collect()),
+    );
     assert_eq!(events(&mut mg).len(), 2);
     let ts = sent_transactions(&mut mg);
-    assert!(matches!(&ts[..], [Transaction::Reply(TransactionReply { transaction_id: 3, result: TransactionResult::Error(e), .. })] if e.code == 510));
+    assert!(
+        matches!(&ts[..], [Transaction::Reply(TransactionReply { transaction_id: 3, result: TransactionResult::Error(e), .. })] if e.code == 510)
+    );
     assert_eq!(mg.state_entries(), 2);
 }
 
@@ -522,22 +616,38 @@ fn large_reply_is_segmented_and_reassembled_in_order() {
     events(&mut mg);
     mg.send_reply(t0, Side::Mgc, id, answer_to(&acts)).unwrap();
     let mut segments = sent(&mut mg);
-    assert_eq!(segments.len(), 3, "48-byte action replies, two per 100-byte segment");
+    assert_eq!(
+        segments.len(),
+        3,
+        "48-byte action replies, two per 100-byte segment"
+    );
     segments.reverse(); // arrive out of order
     for m in segments {
         mgc.handle_message(t0 + ms(1), Side::Mg, m);
     }
     let ev = events(&mut mgc);
     assert_eq!(ev.len(), 1);
-    let Event::ReplyReceived { result, segments, .. } = &ev[0] else { panic!("{ev:?}") };
+    let Event::ReplyReceived {
+        result, segments, ..
+    } = &ev[0]
+    else {
+        panic!("{ev:?}")
+    };
     assert_eq!(*segments, Some(3));
     assert_eq!(*result, answer_to(&acts));
     // Each segment was acknowledged with a SegmentReply.
     let acks = sent_transactions(&mut mgc);
-    assert_eq!(count(&acks, |t| matches!(t, Transaction::SegmentReply(_))), 3);
+    assert_eq!(
+        count(&acks, |t| matches!(t, Transaction::SegmentReply(_))),
+        3
+    );
     for t in acks {
         if let Transaction::SegmentReply(s) = t {
-            mg.handle_message(t0 + ms(2), Side::Mgc, message(3, vec![Transaction::SegmentReply(s)]));
+            mg.handle_message(
+                t0 + ms(2),
+                Side::Mgc,
+                message(3, vec![Transaction::SegmentReply(s)]),
+            );
         }
     }
     assert_eq!(mg.counters().stray_segment_replies, 0);
@@ -554,7 +664,17 @@ fn no_segmentation_over_reliable_transport_or_before_version_3() {
         c.reliable_transport = reliable;
         let mut mg = Engine::new(c);
         let acts = actions(3, 5);
-        mg.handle_message(t0, Side::Mgc, message(version, vec![Transaction::Request(TransactionRequest { transaction_id: 9, actions: acts.clone() })]));
+        mg.handle_message(
+            t0,
+            Side::Mgc,
+            message(
+                version,
+                vec![Transaction::Request(TransactionRequest {
+                    transaction_id: 9,
+                    actions: acts.clone(),
+                })],
+            ),
+        );
         mg.send_reply(t0, Side::Mgc, 9, answer_to(&acts)).unwrap();
         let ts = sent_transactions(&mut mg);
         assert!(matches!(&ts[..], [Transaction::Reply(r)] if r.segment_number.is_none()));
@@ -589,10 +709,15 @@ fn missing_segment_is_requested_again_then_reported_with_459() {
     // Lost again, and again: after the reassembly timer, error 459.
     advance(&mut mgc, t0 + Duration::from_secs(11));
     let out = sent(&mut mgc);
-    assert!(out.iter().any(|m| matches!(&m.message.body, MessageBody::Error(e) if e.code == 459)));
+    assert!(out
+        .iter()
+        .any(|m| matches!(&m.message.body, MessageBody::Error(e) if e.code == 459)));
     assert!(matches!(
         events(&mut mgc).as_slice(),
-        [Event::RequestFailed { reason: Failure::SegmentsNotReceived, .. }]
+        [Event::RequestFailed {
+            reason: Failure::SegmentsNotReceived,
+            ..
+        }]
     ));
     run_dry(&mut mgc);
 }
@@ -609,11 +734,17 @@ fn pending_limit_exceeded_is_scoped_to_the_transaction() {
     c.mg_originated_pending_limit = 2;
     let mut mg = Engine::new(c);
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(1, 1)]));
-    mg.handle_message(t0 + Duration::from_secs(5), Side::Mgc, message(3, vec![request(2, 2)]));
+    mg.handle_message(
+        t0 + Duration::from_secs(5),
+        Side::Mgc,
+        message(3, vec![request(2, 2)]),
+    );
     events(&mut mg);
     advance(&mut mg, t0 + Duration::from_secs(6));
     let out = sent(&mut mg);
-    assert!(out.iter().all(|m| matches!(m.message.body, MessageBody::Transactions(_))));
+    assert!(out
+        .iter()
+        .all(|m| matches!(m.message.body, MessageBody::Transactions(_))));
     let ts: Vec<Transaction> = out
         .into_iter()
         .flat_map(|m| match m.message.body {
@@ -629,11 +760,27 @@ fn pending_limit_exceeded_is_scoped_to_the_transaction() {
     }) if e.code == 506));
     assert_eq!(
         events(&mut mg),
-        vec![Event::RequestAborted { peer: Side::Mgc, transaction_id: 1 }]
+        vec![Event::RequestAborted {
+            peer: Side::Mgc,
+            transaction_id: 1
+        }]
     );
-    assert!(mg.send_reply(t0 + Duration::from_secs(6), Side::Mgc, 1, answer_to(&actions(1, 1))).is_err());
+    assert!(mg
+        .send_reply(
+            t0 + Duration::from_secs(6),
+            Side::Mgc,
+            1,
+            answer_to(&actions(1, 1))
+        )
+        .is_err());
     // Transaction 2 is still in progress and can be answered.
-    mg.send_reply(t0 + Duration::from_secs(6), Side::Mgc, 2, answer_to(&actions(2, 1))).unwrap();
+    mg.send_reply(
+        t0 + Duration::from_secs(6),
+        Side::Mgc,
+        2,
+        answer_to(&actions(2, 1)),
+    )
+    .unwrap();
 
     // The requester side: a peer past its limit fails that request only.
     let mut c = config(Role::Mgc);
@@ -642,13 +789,27 @@ fn pending_limit_exceeded_is_scoped_to_the_transaction() {
     let a = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     let b = mgc.send_request(t0, Side::Mg, 3, actions(2, 1)).unwrap();
     for _ in 0..3 {
-        mgc.handle_message(t0 + ms(10), Side::Mg, message(3, vec![pending(a), pending(b)]));
+        mgc.handle_message(
+            t0 + ms(10),
+            Side::Mg,
+            message(3, vec![pending(a), pending(b)]),
+        );
         // b's Pending each time comes with a's; only b is then answered.
         mgc.handle_message(t0 + ms(11), Side::Mg, message(3, vec![reply_to(b, 2)]));
     }
     let ev = events(&mut mgc);
-    assert!(ev.contains(&Event::RequestFailed { peer: Side::Mg, transaction_id: a, reason: Failure::PendingLimitExceeded }));
-    assert_eq!(count(&ev, |e| matches!(e, Event::ReplyReceived { transaction_id, .. } if *transaction_id == b)), 1);
+    assert!(ev.contains(&Event::RequestFailed {
+        peer: Side::Mg,
+        transaction_id: a,
+        reason: Failure::PendingLimitExceeded
+    }));
+    assert_eq!(
+        count(
+            &ev,
+            |e| matches!(e, Event::ReplyReceived { transaction_id, .. } if *transaction_id == b)
+        ),
+        1
+    );
 }
 
 /// OTP-7189, OTP-8634, OTP-6256: a peer that sent Pending and never replied
@@ -662,7 +823,11 @@ fn peer_that_sends_pending_and_never_replies_is_released() {
     run_dry(&mut mgc);
     assert_eq!(
         events(&mut mgc),
-        vec![Event::RequestFailed { peer: Side::Mg, transaction_id: id, reason: Failure::TimedOut }]
+        vec![Event::RequestFailed {
+            peer: Side::Mg,
+            transaction_id: id,
+            reason: Failure::TimedOut
+        }]
     );
     // A peer that keeps sending Pendings is bounded by the pending limit.
     let mut mgc = Engine::new(config(Role::Mgc));
@@ -709,13 +874,22 @@ fn retransmitted_request_reaches_application_once_under_load() {
             if let Event::RequestReceived { transaction_id, .. } = e {
                 *delivered.entry(transaction_id).or_insert(0) += 1;
                 if rng.chance(0.7) {
-                    mg.send_reply(now, Side::Mgc, transaction_id, answer_to(&actions(transaction_id, 1))).unwrap();
+                    mg.send_reply(
+                        now,
+                        Side::Mgc,
+                        transaction_id,
+                        answer_to(&actions(transaction_id, 1)),
+                    )
+                    .unwrap();
                 }
             }
         }
         if rng.chance(0.1) {
             let first = 1 + rng.below(u64::from(round / 4 + 1)) as u32;
-            let ack = Transaction::ResponseAck(vec![TransactionAck { first, last: Some(first + 10) }]);
+            let ack = Transaction::ResponseAck(vec![TransactionAck {
+                first,
+                last: Some(first + 10),
+            }]);
             mg.handle_message(now, Side::Mgc, message(3, vec![ack]));
         }
         advance(&mut mg, now);
@@ -766,26 +940,47 @@ fn unsegmented_reply_passes_the_segmentation_path() {
     let t0 = Instant::now();
     let mut mg = Engine::new(segmenting(Role::Mg));
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(4, 1)]));
-    mg.send_reply(t0, Side::Mgc, 4, answer_to(&actions(1, 1))).unwrap();
+    mg.send_reply(t0, Side::Mgc, 4, answer_to(&actions(1, 1)))
+        .unwrap();
     let ts = sent_transactions(&mut mg);
     assert!(matches!(&ts[..], [Transaction::Reply(r)] if r.segment_number.is_none()));
     // A transaction-level error is never segmented either.
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(5, 1)]));
-    mg.send_reply(t0, Side::Mgc, 5, TransactionResult::Error(ErrorDescriptor::new(500, None))).unwrap();
+    mg.send_reply(
+        t0,
+        Side::Mgc,
+        5,
+        TransactionResult::Error(ErrorDescriptor::new(500, None)),
+    )
+    .unwrap();
     assert_eq!(count(&sent_transactions(&mut mg), is_reply), 1);
 
     let mut mgc = Engine::new(segmenting(Role::Mgc));
     let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
-    let Transaction::Reply(mut r) = reply_to(id, 1) else { unreachable!() };
+    let Transaction::Reply(mut r) = reply_to(id, 1) else {
+        unreachable!()
+    };
     r.segment_number = Some(1);
     r.segmentation_complete = true;
-    mgc.handle_message(t0 + ms(1), Side::Mg, message(3, vec![Transaction::Reply(r)]));
+    mgc.handle_message(
+        t0 + ms(1),
+        Side::Mg,
+        message(3, vec![Transaction::Reply(r)]),
+    );
     assert!(matches!(
         events(&mut mgc).as_slice(),
-        [Event::ReplyReceived { segments: Some(1), .. }]
+        [Event::ReplyReceived {
+            segments: Some(1),
+            ..
+        }]
     ));
     // Whole end to end, with segmentation on at both ends.
-    let net = sim::NetConfig { loss: 0.0, duplicate: 0.0, min_delay: ms(1), max_delay: ms(5) };
+    let net = sim::NetConfig {
+        loss: 0.0,
+        duplicate: 0.0,
+        min_delay: ms(1),
+        max_delay: ms(5),
+    };
     let mut pair = Pair::new(segmenting(Role::Mgc), segmenting(Role::Mg), net, 3);
     pair.schedule_requests(Side::Mgc, 10, Duration::from_secs(1));
     pair.run_until_idle();
@@ -809,13 +1004,32 @@ fn stray_segment_reply_is_ignored() {
     // For nothing at all, for an unsegmented cached reply, for an
     // in-progress request, for segment 0 and past the last segment.
     mg.handle_message(t0, Side::Mgc, message(3, vec![seg(99, 1)]));
-    mg.handle_message(t0, Side::Mgc, message(3, vec![request(4, 1), request(5, 1)]));
-    mg.send_reply(t0, Side::Mgc, 4, answer_to(&actions(1, 1))).unwrap();
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, vec![request(4, 1), request(5, 1)]),
+    );
+    mg.send_reply(t0, Side::Mgc, 4, answer_to(&actions(1, 1)))
+        .unwrap();
     let acts = actions(3, 5);
-    mg.handle_message(t0, Side::Mgc, message(3, vec![Transaction::Request(TransactionRequest { transaction_id: 6, actions: acts.clone() })]));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(
+            3,
+            vec![Transaction::Request(TransactionRequest {
+                transaction_id: 6,
+                actions: acts.clone(),
+            })],
+        ),
+    );
     mg.send_reply(t0, Side::Mgc, 6, answer_to(&acts)).unwrap();
     sent(&mut mg);
-    mg.handle_message(t0, Side::Mgc, message(3, vec![seg(4, 1), seg(5, 1), seg(6, 0), seg(6, 4)]));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, vec![seg(4, 1), seg(5, 1), seg(6, 0), seg(6, 4)]),
+    );
     assert_eq!(mg.counters().stray_segment_replies, 5);
     assert!(sent(&mut mg).is_empty());
     assert_eq!(events(&mut mg).len(), 3, "three requests, nothing else");
@@ -856,7 +1070,8 @@ fn requests_around_registration_are_handled_in_order() {
     assert_eq!(order, vec![('q', 50), ('r', sc), ('q', 51), ('q', 52)]);
     // Request 50 is answered normally, not Pending-then-dropped: its
     // retransmission gets the reply.
-    mg.send_reply(t0 + ms(7), Side::Mgc, 50, answer_to(&actions(1, 1))).unwrap();
+    mg.send_reply(t0 + ms(7), Side::Mgc, 50, answer_to(&actions(1, 1)))
+        .unwrap();
     sent(&mut mg);
     mg.handle_message(t0 + ms(400), Side::Mgc, message(3, vec![request(50, 1)]));
     let ts = sent_transactions(&mut mg);
@@ -873,32 +1088,64 @@ fn cancel_racing_a_reply_delivers_nothing_to_the_wrong_caller() {
     let a = mgc.send_request(t0, Side::Mg, 3, actions(1, 1)).unwrap();
     assert!(mgc.cancel(t0 + ms(1), a));
     assert!(!mgc.cancel(t0 + ms(1), a), "cancel is idempotent");
-    let b = mgc.send_request(t0 + ms(2), Side::Mg, 3, actions(2, 1)).unwrap();
+    let b = mgc
+        .send_request(t0 + ms(2), Side::Mg, 3, actions(2, 1))
+        .unwrap();
     assert_ne!(a, b);
     // The reply to the cancelled request arrives, then b's.
-    mgc.handle_message(t0 + ms(3), Side::Mg, message(3, vec![reply_to(a, 1), reply_to(b, 2)]));
+    mgc.handle_message(
+        t0 + ms(3),
+        Side::Mg,
+        message(3, vec![reply_to(a, 1), reply_to(b, 2)]),
+    );
     let ev = events(&mut mgc);
     assert_eq!(ev.len(), 1);
-    assert!(matches!(&ev[0], Event::ReplyReceived { transaction_id, result, .. }
-        if *transaction_id == b && *result == answer_to(&actions(2, 1))));
+    assert!(
+        matches!(&ev[0], Event::ReplyReceived { transaction_id, result, .. }
+        if *transaction_id == b && *result == answer_to(&actions(2, 1)))
+    );
     assert_eq!(mgc.counters().unexpected_replies, 1);
     // Both are acknowledged so the peer frees its cache.
     advance(&mut mgc, t0 + ms(100));
-    assert!(sent_transactions(&mut mgc).contains(&Transaction::ResponseAck(vec![TransactionAck { first: a, last: Some(b) }])));
+    assert!(
+        sent_transactions(&mut mgc).contains(&Transaction::ResponseAck(vec![TransactionAck {
+            first: a,
+            last: Some(b)
+        }]))
+    );
     // Cancel racing the timeout: after the timeout, cancel is a no-op and
     // nothing more is delivered.
-    let c = mgc.send_request(t0 + ms(200), Side::Mg, 3, actions(3, 1)).unwrap();
+    let c = mgc
+        .send_request(t0 + ms(200), Side::Mg, 3, actions(3, 1))
+        .unwrap();
     advance(&mut mgc, t0 + Duration::from_secs(40));
     assert!(!mgc.cancel(t0 + Duration::from_secs(40), c));
     let ev = events(&mut mgc);
-    assert_eq!(ev, vec![Event::RequestFailed { peer: Side::Mg, transaction_id: c, reason: Failure::TimedOut }]);
+    assert_eq!(
+        ev,
+        vec![Event::RequestFailed {
+            peer: Side::Mg,
+            transaction_id: c,
+            reason: Failure::TimedOut
+        }]
+    );
     // A late reply after the timeout is dropped, not delivered.
-    mgc.handle_message(t0 + Duration::from_secs(41), Side::Mg, message(3, vec![reply_to(c, 3)]));
+    mgc.handle_message(
+        t0 + Duration::from_secs(41),
+        Side::Mg,
+        message(3, vec![reply_to(c, 3)]),
+    );
     assert!(mgc.poll_event().is_none());
     // Cancel racing a Pending: the Pending is ignored.
-    let d = mgc.send_request(t0 + Duration::from_secs(42), Side::Mg, 3, actions(4, 1)).unwrap();
+    let d = mgc
+        .send_request(t0 + Duration::from_secs(42), Side::Mg, 3, actions(4, 1))
+        .unwrap();
     mgc.cancel(t0 + Duration::from_secs(42), d);
-    mgc.handle_message(t0 + Duration::from_secs(42), Side::Mg, message(3, vec![pending(d)]));
+    mgc.handle_message(
+        t0 + Duration::from_secs(42),
+        Side::Mg,
+        message(3, vec![pending(d)]),
+    );
     assert!(mgc.poll_event().is_none());
     run_dry(&mut mgc);
 }
@@ -933,11 +1180,19 @@ fn resend_after_pending_is_configurable() {
     c.imm_ack = ImmAckPolicy::Always;
     let mut mg = Engine::new(c);
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(7, 1)]));
-    mg.send_reply(t0, Side::Mgc, 7, answer_to(&actions(1, 1))).unwrap();
+    mg.send_reply(t0, Side::Mgc, 7, answer_to(&actions(1, 1)))
+        .unwrap();
     sent(&mut mg);
     advance(&mut mg, t0 + ms(700));
-    assert_eq!(count(&sent_transactions(&mut mg), is_reply), 2, "at 200 and 600 ms");
-    let ack = Transaction::ResponseAck(vec![TransactionAck { first: 7, last: None }]);
+    assert_eq!(
+        count(&sent_transactions(&mut mg), is_reply),
+        2,
+        "at 200 and 600 ms"
+    );
+    let ack = Transaction::ResponseAck(vec![TransactionAck {
+        first: 7,
+        last: None,
+    }]);
     mg.handle_message(t0 + ms(700), Side::Mgc, message(3, vec![ack]));
     advance(&mut mg, t0 + Duration::from_secs(10));
     assert!(sent(&mut mg).is_empty(), "no resend once acknowledged");
@@ -945,14 +1200,20 @@ fn resend_after_pending_is_configurable() {
     // ImmAckPolicy: AfterPending asks only when a Pending was sent.
     let mut mg = Engine::new(config(Role::Mg));
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(8, 1)]));
-    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(1, 1))).unwrap();
-    assert!(matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if !r.imm_ack_required));
+    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(1, 1)))
+        .unwrap();
+    assert!(
+        matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if !r.imm_ack_required)
+    );
     let mut c = config(Role::Mg);
     c.imm_ack = ImmAckPolicy::Always;
     let mut mg = Engine::new(c);
     mg.handle_message(t0, Side::Mgc, message(3, vec![request(8, 1)]));
-    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(1, 1))).unwrap();
-    assert!(matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if r.imm_ack_required));
+    mg.send_reply(t0, Side::Mgc, 8, answer_to(&actions(1, 1)))
+        .unwrap();
+    assert!(
+        matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if r.imm_ack_required)
+    );
 }
 
 #[test]
