@@ -11,9 +11,5 @@ pub fn decode(input: &[u8]) -> Result<MegacoMessage, DecodeError> {
 /// Decodes one text message within `limits`.
 pub fn decode_with(input: &[u8], limits: &DecodeLimits) -> Result<MegacoMessage, DecodeError> {
     let _ = limits;
-    Err(DecodeError::at(
-        input,
-        0,
-        DecodeErrorKind::Expected("MEGACO header"),
-    ))
+    Err(DecodeError::at(input, 0, DecodeErrorKind::Expected("MEGACO header")))
 }
