@@ -1,1 +1,302 @@
-fn main() {}
+//! `h248`: decode, check, transcode and benchmark H.248 messages.
+//!
+//! Exit status: 0 success, 1 bad input (the message on stderr names the
+//! position), 2 usage error.
+
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use clap::{Parser, Subcommand, ValueEnum};
+use h248_stack::model::MegacoMessage;
+use h248_stack::text::{self, Style};
+
+#[derive(Parser)]
+#[command(
+    name = "h248",
+    version,
+    about = "Decode, check, transcode and benchmark H.248 (Megaco) messages"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Read one message (file or stdin) and write the same message in another encoding.
+    Transcode {
+        /// Output encoding.
+        #[arg(long, value_enum)]
+        to: Encoding,
+        /// Input file; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// Print the decoded model of one message (file or stdin) as JSON.
+    Decode {
+        /// Input file; standard input when absent.
+        file: Option<PathBuf>,
+    },
+    /// Check that each file holds one valid message: one line per file.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Decode and encode every message file of DIR in a loop, one thread,
+    /// and print the throughput per encoding and direction.
+    Bench {
+        dir: PathBuf,
+        /// Seconds to run each encoding × direction.
+        #[arg(long, default_value_t = 3.0)]
+        seconds: f64,
+    },
+}
+
+/// The encodings the tool writes.
+#[derive(Clone, Copy, ValueEnum)]
+enum Encoding {
+    /// Text, long tokens, indented.
+    Pretty,
+    /// Text, short tokens, minimal white space.
+    Compact,
+}
+
+impl Encoding {
+    fn style(self) -> Style {
+        match self {
+            Encoding::Pretty => Style::Pretty,
+            Encoding::Compact => Style::Compact,
+        }
+    }
+}
+
+/// A failure that ends the run with exit status 1.
+struct BadInput(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Transcode { to, file } => transcode(to, file.as_deref()),
+        Command::Decode { file } => decode_json(file.as_deref()),
+        Command::Check { files } => check(&files),
+        Command::Bench { dir, seconds } => bench(&dir, seconds),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(BadInput(why)) => {
+            eprintln!("h248: {why}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn read_input(file: Option<&Path>) -> Result<Vec<u8>, BadInput> {
+    match file {
+        Some(path) => std::fs::read(path).map_err(|e| BadInput(format!("{}: {e}", path.display()))),
+        None => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| BadInput(format!("stdin: {e}")))?;
+            Ok(buf)
+        }
+    }
+}
+
+fn source_name(file: Option<&Path>) -> String {
+    file.map_or_else(|| "<stdin>".to_owned(), |p| p.display().to_string())
+}
+
+fn decode_input(file: Option<&Path>) -> Result<MegacoMessage, BadInput> {
+    let bytes = read_input(file)?;
+    text::decode(&bytes).map_err(|e| BadInput(format!("{}:{e}", source_name(file))))
+}
+
+fn write_stdout(bytes: &[u8]) -> Result<(), BadInput> {
+    let mut out = io::stdout().lock();
+    out.write_all(bytes)
+        .and_then(|()| out.flush())
+        .map_err(|e| BadInput(format!("stdout: {e}")))
+}
+
+fn transcode(to: Encoding, file: Option<&Path>) -> Result<(), BadInput> {
+    let message = decode_input(file)?;
+    let bytes = text::encode_to_vec(&message, to.style())
+        .map_err(|e| BadInput(format!("{}: cannot encode: {e}", source_name(file))))?;
+    write_stdout(&bytes)
+}
+
+fn decode_json(file: Option<&Path>) -> Result<(), BadInput> {
+    let message = decode_input(file)?;
+    let mut json =
+        serde_json::to_vec_pretty(&message).map_err(|e| BadInput(format!("JSON: {e}")))?;
+    json.push(b'\n');
+    write_stdout(&json)
+}
+
+fn check(files: &[PathBuf]) -> Result<(), BadInput> {
+    let mut bad = 0usize;
+    for path in files {
+        let verdict = match std::fs::read(path) {
+            Ok(bytes) => match text::decode(&bytes) {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => {
+                    bad += 1;
+                    e.to_string()
+                }
+            },
+            Err(e) => {
+                bad += 1;
+                format!("cannot read: {e}")
+            }
+        };
+        println!("{}: {verdict}", path.display());
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(BadInput(format!("{bad} of {} files failed", files.len())))
+    }
+}
+
+/// The messages of one encoding found in the benchmark directory.
+struct Sample {
+    style: Style,
+    name: &'static str,
+    wire: Vec<Vec<u8>>,
+    models: Vec<MegacoMessage>,
+}
+
+/// Which text style a file holds: by its name in a corpus laid out as
+/// `NAME.pretty.txt` / `NAME.compact.txt` (hand-written `.orig.` files are
+/// left out), else by its header (`!/` is compact).
+fn classify(path: &Path, bytes: &[u8]) -> Option<Style> {
+    let name = path.file_name()?.to_str()?;
+    if name.contains(".pretty.") {
+        return Some(Style::Pretty);
+    }
+    if name.contains(".compact.") {
+        return Some(Style::Compact);
+    }
+    if name.contains(".orig.") || name.contains(".term.") {
+        return None;
+    }
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    if bytes[start..].starts_with(b"!/") {
+        Some(Style::Compact)
+    } else {
+        Some(Style::Pretty)
+    }
+}
+
+fn load_samples(dir: &Path) -> Result<Vec<Sample>, BadInput> {
+    let mut samples = vec![
+        Sample {
+            style: Style::Pretty,
+            name: "pretty",
+            wire: Vec::new(),
+            models: Vec::new(),
+        },
+        Sample {
+            style: Style::Compact,
+            name: "compact",
+            wire: Vec::new(),
+            models: Vec::new(),
+        },
+    ];
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| BadInput(format!("{}: {e}", dir.display())))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    entries.sort();
+    for path in entries {
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let Some(style) = classify(&path, &bytes) else {
+            continue;
+        };
+        // Only messages that decode take part; others are reported.
+        match text::decode(&bytes) {
+            Ok(model) => {
+                let sample = &mut samples[usize::from(style == Style::Compact)];
+                sample.wire.push(bytes);
+                sample.models.push(model);
+            }
+            Err(e) => eprintln!("h248 bench: skipping {}: {e}", path.display()),
+        }
+    }
+    Ok(samples)
+}
+
+/// Runs `round` (one pass over the sample, returning bytes handled) until
+/// `budget` has passed; returns messages per pass times passes, bytes, time.
+fn run_for(
+    budget: Duration,
+    per_pass: usize,
+    mut round: impl FnMut() -> usize,
+) -> (u64, u64, Duration) {
+    let start = Instant::now();
+    let (mut messages, mut bytes) = (0u64, 0u64);
+    loop {
+        bytes += round() as u64;
+        messages += per_pass as u64;
+        let elapsed = start.elapsed();
+        if elapsed >= budget {
+            return (messages, bytes, elapsed);
+        }
+    }
+}
+
+fn report(name: &str, direction: &str, (messages, bytes, elapsed): (u64, u64, Duration)) {
+    let secs = elapsed.as_secs_f64();
+    println!(
+        "{name} {direction} {:.0} msgs/s {:.3} us/msg {:.1} MB/s",
+        messages as f64 / secs,
+        secs * 1e6 / messages as f64,
+        bytes as f64 / secs / 1e6
+    );
+}
+
+fn bench(dir: &Path, seconds: f64) -> Result<(), BadInput> {
+    if !(seconds > 0.0 && seconds.is_finite()) {
+        return Err(BadInput("--seconds must be a positive number".to_owned()));
+    }
+    let budget = Duration::from_secs_f64(seconds);
+    let samples = load_samples(dir)?;
+    if samples.iter().all(|s| s.wire.is_empty()) {
+        return Err(BadInput(format!(
+            "{}: no decodable message files",
+            dir.display()
+        )));
+    }
+    let mut out = Vec::with_capacity(64 * 1024);
+    for sample in samples.iter().filter(|s| !s.wire.is_empty()) {
+        let decode = run_for(budget, sample.wire.len(), || {
+            let mut bytes = 0;
+            for wire in &sample.wire {
+                let model = text::decode(wire).ok();
+                std::hint::black_box(model);
+                bytes += wire.len();
+            }
+            bytes
+        });
+        report(sample.name, "decode", decode);
+        let encode = run_for(budget, sample.models.len(), || {
+            let mut bytes = 0;
+            for model in &sample.models {
+                out.clear();
+                // Encoding a decoded model cannot fail for text; a failure
+                // would show as 0 bytes in the MB/s figure.
+                let _ = text::encode(model, sample.style, &mut out);
+                bytes += out.len();
+                std::hint::black_box(&out);
+            }
+            bytes
+        });
+        report(sample.name, "encode", encode);
+    }
+    Ok(())
+}

@@ -195,7 +195,9 @@ pub enum CatalogueError {
     },
 }
 
-/// A set of package definitions, looked up by name and by binary ID.
+/// A set of package definitions, looked up by name and by binary ID. Names
+/// are matched without regard to ASCII case, as the text encoding's are
+/// (H.248.1 Annex B: the grammar is case-insensitive outside quoted strings).
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     packages: Vec<Package>,
@@ -206,6 +208,20 @@ pub struct Catalogue {
 /// Longest `extends` chain followed; guards against cycles in loaded data.
 const MAX_EXTENDS_DEPTH: usize = 16;
 
+/// Longest package or item name (Annex B `NAME` is at most 64 characters).
+const MAX_NAME_LEN: usize = 64;
+
+/// `name` in ASCII lower case, in `buf` (no allocation); `None` when it is
+/// longer than any valid name.
+fn lowercase_key<'b>(name: &str, buf: &'b mut [u8; MAX_NAME_LEN]) -> Option<&'b str> {
+    let bytes = name.as_bytes();
+    let out = buf.get_mut(..bytes.len())?;
+    for (o, b) in out.iter_mut().zip(bytes) {
+        *o = b.to_ascii_lowercase();
+    }
+    std::str::from_utf8(out).ok()
+}
+
 impl Catalogue {
     /// An empty catalogue.
     pub fn new() -> Self {
@@ -215,7 +231,7 @@ impl Catalogue {
     /// Adds a package. Its name and ID must be new, and within it item IDs and
     /// names must be unique per kind.
     pub fn add(&mut self, package: Package) -> Result<(), CatalogueError> {
-        if let Some(&i) = self.by_name.get(&package.name) {
+        if let Some(i) = self.index_of(&package.name) {
             return Err(CatalogueError::DuplicateName {
                 name: package.name,
                 existing: self.packages[i].id,
@@ -242,7 +258,10 @@ impl Catalogue {
                         id: item.id,
                     });
                 }
-                if items[..n].iter().any(|other| other.name == item.name) {
+                if items[..n]
+                    .iter()
+                    .any(|other| other.name.eq_ignore_ascii_case(&item.name))
+                {
                     return Err(CatalogueError::DuplicateItemName {
                         package: package.name.clone(),
                         kind,
@@ -252,7 +271,8 @@ impl Catalogue {
             }
         }
         let index = self.packages.len();
-        self.by_name.insert(package.name.clone(), index);
+        self.by_name
+            .insert(package.name.to_ascii_lowercase(), index);
         self.by_id.insert(package.id, index);
         self.packages.push(package);
         Ok(())
@@ -261,11 +281,13 @@ impl Catalogue {
     /// Adds a package, replacing any package with the same name or ID (used
     /// when a more detailed definition supersedes a registry entry).
     pub fn replace(&mut self, package: Package) -> Result<(), CatalogueError> {
-        let stale: Vec<usize> = [self.by_name.get(&package.name), self.by_id.get(&package.id)]
-            .into_iter()
-            .flatten()
-            .copied()
-            .collect();
+        let stale: Vec<usize> = [
+            self.index_of(&package.name),
+            self.by_id.get(&package.id).copied(),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if !stale.is_empty() {
             let mut kept: Vec<Package> = std::mem::take(&mut self.packages)
                 .into_iter()
@@ -276,7 +298,7 @@ impl Catalogue {
             self.by_name.clear();
             self.by_id.clear();
             for (i, p) in kept.iter().enumerate() {
-                self.by_name.insert(p.name.clone(), i);
+                self.by_name.insert(p.name.to_ascii_lowercase(), i);
                 self.by_id.insert(p.id, i);
             }
             self.packages.append(&mut kept);
@@ -284,9 +306,14 @@ impl Catalogue {
         self.add(package)
     }
 
-    /// The package with this text name.
+    fn index_of(&self, name: &str) -> Option<usize> {
+        let mut buf = [0u8; MAX_NAME_LEN];
+        self.by_name.get(lowercase_key(name, &mut buf)?).copied()
+    }
+
+    /// The package with this text name (any ASCII case).
     pub fn get(&self, name: &str) -> Option<&Package> {
-        self.by_name.get(name).map(|&i| &self.packages[i])
+        self.index_of(name).map(|i| &self.packages[i])
     }
 
     /// The package with this binary ID.
@@ -334,8 +361,11 @@ impl Catalogue {
 
     /// The definition of item `name` of `kind`, searching the extends chain.
     pub fn item_by_name(&self, package_id: u16, kind: ItemKind, name: &str) -> Option<&ItemDef> {
-        self.lineage(package_id)
-            .find_map(|p| p.items(kind).iter().find(|item| item.name == name))
+        self.lineage(package_id).find_map(|p| {
+            p.items(kind)
+                .iter()
+                .find(|item| item.name.eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -384,7 +414,7 @@ impl BinaryNames for Catalogue {
         let item = self.item_by_id(package_id, parameter_kind_items(kind), item_id)?;
         item.parameters
             .iter()
-            .find(|p| p.name == name)
+            .find(|p| p.name.eq_ignore_ascii_case(name))
             .map(|p| p.id)
     }
 
@@ -461,6 +491,12 @@ mod tests {
             Some("p")
         );
         assert_eq!(cat.item_id(0x10, ItemKind::Event, "ev2"), None);
+        assert_eq!(cat.package_id("BASE"), Some(0x10));
+        assert_eq!(cat.item_id(0x11, ItemKind::Event, "EV"), Some(1));
+        assert_eq!(
+            cat.parameter_id(0x11, ParameterKind::Event, 1, "P"),
+            Some(7)
+        );
     }
 
     #[test]
