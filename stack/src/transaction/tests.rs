@@ -1222,3 +1222,80 @@ fn context_ids_fingerprint_requests_in_the_harness() {
     assert_eq!(a[0].context_id, ContextId(17));
     assert_eq!(a[1].context_id, ContextId(18));
 }
+
+// ---- the byte layer ----------------------------------------------------------------
+
+/// A stand-in codec for the byte layer (JSON via serde), so these tests do
+/// not depend on the text codec's progress.
+#[derive(Debug, Clone, Copy)]
+struct JsonCodec;
+
+impl codec::MessageCodec for JsonCodec {
+    fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, codec::CodecDecodeError> {
+        serde_json::from_slice(bytes).map_err(|e| codec::CodecDecodeError {
+            code: 400,
+            header_version: codec::sniff_text_version(bytes),
+            reason: e.to_string(),
+        })
+    }
+    fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
+        serde_json::to_writer(out, message).map_err(|e| e.to_string())
+    }
+}
+
+#[test]
+fn datagrams_round_trip_through_a_codec() {
+    let t0 = Instant::now();
+    let mut mgc = codec::CodecEngine::new(Engine::new(config(Role::Mgc)), JsonCodec);
+    let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), JsonCodec);
+    let id = mgc.engine.send_request(t0, Side::Mg, 3, actions(1, 2)).unwrap();
+    let d = mgc.poll_transmit().unwrap();
+    mg.handle_datagram(t0, Side::Mgc, &d.bytes);
+    let Some(Event::RequestReceived { actions: a, .. }) = mg.poll_event() else { panic!() };
+    mg.engine.send_reply(t0, Side::Mgc, id, answer_to(&a)).unwrap();
+    let d = mg.poll_transmit().unwrap();
+    mgc.handle_datagram(t0, Side::Mg, &d.bytes);
+    assert!(matches!(mgc.poll_event(), Some(Event::ReplyReceived { transaction_id, .. }) if transaction_id == id));
+}
+
+#[test]
+fn exact_sizer_from_the_codec_drives_segmentation() {
+    let t0 = Instant::now();
+    let mut c = config(Role::Mg);
+    c.segmentation = Segmentation::MaxMessageSize(SEGMENT_OVERHEAD + 150);
+    let mut mg = codec::CodecEngine::new(Engine::new(c), JsonCodec);
+    let acts = actions(1, 6);
+    mg.engine.handle_message(t0, Side::Mgc, message(3, vec![Transaction::Request(TransactionRequest { transaction_id: 3, actions: acts.clone() })]));
+    mg.engine.send_reply(t0, Side::Mgc, 3, answer_to(&acts)).unwrap();
+    let datagrams: Vec<_> = std::iter::from_fn(|| mg.poll_transmit()).collect();
+    assert!(datagrams.len() > 1, "segmented by encoded size");
+}
+
+#[test]
+fn undecodable_datagram_with_a_header_gets_a_message_error() {
+    let t0 = Instant::now();
+    let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::TextCodec::new(crate::text::Style::Compact));
+    mg.handle_datagram(t0, Side::Mgc, b"MEGACO/3 [192.0.2.1]:2944 Transaction = { garbage");
+    let t = mg.engine.poll_transmit().expect("an error reply");
+    assert_eq!(t.peer, Side::Mgc);
+    assert_eq!(t.message.message.version, 3);
+    assert!(matches!(&t.message.message.body, MessageBody::Error(e) if e.code == 400));
+    // No header: dropped, but counted.
+    mg.handle_datagram(t0, Side::Mgc, b"\x00\x01 not megaco");
+    assert!(mg.engine.poll_transmit().is_none());
+    assert_eq!(mg.engine.counters().undecodable_messages, 2);
+    assert_eq!(mg.engine.counters().message_errors_sent, 1);
+    assert!(mg.poll_event().is_none());
+}
+
+#[test]
+fn text_header_version_is_sniffed() {
+    use codec::sniff_text_version as v;
+    assert_eq!(v(b"MEGACO/1 [1.2.3.4]:2944 T=1{}"), Some(1));
+    assert_eq!(v(b"  \r\n!/3 [1.2.3.4] T=1{}"), Some(3));
+    assert_eq!(v(b"megaco/2 <mgc>"), Some(2));
+    assert_eq!(v(b"AU=0x1:0x2:0x0102 MEGACO/3 [1.2.3.4]"), Some(3));
+    assert_eq!(v(b"MEGACO/12 x"), None);
+    assert_eq!(v(b"HTTP/1.1 200"), None);
+    assert_eq!(v(b""), None);
+}
