@@ -89,6 +89,29 @@ pub fn estimate_action_reply_size(reply: &ActionReply) -> usize {
     48 + 96 * reply.commands.len() + reply.error.as_ref().map_or(0, |_| 64)
 }
 
+/// A hasher for our own transaction identifiers (keys of the outgoing table,
+/// which this engine allocates, so the peer cannot choose colliding ones):
+/// one multiplication by the 64-bit golden ratio. Tables keyed by what the
+/// peer sends keep the standard keyed SipHash.
+#[derive(Debug, Default, Clone, Copy)]
+struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0 ^ u64::from(n)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type IdMap<V> = HashMap<TransactionId, V, std::hash::BuildHasherDefault<IdHasher>>;
+
 /// A peer key: any small, hashable value naming a remote endpoint.
 pub trait PeerKey: Clone + Eq + Hash + Debug {}
 impl<T: Clone + Eq + Hash + Debug> PeerKey for T {}
@@ -133,7 +156,7 @@ struct Queued<P> {
 /// The transaction engine. See the [module documentation](self).
 pub struct Engine<P: PeerKey> {
     config: EngineConfig,
-    out: HashMap<TransactionId, OutTxn<P>>,
+    out: IdMap<OutTxn<P>>,
     incoming: HashMap<(P, TransactionId), InTxn>,
     acks: HashMap<P, AckBatch>,
     timers: Timers<P>,
@@ -160,12 +183,19 @@ impl<P: PeerKey> Engine<P> {
     /// A new engine with no transactions.
     pub fn new(config: EngineConfig) -> Self {
         let next_id = config.initial_transaction_id.max(1);
+        let timers = Timers::new(&[
+            config.initial_retransmission_timer,
+            config.provisional_response_timer,
+            config.long_timer,
+            config.ack_delay,
+            config.request_lifetime,
+        ]);
         Engine {
             config,
-            out: HashMap::new(),
+            out: IdMap::default(),
             incoming: HashMap::new(),
             acks: HashMap::new(),
-            timers: Timers::new(),
+            timers,
             queue: Vec::new(),
             transmits: VecDeque::new(),
             events: VecDeque::new(),
@@ -274,7 +304,7 @@ impl<P: PeerKey> Engine<P> {
         });
         let phase = AwaitingReply::new(&self.config);
         let at = phase.timer(now, now, &self.config);
-        let timer = self.timers.arm(at, TimerKey::Out(id));
+        let timer = self.timers.arm(now, at, TimerKey::Out(id));
         self.queue.push(Queued {
             peer: peer.clone(),
             version,
@@ -467,7 +497,7 @@ impl<P: PeerKey> Engine<P> {
         };
         match next {
             Ok(waiting) => {
-                txn.timer = self.timers.arm(waiting.timer(), TimerKey::Out(id));
+                txn.timer = self.timers.arm(now, waiting.timer(), TimerKey::Out(id));
                 txn.state = OutState::Live {
                     request,
                     phase: Phase::AwaitingFinal(waiting),
@@ -568,7 +598,7 @@ impl<P: PeerKey> Engine<P> {
             reply.result,
         ) {
             ReassemblyStep::Incomplete(r) => {
-                txn.timer = self.timers.arm(r.timer(), TimerKey::Out(id));
+                txn.timer = self.timers.arm(now, r.timer(), TimerKey::Out(id));
                 txn.state = OutState::Live {
                     request,
                     phase: Phase::Reassembling(r),
@@ -624,7 +654,7 @@ impl<P: PeerKey> Engine<P> {
     /// that late replies are recognised and the ID is not reused.
     fn finish(&mut self, now: Instant, id: TransactionId, outcome: Outcome) {
         let until = now + self.config.long_timer;
-        let timer = self.timers.arm(until, TimerKey::Out(id));
+        let timer = self.timers.arm(now, until, TimerKey::Out(id));
         if let Some(txn) = self.out.get_mut(&id) {
             txn.timer = timer;
             txn.state = OutState::Finished { outcome };
@@ -640,7 +670,7 @@ impl<P: PeerKey> Engine<P> {
             reason,
         });
         let until = now + self.config.long_timer;
-        txn.timer = self.timers.arm(until, TimerKey::Out(id));
+        txn.timer = self.timers.arm(now, until, TimerKey::Out(id));
         txn.state = OutState::Finished {
             outcome: Outcome::Failed,
         };
@@ -669,6 +699,7 @@ impl<P: PeerKey> Engine<P> {
                 RetransmitStep::Retransmit(a) => {
                     resend(self, &txn, &request);
                     txn.timer = self.timers.arm(
+                        now,
                         a.timer(now, txn.first_sent, &self.config),
                         TimerKey::Out(id),
                     );
@@ -694,7 +725,7 @@ impl<P: PeerKey> Engine<P> {
                         resend(self, &txn, &request);
                         f.next_resend = Some(now + every);
                     }
-                    txn.timer = self.timers.arm(f.timer(), TimerKey::Out(id));
+                    txn.timer = self.timers.arm(now, f.timer(), TimerKey::Out(id));
                     txn.state = OutState::Live {
                         request,
                         phase: Phase::AwaitingFinal(f),
@@ -721,7 +752,7 @@ impl<P: PeerKey> Engine<P> {
                         r.interval = self.config.next_interval(r.interval);
                         r.next_resend = Some(now + r.interval);
                     }
-                    txn.timer = self.timers.arm(r.timer(), TimerKey::Out(id));
+                    txn.timer = self.timers.arm(now, r.timer(), TimerKey::Out(id));
                     txn.state = OutState::Live {
                         request,
                         phase: Phase::Reassembling(r),
@@ -749,9 +780,11 @@ impl<P: PeerKey> Engine<P> {
             Entry::Vacant(e) => e.insert(AckBatch {
                 version,
                 ids: Vec::new(),
-                timer: self
-                    .timers
-                    .arm(now + self.config.ack_delay, TimerKey::Ack(peer.clone())),
+                timer: self.timers.arm(
+                    now,
+                    now + self.config.ack_delay,
+                    TimerKey::Ack(peer.clone()),
+                ),
             }),
         };
         batch.ids.push(id);
@@ -833,6 +866,7 @@ impl<P: PeerKey> Engine<P> {
             return;
         }
         let timer = self.timers.arm(
+            now,
             now + self.config.provisional_response_timer,
             TimerKey::In(peer.clone(), id),
         );
@@ -875,6 +909,7 @@ impl<P: PeerKey> Engine<P> {
                     solo: false,
                 });
                 txn.timer = self.timers.arm(
+                    now,
                     now + self.config.provisional_response_timer,
                     TimerKey::In(key.0.clone(), key.1),
                 );
@@ -932,7 +967,7 @@ impl<P: PeerKey> Engine<P> {
         }
         let timer = self
             .timers
-            .arm(answered.timer(), TimerKey::In(key.0.clone(), key.1));
+            .arm(now, answered.timer(), TimerKey::In(key.0.clone(), key.1));
         self.incoming.insert(
             key,
             InTxn {
@@ -1015,7 +1050,6 @@ impl<P: PeerKey> Engine<P> {
     }
 
     fn on_response_ack(&mut self, now: Instant, peer: &P, acks: &[TransactionAck]) {
-        let _ = now;
         self.counters.acks_received += 1;
         for ack in acks {
             let first = ack.first;
@@ -1023,7 +1057,7 @@ impl<P: PeerKey> Engine<P> {
             let (lo, hi) = (first.min(last), first.max(last));
             if u64::from(hi - lo) < 4096 {
                 for id in lo..=hi {
-                    self.confirm(&(peer.clone(), id));
+                    self.confirm(now, &(peer.clone(), id));
                 }
             } else {
                 // A wide range: walk the table instead of the range.
@@ -1034,25 +1068,27 @@ impl<P: PeerKey> Engine<P> {
                     .cloned()
                     .collect();
                 for key in keys {
-                    self.confirm(&key);
+                    self.confirm(now, &key);
                 }
             }
         }
     }
 
     /// A TransactionResponseAck covers `key`: free its cached reply.
-    fn confirm(&mut self, key: &(P, TransactionId)) {
+    fn confirm(&mut self, now: Instant, key: &(P, TransactionId)) {
         let Some(txn) = self.incoming.get_mut(key) else {
             return;
         };
-        if let InState::Answered(answered) = &txn.state {
-            let confirmed = answered.clone().confirm();
-            let timer = self
-                .timers
-                .arm(confirmed.expires, TimerKey::In(key.0.clone(), key.1));
-            txn.timer = timer;
-            txn.state = InState::Confirmed(confirmed);
-        }
+        let state = std::mem::replace(
+            &mut txn.state,
+            InState::Confirmed(state::Confirmed { expires: now }),
+        );
+        txn.state = match state {
+            // The armed timer stays: it fires at or before `expires`, and the
+            // Confirmed state re-arms for `expires` if it came early.
+            InState::Answered(answered) => InState::Confirmed(answered.confirm()),
+            other => other,
+        };
     }
 
     fn on_segment_reply(&mut self, peer: &P, reply: SegmentReply) {
@@ -1104,17 +1140,17 @@ impl<P: PeerKey> Engine<P> {
                     answered.next_resend = (answered.resends < self.config.max_retransmissions)
                         .then_some(now + answered.interval);
                 }
-                txn.timer = self
-                    .timers
-                    .arm(answered.timer(), TimerKey::In(key.0.clone(), key.1));
+                txn.timer =
+                    self.timers
+                        .arm(now, answered.timer(), TimerKey::In(key.0.clone(), key.1));
                 txn.state = InState::Answered(answered);
                 self.incoming.insert(key, txn);
             }
             InState::Confirmed(confirmed) => {
                 if now < confirmed.expires {
-                    txn.timer = self
-                        .timers
-                        .arm(confirmed.expires, TimerKey::In(key.0.clone(), key.1));
+                    txn.timer =
+                        self.timers
+                            .arm(now, confirmed.expires, TimerKey::In(key.0.clone(), key.1));
                     txn.state = InState::Confirmed(confirmed);
                     self.incoming.insert(key, txn);
                 }

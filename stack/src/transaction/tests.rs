@@ -1248,14 +1248,23 @@ fn datagrams_round_trip_through_a_codec() {
     let t0 = Instant::now();
     let mut mgc = codec::CodecEngine::new(Engine::new(config(Role::Mgc)), JsonCodec);
     let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), JsonCodec);
-    let id = mgc.engine.send_request(t0, Side::Mg, 3, actions(1, 2)).unwrap();
+    let id = mgc
+        .engine
+        .send_request(t0, Side::Mg, 3, actions(1, 2))
+        .unwrap();
     let d = mgc.poll_transmit().unwrap();
     mg.handle_datagram(t0, Side::Mgc, &d.bytes);
-    let Some(Event::RequestReceived { actions: a, .. }) = mg.poll_event() else { panic!() };
-    mg.engine.send_reply(t0, Side::Mgc, id, answer_to(&a)).unwrap();
+    let Some(Event::RequestReceived { actions: a, .. }) = mg.poll_event() else {
+        panic!()
+    };
+    mg.engine
+        .send_reply(t0, Side::Mgc, id, answer_to(&a))
+        .unwrap();
     let d = mg.poll_transmit().unwrap();
     mgc.handle_datagram(t0, Side::Mg, &d.bytes);
-    assert!(matches!(mgc.poll_event(), Some(Event::ReplyReceived { transaction_id, .. }) if transaction_id == id));
+    assert!(
+        matches!(mgc.poll_event(), Some(Event::ReplyReceived { transaction_id, .. }) if transaction_id == id)
+    );
 }
 
 #[test]
@@ -1265,8 +1274,20 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
     c.segmentation = Segmentation::MaxMessageSize(SEGMENT_OVERHEAD + 150);
     let mut mg = codec::CodecEngine::new(Engine::new(c), JsonCodec);
     let acts = actions(1, 6);
-    mg.engine.handle_message(t0, Side::Mgc, message(3, vec![Transaction::Request(TransactionRequest { transaction_id: 3, actions: acts.clone() })]));
-    mg.engine.send_reply(t0, Side::Mgc, 3, answer_to(&acts)).unwrap();
+    mg.engine.handle_message(
+        t0,
+        Side::Mgc,
+        message(
+            3,
+            vec![Transaction::Request(TransactionRequest {
+                transaction_id: 3,
+                actions: acts.clone(),
+            })],
+        ),
+    );
+    mg.engine
+        .send_reply(t0, Side::Mgc, 3, answer_to(&acts))
+        .unwrap();
     let datagrams: Vec<_> = std::iter::from_fn(|| mg.poll_transmit()).collect();
     assert!(datagrams.len() > 1, "segmented by encoded size");
 }
@@ -1274,8 +1295,15 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
 #[test]
 fn undecodable_datagram_with_a_header_gets_a_message_error() {
     let t0 = Instant::now();
-    let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::TextCodec::new(crate::text::Style::Compact));
-    mg.handle_datagram(t0, Side::Mgc, b"MEGACO/3 [192.0.2.1]:2944 Transaction = { garbage");
+    let mut mg = codec::CodecEngine::new(
+        Engine::new(config(Role::Mg)),
+        codec::TextCodec::new(crate::text::Style::Compact),
+    );
+    mg.handle_datagram(
+        t0,
+        Side::Mgc,
+        b"MEGACO/3 [192.0.2.1]:2944 Transaction = { garbage",
+    );
     let t = mg.engine.poll_transmit().expect("an error reply");
     assert_eq!(t.peer, Side::Mgc);
     assert_eq!(t.message.message.version, 3);
