@@ -148,8 +148,9 @@ pub struct EngineConfig {
     /// (kept LONG-TIMER to drop late replies). Default 65 536.
     pub max_outgoing_transactions: usize,
     /// Bound on incoming transactions in progress plus cached replies and
-    /// remembered identifiers. Past it new requests get error 510
-    /// (insufficient resources) without state. Default 65 536.
+    /// remembered identifiers. Past it new requests are dropped unanswered
+    /// (and counted), so that the peer retransmits them later: answering
+    /// without remembering would break at-most-once. Default 65 536.
     pub max_incoming_transactions: usize,
     /// First transaction identifier this engine uses (megaco's
     /// `min_trans_id`). Default 1; 0 is never used.
@@ -202,6 +203,22 @@ impl EngineConfig {
             Role::Mg => self.mgc_originated_pending_limit,
             Role::Mgc => self.mg_originated_pending_limit,
         }
+    }
+
+    /// The largest one-way network delay the timers allow for: LONG-TIMER
+    /// minus T-MAX (Annex D.1.5).
+    pub fn propagation_allowance(&self) -> Duration {
+        self.long_timer.saturating_sub(self.request_lifetime)
+    }
+
+    /// How long after the event that started a wait (a Pending, a first
+    /// segment) a requester may still send its request again: LONG-TIMER
+    /// less two propagation allowances, so that every retransmission
+    /// reaches the peer while it still remembers the transaction and the
+    /// request is never executed twice (Annex D.1.1).
+    pub fn resend_window(&self) -> Duration {
+        self.long_timer
+            .saturating_sub(self.propagation_allowance().saturating_mul(2))
     }
 
     /// The retransmission timer that follows `current` (Annex D.1.3 backoff).

@@ -101,7 +101,7 @@ pub struct Counters {
     pub cancelled: u64,
     pub message_errors_received: u64,
     pub message_errors_sent: u64,
-    /// Requests refused for lack of table space (error 510).
+    /// Requests dropped for lack of table space.
     pub rejected_requests: u64,
     /// Datagrams that could not be decoded, answered or not.
     pub undecodable_messages: u64,

@@ -72,8 +72,6 @@ use timer::{TimerKey, Timers};
 pub const ERROR_PENDING_LIMIT_EXCEEDED: u16 = 506;
 /// H.248.8 error 459: Segments not received (v3).
 pub const ERROR_SEGMENTS_NOT_RECEIVED: u16 = 459;
-/// H.248.8 error 510: Insufficient resources.
-pub const ERROR_INSUFFICIENT_RESOURCES: u16 = 510;
 
 /// Bytes a segment's message adds around its action replies (header, mId,
 /// `Reply = id/n/END { }`), used when sizing segments.
@@ -723,7 +721,7 @@ impl<P: PeerKey> Engine<P> {
                         (f.next_resend, self.config.resend_after_pending)
                     {
                         resend(self, &txn, &request);
-                        f.next_resend = Some(now + every);
+                        f.next_resend = Some(now + every).filter(|&t| t < f.resend_until);
                     }
                     txn.timer = self.timers.arm(now, f.timer(), TimerKey::Out(id));
                     txn.state = OutState::Live {
@@ -846,23 +844,11 @@ impl<P: PeerKey> Engine<P> {
             return;
         }
         if self.incoming.len() >= self.config.max_incoming_transactions {
+            // No room to remember it: dropped unanswered, so the peer
+            // retransmits later. Answering (say, error 510) without keeping
+            // the identifier would let a retransmission already in flight
+            // be executed after the peer was told it failed.
             self.counters.rejected_requests += 1;
-            self.counters.replies_sent += 1;
-            self.queue.push(Queued {
-                peer: peer.clone(),
-                version,
-                transaction: Transaction::Reply(TransactionReply {
-                    transaction_id: id,
-                    imm_ack_required: false,
-                    result: TransactionResult::Error(ErrorDescriptor::new(
-                        ERROR_INSUFFICIENT_RESOURCES,
-                        "Insufficient resources",
-                    )),
-                    segment_number: None,
-                    segmentation_complete: false,
-                }),
-                solo: false,
-            });
             return;
         }
         let timer = self.timers.arm(

@@ -437,6 +437,9 @@ pub(crate) fn random_pair(seed: u64) -> Pair {
         if rng.chance(0.3) {
             c.imm_ack = ImmAckPolicy::Always;
         }
+        if rng.chance(0.1) {
+            c.max_incoming_transactions = 4;
+        }
         if rng.chance(0.2) {
             c.mg_originated_pending_limit = 2;
             c.mgc_originated_pending_limit = 2;

@@ -81,6 +81,7 @@ impl AwaitingReply {
             pendings: 0,
             deadline: now,
             next_resend: None,
+            resend_until: now,
         }
         .pending(now, config)
     }
@@ -96,6 +97,8 @@ pub(crate) struct AwaitingFinal {
     pub deadline: Instant,
     /// When the request is sent again, if configured (lesson OTP-6051).
     pub next_resend: Option<Instant>,
+    /// No resend after this ([`EngineConfig::resend_window`]).
+    pub resend_until: Instant,
 }
 
 /// The peer sent more Pendings than its limit.
@@ -114,8 +117,11 @@ impl AwaitingFinal {
             next_resend: match config.resend_after_pending {
                 ResendAfterPending::Never => None,
                 ResendAfterPending::Every(_) if config.reliable_transport => None,
-                ResendAfterPending::Every(d) => Some(now + d),
+                ResendAfterPending::Every(d) => {
+                    Some(now + d).filter(|&t| t < now + config.resend_window())
+                }
             },
+            resend_until: now + config.resend_window(),
         };
         if next.pendings > config.received_pending_limit() {
             Err(PendingLimitExceeded)
@@ -168,7 +174,9 @@ impl Reassembling {
             parts: BTreeMap::new(),
             end: None,
             imm_ack: false,
-            deadline: now + config.segment_reassembly_timer,
+            // Resends stop within the window in which the peer still holds
+            // the reply (see `EngineConfig::resend_window`).
+            deadline: now + config.segment_reassembly_timer.min(config.resend_window()),
             next_resend: (!config.reliable_transport).then_some(now + interval),
             interval,
         }
