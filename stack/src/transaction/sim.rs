@@ -125,6 +125,7 @@ pub(crate) struct AppLog {
 }
 
 pub(crate) struct Pair {
+    pub start: Instant,
     pub now: Instant,
     pub engines: [Engine<Side>; 2],
     pub logs: [AppLog; 2],
@@ -139,12 +140,16 @@ pub(crate) struct Pair {
     pub p_cancel: f64,
     pub actions_max: u32,
     pub steps: u64,
+    pub seed: u64,
+    pub trace: bool,
 }
 
 impl Pair {
     pub fn new(mgc: EngineConfig, mg: EngineConfig, net: NetConfig, seed: u64) -> Self {
+        let now = Instant::now();
         Pair {
-            now: Instant::now(),
+            start: now,
+            now,
             engines: [Engine::new(mgc), Engine::new(mg)],
             logs: [AppLog::default(), AppLog::default()],
             net,
@@ -156,6 +161,8 @@ impl Pair {
             p_cancel: 0.0,
             actions_max: 1,
             steps: 0,
+            seed,
+            trace: false,
         }
     }
 
@@ -213,6 +220,12 @@ impl Pair {
 
     fn on_event(&mut self, side: Side, event: Event<Side>) {
         let now = self.now;
+        if self.trace {
+            eprintln!(
+                "{:?} {side:?} event {event:?}",
+                now.duration_since(self.start)
+            );
+        }
         match event {
             Event::RequestReceived {
                 transaction_id,
@@ -306,22 +319,40 @@ impl Pair {
                 break;
             }
             let (to, message) = entry.remove();
+            if self.trace {
+                eprintln!(
+                    "{:?} -> {to:?}: {:?}",
+                    now.duration_since(self.start),
+                    message.message.body
+                );
+            }
             self.engines[to.index()].handle_message(now, to.other(), message);
         }
+        for engine in &mut self.engines {
+            engine.handle_timeout(now);
+        }
+        // The applications see what the engines reported before they act.
+        self.drain();
         for side in [Side::Mgc, Side::Mg] {
             let i = side.index();
-            self.engines[i].handle_timeout(now);
             while let Some(entry) = self.logs[i].answers.first_entry() {
                 if entry.key().0 > now {
                     break;
                 }
                 let (id, result) = entry.remove();
+                if self.trace {
+                    eprintln!(
+                        "{:?} {side:?} app replies {id}",
+                        now.duration_since(self.start)
+                    );
+                }
                 let r = self.engines[i].send_reply(now, side.other(), id, result);
                 let aborted = self.logs[i].aborted.contains(&id);
                 assert_eq!(
                     r.is_err(),
                     aborted,
-                    "send_reply refused only after an abort"
+                    "seed {}: {side:?} send_reply({id}) refused only after an abort",
+                    self.seed
                 );
             }
             while let Some(entry) = self.logs[i].sends.first_entry() {

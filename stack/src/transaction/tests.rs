@@ -1337,3 +1337,14 @@ fn text_header_version_is_sniffed() {
     assert_eq!(v(b"HTTP/1.1 200"), None);
     assert_eq!(v(b""), None);
 }
+
+#[test]
+#[ignore]
+fn trace_seed() {
+    let seed: u64 = std::env::var("SEED").unwrap().parse().unwrap();
+    let mut pair = sim::random_pair(seed);
+    pair.trace = true;
+    eprintln!("{:?}\n{:?}", pair.engines[0].config(), pair.net);
+    pair.run_until_idle();
+    pair.check(seed);
+}
