@@ -438,8 +438,9 @@ pub struct DigitMapValue {
     /// `Z:` duration timer (v2+), hundreds of milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_timer: Option<u8>,
-    /// The digit map itself, e.g. `(0s|00s|[1-7]xlxx|8lxxxxxxx)`, with the
-    /// white space and comments of the text form removed.
+    /// The digit map itself, e.g. `(0s|00s|[1-7]xlxx|8lxxxxxxx)`, as written:
+    /// white space inside it is kept (as other implementations keep it),
+    /// comments and the white space around it are not.
     pub body: Text,
 }
 

@@ -1,0 +1,292 @@
+//! Text decoder: H.248.1 Annex B (version 2 and 3) and RFC 3525 Annex B
+//! (version 1) text into the [`MegacoMessage`] model.
+//!
+//! A recursive-descent parser over bytes. Each grammar position reads a word
+//! once, classifies it as a [`token::Tok`] case-insensitively and dispatches
+//! on it, so no alternative is tried twice. Leaf rules (IPv4 addresses,
+//! time stamps, hex fields) use nom combinators. Nesting is
+//! bounded by [`DecodeLimits::max_depth`] (counted at every brace) and every
+//! list by [`DecodeLimits::max_list_len`].
+//!
+//! Submodules follow the grammar: [`message`] (header, mId, transactions),
+//! [`action`] (actions, context properties and audit), [`command`] (commands
+//! and replies, ServiceChange), [`descriptor`] (clause 7.1 descriptors),
+//! [`audit`] (audit descriptor and `indAud*`), [`value`] (names, values,
+//! identifiers, digit maps, SDP).
+
+mod action;
+mod audit;
+mod command;
+mod descriptor;
+mod message;
+mod token;
+mod value;
+
+use super::{DecodeError, DecodeErrorKind, DecodeLimits};
+use crate::model::MegacoMessage;
+use token::Tok;
+
+/// Decodes one text message (Annex B `megacoMessage`) with the default
+/// limits.
+pub fn decode(input: &[u8]) -> Result<MegacoMessage, DecodeError> {
+    decode_with(input, &DecodeLimits::default())
+}
+
+/// Decodes one text message (Annex B `megacoMessage`) within `limits`:
+/// the size is checked first, then the whole input must be one message,
+/// followed by nothing but LWSP.
+pub fn decode_with(input: &[u8], limits: &DecodeLimits) -> Result<MegacoMessage, DecodeError> {
+    if input.len() > limits.max_message_size {
+        return Err(DecodeError::at(
+            input,
+            0,
+            DecodeErrorKind::MessageTooLarge {
+                size: input.len(),
+                limit: limits.max_message_size,
+            },
+        ));
+    }
+    let mut parser = Parser::new(input, limits);
+    let message = parser.megaco_message().map_err(|e| *e)?;
+    parser.skip_lwsp();
+    if parser.pos < input.len() {
+        return Err(*parser.error(DecodeErrorKind::TrailingData));
+    }
+    Ok(message)
+}
+
+/// Result of a grammar rule. The error is boxed so that the results of the
+/// many small rules stay small (returned in registers) on the success path.
+type PResult<T> = Result<T, Box<DecodeError>>;
+
+/// The decoder state: the input, the read position, the brace depth and the
+/// message's protocol version (known after the header).
+struct Parser<'a> {
+    input: &'a [u8],
+    pos: usize,
+    depth: usize,
+    limits: &'a DecodeLimits,
+    version: u8,
+}
+
+/// A word read at some position: its bytes, where it starts, and its token
+/// classification.
+#[derive(Clone, Copy)]
+struct Word<'a> {
+    text: &'a [u8],
+    start: usize,
+    tok: Option<Tok>,
+}
+
+impl<'a> Parser<'a> {
+    fn new(input: &'a [u8], limits: &'a DecodeLimits) -> Self {
+        Parser {
+            input,
+            pos: 0,
+            depth: 0,
+            limits,
+            version: 3,
+        }
+    }
+
+    // ---- errors -------------------------------------------------------
+
+    fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> Box<DecodeError> {
+        Box::new(DecodeError::at(self.input, offset, kind))
+    }
+
+    fn error(&self, kind: DecodeErrorKind) -> Box<DecodeError> {
+        self.error_at(self.pos, kind)
+    }
+
+    /// `Expected(what)` at the current position (after LWSP).
+    fn expected(&mut self, what: &'static str) -> Box<DecodeError> {
+        self.skip_lwsp();
+        self.error(DecodeErrorKind::Expected(what))
+    }
+
+    // ---- LWSP and single bytes ------------------------------------------
+
+    /// Skips Annex B `LWSP`: SP, HTAB, CR, LF and `;` comments to the end of
+    /// the line.
+    fn skip_lwsp(&mut self) {
+        while let Some(&b) = self.input.get(self.pos) {
+            match b {
+                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                b';' => {
+                    while let Some(&c) = self.input.get(self.pos) {
+                        if c == b'\r' || c == b'\n' {
+                            break;
+                        }
+                        self.pos += 1;
+                    }
+                }
+                _ => break,
+            }
+        }
+    }
+
+    /// The byte at the current position, without skipping anything.
+    fn peek_raw(&self) -> Option<u8> {
+        self.input.get(self.pos).copied()
+    }
+
+    /// The next byte after LWSP.
+    fn peek(&mut self) -> Option<u8> {
+        self.skip_lwsp();
+        self.peek_raw()
+    }
+
+    /// Consumes `byte` if it is next after LWSP.
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes `byte` after LWSP or fails with `Expected(what)`.
+    fn expect(&mut self, byte: u8, what: &'static str) -> PResult<()> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(self.expected(what))
+        }
+    }
+
+    /// Annex B `EQUAL`.
+    fn equal(&mut self) -> PResult<()> {
+        self.expect(b'=', "`=`")
+    }
+
+    /// Annex B `LBRKT`, entering one nesting level.
+    fn open(&mut self) -> PResult<()> {
+        self.expect(b'{', "`{`")?;
+        self.enter()
+    }
+
+    /// Consumes an optional `LBRKT`; true (and one level deeper) if present.
+    fn try_open(&mut self) -> PResult<bool> {
+        if self.eat(b'{') {
+            self.enter()?;
+            Ok(true)
+        } else {
+            Ok(false)
+        }
+    }
+
+    fn enter(&mut self) -> PResult<()> {
+        self.depth += 1;
+        if self.depth > self.limits.max_depth {
+            let at = self.pos.saturating_sub(1);
+            return Err(self.error_at(at, DecodeErrorKind::LimitExceeded("nesting depth")));
+        }
+        Ok(())
+    }
+
+    /// Annex B `RBRKT`, leaving one nesting level.
+    fn close(&mut self) -> PResult<()> {
+        self.expect(b'}', "`}`")?;
+        self.depth = self.depth.saturating_sub(1);
+        Ok(())
+    }
+
+    /// Parses `item *(COMMA item)` (at least one item), bounded by
+    /// `max_list_len`.
+    fn comma_list(&mut self, mut item: impl FnMut(&mut Self) -> PResult<()>) -> PResult<()> {
+        let mut count = 0usize;
+        loop {
+            count += 1;
+            if count > self.limits.max_list_len {
+                self.skip_lwsp();
+                return Err(self.error(DecodeErrorKind::LimitExceeded("list length")));
+            }
+            item(self)?;
+            if !self.eat(b',') {
+                return Ok(());
+            }
+        }
+    }
+
+    /// `LBRKT [item *(COMMA item)] RBRKT`: a braced list that may be empty.
+    fn braced_list(&mut self, item: impl FnMut(&mut Self) -> PResult<()>) -> PResult<()> {
+        self.open()?;
+        if self.peek() != Some(b'}') {
+            self.comma_list(item)?;
+        }
+        self.close()
+    }
+
+    // ---- words and tokens -------------------------------------------------
+
+    /// Reads the ASCII letter/digit/underscore run after LWSP (possibly
+    /// empty) and classifies it.
+    fn word(&mut self) -> Word<'a> {
+        self.skip_lwsp();
+        let start = self.pos;
+        let rest = self.input.get(start..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| !value::is_class(b, value::WORD_CHAR))
+            .unwrap_or(rest.len());
+        self.pos = start + len;
+        let text = rest.get(..len).unwrap_or_default();
+        Word {
+            text,
+            start,
+            tok: Tok::classify(text),
+        }
+    }
+
+    /// Reads a word that must be a token; `Expected(what)` at its start
+    /// otherwise.
+    fn token(&mut self, what: &'static str) -> PResult<(Tok, usize)> {
+        let w = self.word();
+        match w.tok {
+            Some(t) => Ok((t, w.start)),
+            None => Err(self.error_at(w.start, DecodeErrorKind::Expected(what))),
+        }
+    }
+
+    /// Reads a token that must be one of `allowed`, mapped to its value.
+    fn token_of<T: Copy>(&mut self, allowed: &[(Tok, T)], what: &'static str) -> PResult<T> {
+        let (tok, start) = self.token(what)?;
+        allowed
+            .iter()
+            .find(|(t, _)| *t == tok)
+            .map(|&(_, v)| v)
+            .ok_or_else(|| self.error_at(start, DecodeErrorKind::Expected(what)))
+    }
+
+    /// Moves back to the start of `word` (to re-read it as something else).
+    fn unread(&mut self, word: &Word<'_>) {
+        self.pos = word.start;
+    }
+
+    /// `"ON"` / `"OFF"` (case-insensitive).
+    fn on_off(&mut self) -> PResult<bool> {
+        let w = self.word();
+        if w.text.eq_ignore_ascii_case(b"on") {
+            Ok(true)
+        } else if w.text.eq_ignore_ascii_case(b"off") {
+            Ok(false)
+        } else {
+            Err(self.error_at(w.start, DecodeErrorKind::Expected("`ON` or `OFF`")))
+        }
+    }
+
+    /// Pushes onto a list that is not delimited by `comma_list`, bounded by
+    /// `max_list_len`.
+    fn push_bounded<T>(&self, list: &mut Vec<T>, item: T) -> PResult<()> {
+        if list.len() >= self.limits.max_list_len {
+            return Err(self.error(DecodeErrorKind::LimitExceeded("list length")));
+        }
+        list.push(item);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,703 @@
+//! Leaf rules of Annex B: numbers (`UINT16`, `UINT32`), `NAME`, `pkgdName`,
+//! `VALUE` and `quotedString`, `parmValue`, `TerminationID` and
+//! `termIDList`, `ContextID`, `RequestID`, `TimeStamp`,
+//! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
+//! and Remote descriptors.
+
+use nom::bytes::complete::{tag_no_case, take_while_m_n};
+use nom::sequence::separated_pair;
+use nom::IResult;
+
+use super::{PResult, Parser};
+use crate::model::{
+    ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, TerminationId, Text,
+    TimeNotation, Value,
+};
+use crate::sdp::SessionDescription;
+use crate::text::DecodeErrorKind;
+
+/// Byte classes of the grammar, one table lookup per byte.
+const SAFE_CHAR: u8 = 1; // SafeChar / %x80-FF: unquoted VALUE
+const NAME_CHAR: u8 = 2; // ALPHA / DIGIT / "_" / "/" / "*": pkgdName
+pub(super) const WORD_CHAR: u8 = 4; // ALPHA / DIGIT / "_": tokens and NAME
+
+const fn byte_classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0usize;
+    while b < 256 {
+        let c = b as u8;
+        let alnum = c.is_ascii_alphanumeric();
+        let mut class = 0;
+        if alnum
+            || c >= 0x80
+            || matches!(
+                c,
+                b'+' | b'-'
+                    | b'&'
+                    | b'!'
+                    | b'_'
+                    | b'/'
+                    | b'\''
+                    | b'?'
+                    | b'@'
+                    | b'^'
+                    | b'`'
+                    | b'~'
+                    | b'*'
+                    | b'$'
+                    | b'\\'
+                    | b'('
+                    | b')'
+                    | b'%'
+                    | b'|'
+                    | b'.'
+            )
+        {
+            class |= SAFE_CHAR;
+        }
+        if alnum || matches!(c, b'_' | b'/' | b'*') {
+            class |= NAME_CHAR;
+        }
+        if alnum || c == b'_' {
+            class |= WORD_CHAR;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+}
+
+static CLASSES: [u8; 256] = byte_classes();
+
+pub(super) fn is_class(b: u8, class: u8) -> bool {
+    CLASSES[usize::from(b)] & class != 0
+}
+
+fn is_digit(b: u8) -> bool {
+    b.is_ascii_digit()
+}
+
+/// nom: Annex B `TimeStamp = Date "T" Time`, 8 digits each.
+fn time_stamp(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
+    separated_pair(
+        take_while_m_n(8, 8, is_digit),
+        tag_no_case("T"),
+        take_while_m_n(8, 8, is_digit),
+    )(i)
+}
+
+/// The decimal value of an ASCII digit run of at most 10 digits.
+fn decimal(digits: &[u8]) -> Option<u64> {
+    if digits.len() > 10 {
+        return None;
+    }
+    Some(
+        digits
+            .iter()
+            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')),
+    )
+}
+
+impl<'a> Parser<'a> {
+    /// The input from `start` to the current position.
+    pub(super) fn slice_from(&self, start: usize) -> &'a [u8] {
+        self.input.get(start..self.pos).unwrap_or_default()
+    }
+
+    /// Text of `bytes` found at `start`; `NotUtf8` where it breaks.
+    pub(super) fn text_of(&self, bytes: &[u8], start: usize) -> PResult<Text> {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(Text::from(s)),
+            Err(e) => Err(self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8)),
+        }
+    }
+
+    /// Unsigned decimal at the current position (no LWSP before it), at most
+    /// `max`.
+    pub(super) fn uint_here(&mut self, max: u64, what: &'static str) -> PResult<u64> {
+        let start = self.pos;
+        let rest = self.input.get(start..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|b| !b.is_ascii_digit())
+            .unwrap_or(rest.len());
+        if len == 0 {
+            return Err(self.error(DecodeErrorKind::Expected(what)));
+        }
+        self.pos = start + len;
+        match rest.get(..len).and_then(decimal) {
+            Some(v) if v <= max => Ok(v),
+            _ => Err(self.error_at(start, DecodeErrorKind::InvalidValue(what))),
+        }
+    }
+
+    /// Unsigned decimal after LWSP, at most `max`.
+    pub(super) fn uint(&mut self, max: u64, what: &'static str) -> PResult<u64> {
+        self.skip_lwsp();
+        self.uint_here(max, what)
+    }
+
+    /// Annex B `UINT16`.
+    pub(super) fn uint16(&mut self, what: &'static str) -> PResult<u16> {
+        Ok(self.uint(u64::from(u16::MAX), what)? as u16)
+    }
+
+    /// Annex B `UINT32`.
+    pub(super) fn uint32(&mut self, what: &'static str) -> PResult<u32> {
+        Ok(self.uint(u64::from(u32::MAX), what)? as u32)
+    }
+
+    /// Annex B `Version = 1*2(DIGIT)`.
+    pub(super) fn version_number(&mut self) -> PResult<u8> {
+        self.skip_lwsp();
+        let start = self.pos;
+        let v = self.uint_here(u64::from(u8::MAX), "version")?;
+        if self.pos - start > 2 {
+            return Err(self.error_at(start, DecodeErrorKind::InvalidValue("version")));
+        }
+        Ok(v as u8)
+    }
+
+    /// Reads a run of bytes of `class` from the current position.
+    fn run_of(&mut self, class: u8) -> &'a [u8] {
+        let rest = self.input.get(self.pos..).unwrap_or_default();
+        let len = rest
+            .iter()
+            .position(|&b| !is_class(b, class))
+            .unwrap_or(rest.len());
+        self.pos += len;
+        rest.get(..len).unwrap_or_default()
+    }
+
+    /// Annex B `NAME` after LWSP: a letter, then letters, digits, `_`.
+    pub(super) fn name(&mut self, what: &'static str) -> PResult<Text> {
+        let w = self.word();
+        match w.text.first() {
+            Some(b) if b.is_ascii_alphabetic() => self.text_of(w.text, w.start),
+            _ => Err(self.error_at(w.start, DecodeErrorKind::Expected(what))),
+        }
+    }
+
+    /// Annex B `pkgdName` after LWSP (`pkg/item`, `pkg/*`, `*/*`).
+    pub(super) fn pkgd_name(&mut self) -> PResult<Text> {
+        self.skip_lwsp();
+        let start = self.pos;
+        self.pkgd_name_from(start)
+    }
+
+    /// A `pkgdName` starting at `start` (where a word was already read).
+    pub(super) fn pkgd_name_from(&mut self, start: usize) -> PResult<Text> {
+        self.pos = start;
+        let run = self.run_of(NAME_CHAR);
+        if !run.contains(&b'/') || run.first() == Some(&b'/') || run.last() == Some(&b'/') {
+            return Err(self.error_at(start, DecodeErrorKind::Expected("package/item name")));
+        }
+        self.text_of(run, start)
+    }
+
+    /// True when the word just read continues as a `pkgdName` (`/` follows).
+    pub(super) fn at_slash(&self) -> bool {
+        self.peek_raw() == Some(b'/')
+    }
+
+    /// Annex B `VALUE` after LWSP: a `quotedString` (without its quotes) or
+    /// a run of `SafeChar`.
+    pub(super) fn value(&mut self) -> PResult<Value> {
+        self.skip_lwsp();
+        let start = self.pos;
+        if self.peek_raw() == Some(b'"') {
+            return self.quoted_string();
+        }
+        let run = self.run_of(SAFE_CHAR);
+        if run.is_empty() {
+            return Err(self.error_at(start, DecodeErrorKind::Expected("value")));
+        }
+        self.text_of(run, start)
+    }
+
+    /// Annex B `quotedString` at the current position: everything up to the
+    /// next `"` (EOL and white space included, case kept).
+    pub(super) fn quoted_string(&mut self) -> PResult<Text> {
+        let open = self.pos;
+        if self.peek_raw() != Some(b'"') {
+            return Err(self.error(DecodeErrorKind::Expected("quoted string")));
+        }
+        let body_start = open + 1;
+        let rest = self.input.get(body_start..).unwrap_or_default();
+        let Some(len) = rest.iter().position(|&b| b == b'"') else {
+            return Err(self.error_at(open, DecodeErrorKind::Expected("closing `\"`")));
+        };
+        let body = rest.get(..len).unwrap_or_default();
+        self.pos = body_start + len + 1;
+        self.text_of(body, body_start)
+    }
+
+    /// Annex B `parmValue` after a parameter name.
+    pub(super) fn parm_value(&mut self) -> PResult<ParmValue> {
+        let relation = match self.peek() {
+            Some(b'=') => None,
+            Some(b'>') => Some(Relation::GreaterThan),
+            Some(b'<') => Some(Relation::SmallerThan),
+            Some(b'#') => Some(Relation::UnequalTo),
+            _ => return Err(self.error(DecodeErrorKind::Expected("`=`, `>`, `<` or `#`"))),
+        };
+        self.pos += 1;
+        if let Some(relation) = relation {
+            return Ok(ParmValue::Relation(relation, self.value()?));
+        }
+        match self.peek() {
+            Some(b'[') => {
+                self.pos += 1;
+                let first = self.value()?;
+                if self.eat(b':') {
+                    let last = self.value()?;
+                    self.expect(b']', "`]`")?;
+                    return Ok(ParmValue::Range(first, last));
+                }
+                let mut values = vec![first];
+                while self.eat(b',') {
+                    let v = self.value()?;
+                    self.push_bounded(&mut values, v)?;
+                }
+                self.expect(b']', "`]`")?;
+                Ok(ParmValue::Sublist(values))
+            }
+            Some(b'{') => {
+                self.open()?;
+                let mut values = Vec::new();
+                self.comma_list(|p| {
+                    let v = p.value()?;
+                    values.push(v);
+                    Ok(())
+                })?;
+                self.close()?;
+                Ok(ParmValue::Alternatives(values))
+            }
+            _ => Ok(ParmValue::Equal(self.value()?)),
+        }
+    }
+
+    /// Annex B `propertyParm` whose name starts at `start`.
+    pub(super) fn property_parm_from(&mut self, start: usize) -> PResult<PropertyParm> {
+        let name = self.pkgd_name_from(start)?;
+        let value = self.parm_value()?;
+        Ok(PropertyParm { name, value })
+    }
+
+    /// Annex B `propertyParm` after LWSP.
+    pub(super) fn property_parm(&mut self) -> PResult<PropertyParm> {
+        self.skip_lwsp();
+        let start = self.pos;
+        self.property_parm_from(start)
+    }
+
+    /// `eventOther` / `sigOther`: `NAME parmValue`, the name at `word`.
+    pub(super) fn other_parm(&mut self, word: &super::Word<'_>) -> PResult<PropertyParm> {
+        match word.text.first() {
+            Some(b) if b.is_ascii_alphabetic() => {}
+            _ => return Err(self.error_at(word.start, DecodeErrorKind::Expected("parameter"))),
+        }
+        let name = self.text_of(word.text, word.start)?;
+        let value = self.parm_value()?;
+        Ok(PropertyParm { name, value })
+    }
+
+    /// Annex B `TerminationID` after LWSP: `pathNAME` (with `*` and `$`
+    /// wildcards and an optional `@domain`), `$` or `*`. Case is kept. Read
+    /// liberally, as megaco does: any run of `SafeChar` (so `ds1-1/a.b`
+    /// too), at most 64 characters.
+    pub(super) fn termination_id(&mut self) -> PResult<TerminationId> {
+        self.skip_lwsp();
+        let start = self.pos;
+        let id = self.run_of(SAFE_CHAR);
+        if id.is_empty() {
+            return Err(self.error(DecodeErrorKind::Expected("termination ID")));
+        }
+        if id.len() > 64 {
+            return Err(self.error_at(
+                start,
+                DecodeErrorKind::InvalidValue("termination ID longer than 64 characters"),
+            ));
+        }
+        Ok(TerminationId(self.text_of(id, start)?))
+    }
+
+    /// Annex B `termIDList`: one ID or (v3) `[ id, id ... ]`.
+    pub(super) fn term_id_list(&mut self) -> PResult<Vec<TerminationId>> {
+        if self.eat(b'[') {
+            let mut ids = Vec::new();
+            self.comma_list(|p| {
+                let id = p.termination_id()?;
+                ids.push(id);
+                Ok(())
+            })?;
+            self.expect(b']', "`]`")?;
+            Ok(ids)
+        } else {
+            Ok(vec![self.termination_id()?])
+        }
+    }
+
+    /// Annex B `terminationIDList`: `{ id *(, id) }`.
+    pub(super) fn braced_term_ids(&mut self) -> PResult<Vec<TerminationId>> {
+        let mut ids = Vec::new();
+        self.braced_list(|p| {
+            let id = p.termination_id()?;
+            ids.push(id);
+            Ok(())
+        })?;
+        Ok(ids)
+    }
+
+    /// Annex B `ContextID`: `-` (NULL), `$` (CHOOSE), `*` (ALL) or a
+    /// number; the reserved values written as numbers are rejected
+    /// (clause 6.1.1, lesson OTP-6017).
+    pub(super) fn context_id(&mut self) -> PResult<ContextId> {
+        let special = match self.peek() {
+            Some(b'-') => Some(ContextId::NULL),
+            Some(b'$') => Some(ContextId::CHOOSE),
+            Some(b'*') => Some(ContextId::ALL),
+            Some(b) if b.is_ascii_digit() => None,
+            _ => return Err(self.error(DecodeErrorKind::Expected("context ID"))),
+        };
+        if let Some(id) = special {
+            self.pos += 1;
+            return Ok(id);
+        }
+        let start = self.pos;
+        let id = ContextId(self.uint32("context ID")?);
+        if !id.is_specific() {
+            return Err(self.error_at(
+                start,
+                DecodeErrorKind::InvalidValue(
+                    "context ID: 0, 4294967294 and 4294967295 are written `-`, `$` and `*`",
+                ),
+            ));
+        }
+        Ok(id)
+    }
+
+    /// Annex B `RequestID = UINT32 / "*"`.
+    pub(super) fn request_id(&mut self) -> PResult<RequestId> {
+        if self.eat(b'*') {
+            Ok(RequestId::ALL)
+        } else {
+            Ok(RequestId(self.uint32("request ID")?))
+        }
+    }
+
+    /// Annex B `TimeStamp` at the current position, if one is there.
+    pub(super) fn try_time_stamp(&mut self) -> PResult<Option<TimeNotation>> {
+        self.skip_lwsp();
+        let start = self.pos;
+        let rest = self.input.get(start..).unwrap_or_default();
+        match time_stamp(rest) {
+            Ok((after, (date, time))) => {
+                self.pos = self.input.len() - after.len();
+                Ok(Some(TimeNotation {
+                    date: self.text_of(date, start)?,
+                    time: self.text_of(time, start + 9)?,
+                }))
+            }
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// Annex B `extensionParameter` (`X-name` / `X+name`) whose `X` word
+    /// starts at `start`; the whole spelling is kept.
+    pub(super) fn extension_parameter_from(&mut self, start: usize) -> PResult<Text> {
+        self.pos = start;
+        let x = self.input.get(start).copied();
+        let sign = self.input.get(start + 1).copied();
+        if !matches!(x, Some(b'X' | b'x')) || !matches!(sign, Some(b'-' | b'+')) {
+            return Err(self.error_at(start, DecodeErrorKind::Expected("`X-` extension")));
+        }
+        self.pos = start + 2;
+        let name_start = self.pos;
+        while self.peek_raw().is_some_and(|b| b.is_ascii_alphanumeric()) {
+            self.pos += 1;
+        }
+        if self.pos == name_start {
+            return Err(self.error(DecodeErrorKind::Expected("extension name")));
+        }
+        self.text_of(self.slice_from(start), start)
+    }
+
+    /// True when the word at `start` is the `X` of an `extensionParameter`.
+    pub(super) fn is_extension_at(&self, word: &super::Word<'_>) -> bool {
+        word.text.eq_ignore_ascii_case(b"x") && matches!(self.peek_raw(), Some(b'-' | b'+'))
+    }
+
+    /// Annex B `digitMapValue`, after its `{` and up to (not including) the
+    /// `}`: the timers, then the digit map as written, without comments and
+    /// without the white space that surrounds it.
+    pub(super) fn digit_map_value(&mut self) -> PResult<DigitMapValue> {
+        let mut value = DigitMapValue::default();
+        loop {
+            self.skip_lwsp();
+            let letter = self.peek_raw().map(|b| b.to_ascii_uppercase());
+            let timer_slot = match (letter, self.input.get(self.pos + 1)) {
+                (Some(b'T'), Some(b':')) => &mut value.start_timer,
+                (Some(b'S'), Some(b':')) => &mut value.short_timer,
+                (Some(b'L'), Some(b':')) => &mut value.long_timer,
+                (Some(b'Z'), Some(b':')) => &mut value.duration_timer,
+                _ => break,
+            };
+            let timer_start = self.pos;
+            self.pos += 2;
+            let digits_start = self.pos;
+            let timer = self.uint_here(99, "digit map timer")?;
+            if self.pos - digits_start > 2 || timer_slot.is_some() {
+                return Err(self.error_at(
+                    timer_start,
+                    DecodeErrorKind::InvalidValue("digit map timer"),
+                ));
+            }
+            *timer_slot = Some(timer as u8);
+            self.expect(b',', "`,`")?;
+        }
+        self.skip_lwsp();
+        let body_start = self.pos;
+        let mut has_comment = false;
+        let mut end = self.pos;
+        while let Some(&b) = self.input.get(end) {
+            match b {
+                b'}' => break,
+                b';' => has_comment = true,
+                b'{' | b'"' | 0 => {
+                    return Err(self.error_at(end, DecodeErrorKind::Expected("digit map")));
+                }
+                _ => {}
+            }
+            end += 1;
+        }
+        let raw = self.input.get(body_start..end).unwrap_or_default();
+        self.pos = end;
+        // The body keeps the white space written inside it, as megaco and
+        // other implementations carry it; comments are removed and white
+        // space before the closing brace belongs to the brace (`RBRKT`).
+        let body = if has_comment {
+            let mut kept = Vec::with_capacity(raw.len());
+            let mut in_comment = false;
+            for &b in raw {
+                match b {
+                    b'\r' | b'\n' => {
+                        in_comment = false;
+                        kept.push(b);
+                    }
+                    _ if in_comment => {}
+                    b';' => in_comment = true,
+                    _ => kept.push(b),
+                }
+            }
+            let trimmed = trim_lwsp_end(&kept);
+            self.text_of(trimmed, body_start)?
+        } else {
+            self.text_of(trim_lwsp_end(raw), body_start)?
+        };
+        if body.is_empty() {
+            return Err(self.error_at(body_start, DecodeErrorKind::Expected("digit map")));
+        }
+        value.body = body;
+        Ok(value)
+    }
+
+    /// Annex B `octetString` of a Local or Remote descriptor, after its `{`
+    /// and up to (not including) the first `}` not escaped as `\}`: the SDP
+    /// text, unescaped and split into session descriptions.
+    pub(super) fn sdp_groups(&mut self) -> PResult<Vec<SessionDescription>> {
+        let start = self.pos;
+        let rest = self.input.get(start..).unwrap_or_default();
+        let mut len = 0;
+        let mut escaped = false;
+        loop {
+            match rest.get(len) {
+                None => return Err(self.error_at(start + len, DecodeErrorKind::Expected("`}`"))),
+                Some(b'}') if len == 0 || rest.get(len - 1) != Some(&b'\\') => break,
+                Some(b'}') => escaped = true,
+                Some(_) => {}
+            }
+            len += 1;
+        }
+        self.pos = start + len;
+        let mut raw = rest.get(..len).unwrap_or_default();
+        while let Some((&last, init)) = raw.split_last() {
+            if last == b' ' || last == b'\t' {
+                raw = init;
+            } else {
+                break;
+            }
+        }
+        let text = match std::str::from_utf8(raw) {
+            Ok(s) => s,
+            Err(e) => return Err(self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8)),
+        };
+        let result = if escaped {
+            SessionDescription::parse_groups(&text.replace("\\}", "}"), self.limits.max_sdp_lines)
+        } else {
+            SessionDescription::parse_groups(text, self.limits.max_sdp_lines)
+        };
+        result.map_err(|e| {
+            let offset = if escaped {
+                unescaped_to_raw(raw, e.offset)
+            } else {
+                e.offset
+            };
+            self.error_at(start + offset, DecodeErrorKind::Sdp(e.reason))
+        })
+    }
+}
+
+/// The offset in `raw` (with `\}` escapes) of offset `target` in its
+/// unescaped form.
+fn unescaped_to_raw(raw: &[u8], target: usize) -> usize {
+    let mut raw_pos = 0;
+    let mut plain_pos = 0;
+    while plain_pos < target && raw_pos < raw.len() {
+        if raw.get(raw_pos) == Some(&b'\\') && raw.get(raw_pos + 1) == Some(&b'}') {
+            raw_pos += 2;
+        } else {
+            raw_pos += 1;
+        }
+        plain_pos += 1;
+    }
+    raw_pos
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::DecodeLimits;
+
+    fn parser<'a>(input: &'a [u8], limits: &'a DecodeLimits) -> Parser<'a> {
+        Parser::new(input, limits)
+    }
+
+    #[test]
+    fn values_quoted_and_unquoted_give_the_same_text() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b" \"Add\" Add \"\" \"Mixed Case\nline\"", &limits);
+        assert_eq!(p.value().unwrap(), "Add");
+        assert_eq!(p.value().unwrap(), "Add");
+        assert_eq!(p.value().unwrap(), "");
+        assert_eq!(p.value().unwrap(), "Mixed Case\nline");
+    }
+
+    #[test]
+    fn unterminated_quoted_string_is_reported_at_the_quote() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"  \"abc", &limits);
+        let e = p.value().unwrap_err();
+        assert_eq!((e.line, e.column), (1, 3));
+        assert_eq!(e.kind, DecodeErrorKind::Expected("closing `\"`"));
+    }
+
+    #[test]
+    fn parm_values_of_every_form() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"= 5 > 7 #x = [a, b] = {c} = [1 : 9] =[z]", &limits);
+        assert_eq!(p.parm_value().unwrap(), ParmValue::Equal("5".into()));
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Relation(Relation::GreaterThan, "7".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Relation(Relation::UnequalTo, "x".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Sublist(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Alternatives(vec!["c".into()])
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Range("1".into(), "9".into())
+        );
+        assert_eq!(
+            p.parm_value().unwrap(),
+            ParmValue::Sublist(vec!["z".into()])
+        );
+    }
+
+    #[test]
+    fn context_ids_and_reserved_numbers() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"- $ * 42 4294967295", &limits);
+        assert_eq!(p.context_id().unwrap(), ContextId::NULL);
+        assert_eq!(p.context_id().unwrap(), ContextId::CHOOSE);
+        assert_eq!(p.context_id().unwrap(), ContextId::ALL);
+        assert_eq!(p.context_id().unwrap(), ContextId(42));
+        let e = p.context_id().unwrap_err();
+        assert!(matches!(e.kind, DecodeErrorKind::InvalidValue(_)));
+        assert_eq!(e.column, 10);
+    }
+
+    #[test]
+    fn termination_ids_keep_case_and_wildcards() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"Root a/*/$ [t1 , T2] x@Gw-1.example ds1-1/a.b", &limits);
+        assert_eq!(p.termination_id().unwrap().as_str(), "Root");
+        assert_eq!(p.termination_id().unwrap().as_str(), "a/*/$");
+        let ids = p.term_id_list().unwrap();
+        assert_eq!(
+            ids,
+            vec![TerminationId::from("t1"), TerminationId::from("T2")]
+        );
+        assert_eq!(p.termination_id().unwrap().as_str(), "x@Gw-1.example");
+        assert_eq!(p.termination_id().unwrap().as_str(), "ds1-1/a.b");
+        let e = p.termination_id().unwrap_err();
+        assert_eq!(e.kind, DecodeErrorKind::Expected("termination ID"));
+    }
+
+    #[test]
+    fn digit_maps_keep_inner_white_space_lose_comments_and_keep_timers() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(
+            b"T:1, s:23,Z:5, (0s| 00s ; comment\n |[0-9ef].) \n\t}",
+            &limits,
+        );
+        let v = p.digit_map_value().unwrap();
+        assert_eq!(v.start_timer, Some(1));
+        assert_eq!(v.short_timer, Some(23));
+        assert_eq!(v.duration_timer, Some(5));
+        assert_eq!(v.body, "(0s| 00s \n |[0-9ef].)");
+    }
+
+    #[test]
+    fn time_stamps_only_with_the_exact_form() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"19990729T22000000:", &limits);
+        let ts = p.try_time_stamp().unwrap().unwrap();
+        assert_eq!(
+            (ts.date.as_str(), ts.time.as_str()),
+            ("19990729", "22000000")
+        );
+        let mut p = parser(b"1999072T22000000", &limits);
+        assert_eq!(p.try_time_stamp().unwrap(), None);
+    }
+
+    #[test]
+    fn sdp_runs_to_the_first_unescaped_brace() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(b"\nv=0\na=x:\\}y\n}", &limits);
+        let groups = p.sdp_groups().unwrap();
+        assert_eq!(groups[0].lines[1].value, "x:}y");
+        let mut p = parser(b"\nv=0\nbad\n}", &limits);
+        let e = p.sdp_groups().unwrap_err();
+        assert!(matches!(e.kind, DecodeErrorKind::Sdp(_)));
+        assert_eq!((e.line, e.column), (3, 1));
+    }
+}
+
+/// `bytes` without the white space (SP, HTAB, CR, LF) at its end.
+fn trim_lwsp_end(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .map_or(0, |p| p + 1);
+    &bytes[..end]
+}
