@@ -11,6 +11,9 @@ use crate::model::{
 };
 use crate::text::{self, DecodeLimits, Style};
 
+/// The highest protocol version this stack speaks.
+pub const MAX_VERSION: u8 = 3;
+
 /// Why a datagram could not be decoded, in the terms of the error reply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CodecDecodeError {
@@ -146,6 +149,9 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
             Err(e) => {
                 self.engine.count_undecodable();
                 if let Some(version) = e.header_version {
+                    // A version we do not speak (error 406) is answered in
+                    // the highest one we do.
+                    let version = version.clamp(1, MAX_VERSION);
                     let mut text = e.reason;
                     text.truncate(80);
                     self.engine.send_message_error(

@@ -1318,11 +1318,19 @@ fn undecodable_datagram_with_a_header_gets_a_message_error() {
     assert_eq!(t.peer, Side::Mgc);
     assert_eq!(t.message.message.version, 3);
     assert!(matches!(&t.message.message.body, MessageBody::Error(e) if e.code == 400));
+    // A version we do not speak: 406, answered in version 3.
+    mg.handle_datagram(t0, Side::Mgc, b"MEGACO/4 [192.0.2.1]:2944 T=1{C=1{MF=A1}}");
+    if let Some(t) = mg.engine.poll_transmit() {
+        assert_eq!(t.message.message.version, 3);
+        assert!(
+            matches!(&t.message.message.body, MessageBody::Error(e) if e.code == 406 || e.code == 400)
+        );
+    }
     // No header: dropped, but counted.
     mg.handle_datagram(t0, Side::Mgc, b"\x00\x01 not megaco");
     assert!(mg.engine.poll_transmit().is_none());
-    assert_eq!(mg.engine.counters().undecodable_messages, 2);
-    assert_eq!(mg.engine.counters().message_errors_sent, 1);
+    assert_eq!(mg.engine.counters().undecodable_messages, 3);
+    assert_eq!(mg.engine.counters().message_errors_sent, 2);
     assert!(mg.poll_event().is_none());
 }
 
@@ -1347,4 +1355,59 @@ fn trace_seed() {
     eprintln!("{:?}\n{:?}", pair.engines[0].config(), pair.net);
     pair.run_until_idle();
     pair.check(seed);
+}
+
+#[test]
+fn text_datagrams_drive_the_engine() {
+    let t0 = Instant::now();
+    let codec = codec::TextCodec::new(crate::text::Style::Compact);
+    let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec);
+    let request = b"MEGACO/3 [192.0.2.1]:2944\nTransaction = 5 {\n  Context = 1 { Modify = A4444 }, Context = 2 { Modify = A4445 }\n}\n";
+    mg.handle_datagram(t0, Side::Mgc, request);
+    match mg.poll_event() {
+        Some(Event::RequestReceived {
+            transaction_id: 5,
+            version: 3,
+            actions,
+            ..
+        }) => {
+            assert_eq!(actions.len(), 2);
+            assert_eq!(actions[1].context_id, ContextId(2));
+        }
+        other => panic!("{other:?} ({:?})", mg.engine.counters()),
+    }
+    // The retransmission, with a Pending-worthy delay, compact tokens.
+    mg.handle_datagram(
+        t0 + ms(300),
+        Side::Mgc,
+        b"!/3 [192.0.2.1]:2944 T=5{C=1{MF=A4444},C=2{MF=A4445}}",
+    );
+    assert!(mg.poll_event().is_none());
+    assert_eq!(mg.engine.counters().duplicate_requests, 1);
+    let pending = mg.engine.poll_transmit().expect("a Pending");
+    assert_eq!(
+        sent_transactions_of(pending.message),
+        vec![Transaction::Pending(TransactionPending {
+            transaction_id: 5
+        })]
+    );
+
+    let mut mgc = codec::CodecEngine::new(Engine::new(config(Role::Mgc)), codec);
+    let id = mgc
+        .engine
+        .send_request(t0, Side::Mg, 3, actions(1, 1))
+        .unwrap();
+    let reply =
+        format!("MEGACO/3 [192.0.2.2]:2944 Reply = {id} {{ Context = 17 {{ Modify = A4444 }} }}");
+    mgc.handle_datagram(t0 + ms(5), Side::Mg, reply.as_bytes());
+    assert!(
+        matches!(mgc.poll_event(), Some(Event::ReplyReceived { transaction_id, .. }) if transaction_id == id)
+    );
+}
+
+fn sent_transactions_of(m: MegacoMessage) -> Vec<Transaction> {
+    match m.message.body {
+        MessageBody::Transactions(ts) => ts,
+        MessageBody::Error(_) => vec![],
+    }
 }
