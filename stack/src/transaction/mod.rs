@@ -73,6 +73,11 @@ pub const ERROR_PENDING_LIMIT_EXCEEDED: u16 = 506;
 /// H.248.8 error 459: Segments not received (v3).
 pub const ERROR_SEGMENTS_NOT_RECEIVED: u16 = 459;
 
+/// Most transaction IDs of narrow TransactionResponseAck ranges walked one
+/// by one per received message; wider acknowledgements cost one pass over
+/// the table instead.
+pub const ACK_WALK_LIMIT: u64 = 65_536;
+
 /// Bytes a segment's message adds around its action replies (header, mId,
 /// `Reply = id/n/END { }`), used when sizing segments.
 pub const SEGMENT_OVERHEAD: usize = 128;
@@ -1035,28 +1040,53 @@ impl<P: PeerKey> Engine<P> {
             .collect()
     }
 
+    /// Confirms the replies a TransactionResponseAck covers (Annex
+    /// D.1.2.2). The work is bounded whatever the ranges: narrow ranges are
+    /// walked ID by ID up to [`ACK_WALK_LIMIT`] IDs per message; the rest
+    /// are merged and checked in one pass over the table.
     fn on_response_ack(&mut self, now: Instant, peer: &P, acks: &[TransactionAck]) {
         self.counters.acks_received += 1;
+        let mut budget = ACK_WALK_LIMIT;
+        let mut wide: Vec<(TransactionId, TransactionId)> = Vec::new();
         for ack in acks {
             let first = ack.first;
             let last = ack.last.unwrap_or(first);
             let (lo, hi) = (first.min(last), first.max(last));
-            if u64::from(hi - lo) < 4096 {
+            let len = u64::from(hi - lo) + 1;
+            if len <= budget {
+                budget -= len;
                 for id in lo..=hi {
                     self.confirm(now, &(peer.clone(), id));
                 }
             } else {
-                // A wide range: walk the table instead of the range.
-                let keys: Vec<(P, TransactionId)> = self
-                    .incoming
-                    .keys()
-                    .filter(|(p, id)| p == peer && (lo..=hi).contains(id))
-                    .cloned()
-                    .collect();
-                for key in keys {
-                    self.confirm(now, &key);
-                }
+                wide.push((lo, hi));
             }
+        }
+        if wide.is_empty() {
+            return;
+        }
+        wide.sort_unstable();
+        let mut merged: Vec<(TransactionId, TransactionId)> = Vec::with_capacity(wide.len());
+        for (lo, hi) in wide {
+            match merged.last_mut() {
+                Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+                _ => merged.push((lo, hi)),
+            }
+        }
+        let covered = |id: TransactionId| {
+            let i = merged.partition_point(|&(lo, _)| lo <= id);
+            i > 0 && merged[i - 1].1 >= id
+        };
+        let keys: Vec<(P, TransactionId)> = self
+            .incoming
+            .iter()
+            .filter(|((p, id), t)| {
+                p == peer && matches!(t.state, InState::Answered(_)) && covered(*id)
+            })
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in keys {
+            self.confirm(now, &key);
         }
     }
 

@@ -1411,3 +1411,51 @@ fn sent_transactions_of(m: MegacoMessage) -> Vec<Transaction> {
         MessageBody::Error(_) => vec![],
     }
 }
+
+#[test]
+fn wide_and_many_ack_ranges_cost_bounded_work() {
+    let t0 = Instant::now();
+    let mut mg = Engine::new(config(Role::Mg));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, (1..=4).map(|i| request(i, i)).collect()),
+    );
+    mg.handle_message(t0, Side::Mgc, message(3, vec![request(u32::MAX, 9)]));
+    for id in [1, 2, 3, 4, u32::MAX] {
+        mg.send_reply(t0, Side::Mgc, id, answer_to(&actions(id, 1)))
+            .unwrap();
+    }
+    assert_eq!(mg.cached_replies(), 5);
+    // Ten thousand overlapping full-width ranges plus a narrow one.
+    let mut acks = vec![
+        TransactionAck {
+            first: 1,
+            last: Some(u32::MAX)
+        };
+        10_000
+    ];
+    acks.push(TransactionAck {
+        first: 2,
+        last: None,
+    });
+    let start = std::time::Instant::now();
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, vec![Transaction::ResponseAck(acks)]),
+    );
+    assert!(start.elapsed() < Duration::from_secs(1));
+    assert_eq!(mg.cached_replies(), 0);
+    // Ranges written backwards (last < first) are read as the same range.
+    let mut mg = Engine::new(config(Role::Mg));
+    mg.handle_message(t0, Side::Mgc, message(3, vec![request(7, 7)]));
+    mg.send_reply(t0, Side::Mgc, 7, answer_to(&actions(7, 1)))
+        .unwrap();
+    let ack = Transaction::ResponseAck(vec![TransactionAck {
+        first: 9,
+        last: Some(5),
+    }]);
+    mg.handle_message(t0, Side::Mgc, message(3, vec![ack]));
+    assert_eq!(mg.cached_replies(), 0);
+}
