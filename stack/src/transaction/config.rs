@@ -66,8 +66,8 @@ pub enum Segmentation {
 }
 
 /// Configuration of an [`Engine`](super::Engine). Every timer and every
-/// table is bounded; [`EngineConfig::default`] documents the source of each
-/// default.
+/// table is bounded; each field documents its default (set by
+/// [`EngineConfig::new`]) and where that value comes from.
 #[derive(Debug, Clone)]
 pub struct EngineConfig {
     /// Our side of the association.

@@ -36,6 +36,17 @@
 //!   8.1.1 / 8.2.4): segments, SegmentReply, reassembly, error 459;
 //! - bounded state: every table has a configured limit and every state a
 //!   timer that releases it.
+//!
+//! The output queues (`poll_transmit`, `poll_event`) are drained by the
+//! caller after each input; one input adds at most a few entries per
+//! transaction it carries, so they stay bounded as long as the caller
+//! drains them. `now` must never go backwards between calls.
+//!
+//! What it does not do (yet): the windowed segment sending of megaco's
+//! `segment_send = K` (all segments go at once), the adaptive
+//! retransmission timer of Annex D.1.3's note (the timer is the configured
+//! exponential backoff), and failover of outstanding requests to another
+//! MGC (Annex D.1.5; that belongs to the association layer above).
 
 pub mod codec;
 pub mod config;
