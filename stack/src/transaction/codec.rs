@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{Engine, Event, PeerKey, SEGMENT_OVERHEAD};
+use super::{Engine, Event, PeerKey};
 use crate::model::{
     ActionReply, ErrorDescriptor, MId, MegacoMessage, Message, MessageBody, Transaction,
     TransactionReply, TransactionResult,
@@ -118,25 +118,30 @@ impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P,
     }
 }
 
+/// The encoded size of `reply` inside a reply message: the size of a
+/// one-reply message less that of the same message without it.
 fn exact_size<C: MessageCodec>(codec: &C, mid: &MId, reply: &ActionReply) -> Option<usize> {
-    let message = MegacoMessage {
-        auth_header: None,
-        message: Message {
-            version: 3,
-            mid: mid.clone(),
-            body: MessageBody::Transactions(vec![Transaction::Reply(TransactionReply {
-                transaction_id: 1,
-                imm_ack_required: false,
-                result: TransactionResult::ActionReplies(vec![reply.clone()]),
-                segment_number: None,
-                segmentation_complete: false,
-            })]),
-        },
+    let encoded_len = |replies: Vec<ActionReply>| {
+        let message = MegacoMessage {
+            auth_header: None,
+            message: Message {
+                version: MAX_VERSION,
+                mid: mid.clone(),
+                body: MessageBody::Transactions(vec![Transaction::Reply(TransactionReply {
+                    transaction_id: 1,
+                    imm_ack_required: false,
+                    result: TransactionResult::ActionReplies(replies),
+                    segment_number: None,
+                    segmentation_complete: false,
+                })]),
+            },
+        };
+        let mut out = Vec::new();
+        codec.encode(&message, &mut out).ok().map(|()| out.len())
     };
-    let mut out = Vec::new();
-    codec.encode(&message, &mut out).ok()?;
-    // The message minus what every segment's message carries anyway.
-    Some(out.len().saturating_sub(SEGMENT_OVERHEAD / 2))
+    let with = encoded_len(vec![reply.clone()])?;
+    let without = encoded_len(Vec::new()).unwrap_or(0);
+    Some(with.saturating_sub(without).max(1))
 }
 
 impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
