@@ -353,13 +353,28 @@ impl<P: PeerKey> Engine<P> {
         transaction_id: TransactionId,
         result: TransactionResult,
     ) -> Result<(), ReplyError> {
+        self.send_reply_with(now, peer, transaction_id, result, false)
+    }
+
+    /// [`send_reply`](Self::send_reply), asking for an immediate
+    /// TransactionResponseAck when `imm_ack_required` even where the
+    /// [`ImmAckPolicy`] would not (it cannot turn off the one D.1.4
+    /// requires after a Pending).
+    pub fn send_reply_with(
+        &mut self,
+        now: Instant,
+        peer: P,
+        transaction_id: TransactionId,
+        result: TransactionResult,
+        imm_ack_required: bool,
+    ) -> Result<(), ReplyError> {
         let key = (peer, transaction_id);
         let Some(mut txn) = self.incoming.remove(&key) else {
             return Err(ReplyError::NotInProgress(transaction_id));
         };
         match txn.state {
             InState::InProgress(progress) => {
-                self.answer(now, key, txn.version, progress, result);
+                self.answer(now, key, txn.version, progress, result, imm_ack_required);
                 self.flush();
                 Ok(())
             }
@@ -928,7 +943,7 @@ impl<P: PeerKey> Engine<P> {
                     ERROR_PENDING_LIMIT_EXCEEDED,
                     "Number of TransactionPendings exceeded",
                 ));
-                self.answer(now, key, txn.version, progress, error);
+                self.answer(now, key, txn.version, progress, error, false);
             }
         }
     }
@@ -941,11 +956,13 @@ impl<P: PeerKey> Engine<P> {
         version: u8,
         progress: InProgress,
         result: TransactionResult,
+        imm_ack_required: bool,
     ) {
-        let imm_ack = match self.config.imm_ack {
-            ImmAckPolicy::Always => true,
-            ImmAckPolicy::AfterPending => progress.pendings_sent > 0,
-        };
+        let imm_ack = imm_ack_required
+            || match self.config.imm_ack {
+                ImmAckPolicy::Always => true,
+                ImmAckPolicy::AfterPending => progress.pendings_sent > 0,
+            };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
         if solo {

@@ -1215,6 +1215,13 @@ fn resend_after_pending_is_configurable() {
     assert!(
         matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if !r.imm_ack_required)
     );
+    mg.handle_message(t0, Side::Mgc, message(3, vec![request(9, 1)]));
+    mg.send_reply_with(t0, Side::Mgc, 9, answer_to(&actions(1, 1)), true)
+        .unwrap();
+    assert!(
+        matches!(&sent_transactions(&mut mg)[..], [Transaction::Reply(r)] if r.imm_ack_required),
+        "asked for per reply"
+    );
     let mut c = config(Role::Mg);
     c.imm_ack = ImmAckPolicy::Always;
     let mut mg = Engine::new(c);
