@@ -149,7 +149,10 @@ fn text_exchange_with_loss_and_segmentation() {
         });
         assert_eq!(got, Some(&answer(acts)), "reply to {id}");
     }
-    assert!(mg.engine.counters().segments_sent > 0, "large replies were segmented");
+    assert!(
+        mg.engine.counters().segments_sent > 0,
+        "large replies were segmented"
+    );
     assert_eq!(mgc.engine.counters().undecodable_messages, 0);
     assert_eq!(mg.engine.counters().undecodable_messages, 0);
     assert_eq!(mgc.engine.state_entries() + mg.engine.state_entries(), 0);

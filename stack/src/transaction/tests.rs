@@ -1466,3 +1466,62 @@ fn wide_and_many_ack_ranges_cost_bounded_work() {
     mg.handle_message(t0, Side::Mgc, message(3, vec![ack]));
     assert_eq!(mg.cached_replies(), 0);
 }
+
+#[test]
+fn same_transaction_id_from_two_peers_is_two_transactions() {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    struct Addr(u8);
+    let t0 = Instant::now();
+    let mut mgc: Engine<Addr> = Engine::new(config(Role::Mgc));
+    mgc.handle_message(t0, Addr(1), message(3, vec![request(1, 1)]));
+    mgc.handle_message(t0, Addr(2), message(3, vec![request(1, 2)]));
+    let ev: Vec<_> = std::iter::from_fn(|| mgc.poll_event()).collect();
+    assert_eq!(ev.len(), 2);
+    mgc.send_reply(t0, Addr(2), 1, answer_to(&actions(2, 1)))
+        .unwrap();
+    let t = mgc.poll_transmit().unwrap();
+    assert_eq!(t.peer, Addr(2));
+    // An ack from one peer does not touch the other's transaction.
+    mgc.send_reply(t0, Addr(1), 1, answer_to(&actions(1, 1)))
+        .unwrap();
+    let ack = Transaction::ResponseAck(vec![TransactionAck {
+        first: 1,
+        last: None,
+    }]);
+    mgc.handle_message(t0, Addr(2), message(3, vec![ack]));
+    assert_eq!(mgc.cached_replies(), 1);
+}
+
+#[test]
+fn reassembly_ignores_pending_and_accepts_a_whole_reply() {
+    let t0 = Instant::now();
+    let mut mgc = Engine::new(config(Role::Mgc));
+    let id = mgc.send_request(t0, Side::Mg, 3, actions(1, 2)).unwrap();
+    sent(&mut mgc);
+    let Transaction::Reply(mut seg) = reply_to(id, 1) else {
+        unreachable!()
+    };
+    seg.segment_number = Some(1);
+    mgc.handle_message(
+        t0 + ms(1),
+        Side::Mg,
+        message(3, vec![Transaction::Reply(seg)]),
+    );
+    mgc.handle_message(t0 + ms(2), Side::Mg, message(3, vec![pending(id)]));
+    assert_eq!(mgc.counters().unexpected_pendings, 1);
+    assert!(mgc.poll_event().is_none());
+    // The peer gives up segmenting and sends the whole reply.
+    let whole = Transaction::Reply(TransactionReply {
+        transaction_id: id,
+        imm_ack_required: false,
+        result: answer_to(&actions(1, 2)),
+        segment_number: None,
+        segmentation_complete: false,
+    });
+    mgc.handle_message(t0 + ms(3), Side::Mg, message(3, vec![whole]));
+    assert!(matches!(
+        events(&mut mgc).as_slice(),
+        [Event::ReplyReceived { segments: None, .. }]
+    ));
+    run_dry(&mut mgc);
+}
