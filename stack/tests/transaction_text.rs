@@ -92,13 +92,14 @@ fn text_exchange_with_loss_and_segmentation() {
         sent.push((id, acts));
     }
     let mut replies = Vec::new();
-    let mut drop_every = 0u32;
+    // Every fifth datagram to the MG and every seventh to the MGC is lost.
+    let (mut to_mg, mut to_mgc) = (0u32, 0u32);
     for _ in 0..100_000 {
         let mut moved = false;
         while let Some(d) = mgc.poll_transmit() {
             moved = true;
-            drop_every += 1;
-            if drop_every % 5 != 0 {
+            to_mg = (to_mg + 1) % 5;
+            if to_mg != 0 {
                 mg.handle_datagram(now, (), &d.bytes);
             }
         }
@@ -117,8 +118,8 @@ fn text_exchange_with_loss_and_segmentation() {
         while let Some(d) = mg.poll_transmit() {
             moved = true;
             assert!(d.bytes.len() <= 300 || !d.bytes.windows(3).any(|w| w == b"END"));
-            drop_every += 1;
-            if drop_every % 7 != 0 {
+            to_mgc = (to_mgc + 1) % 7;
+            if to_mgc != 0 {
                 mgc.handle_datagram(now, (), &d.bytes);
             }
         }
