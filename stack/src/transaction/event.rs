@@ -24,6 +24,10 @@ pub enum Failure {
     /// Some segments of a segmented reply never arrived (v3; error 459 was
     /// sent to the peer).
     SegmentsNotReceived,
+    /// The application reported the peer lost
+    /// ([`Engine::peer_lost`](super::Engine::peer_lost)), e.g. its TCP
+    /// connection closed.
+    PeerLost,
 }
 
 /// Something the application must know about.

@@ -404,6 +404,30 @@ impl<P: PeerKey> Engine<P> {
         live
     }
 
+    /// The transport to `peer` is gone (a closed TCP connection, a failover
+    /// decided above): every live request to it fails now with
+    /// [`Failure::PeerLost`], in transaction ID order, and held acks for it
+    /// are dropped. Incoming transactions from it are kept until their
+    /// timers release them, so that a request retransmitted over a new
+    /// connection is still recognised (Annex D.2.1). Returns how many
+    /// requests failed.
+    pub fn peer_lost(&mut self, now: Instant, peer: &P) -> usize {
+        let mut ids: Vec<TransactionId> = self
+            .out
+            .iter()
+            .filter(|(_, t)| &t.peer == peer && matches!(t.state, OutState::Live { .. }))
+            .map(|(id, _)| *id)
+            .collect();
+        ids.sort_unstable();
+        for &id in &ids {
+            if let Some(txn) = self.out.remove(&id) {
+                self.fail(now, id, txn, Failure::PeerLost);
+            }
+        }
+        self.acks.remove(peer);
+        ids.len()
+    }
+
     /// Sends a message-level error (clause 8.2.2) to `peer`: for messages
     /// that could not be decoded at all.
     pub fn send_message_error(&mut self, peer: P, version: u8, error: ErrorDescriptor) {

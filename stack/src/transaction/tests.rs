@@ -1525,3 +1525,41 @@ fn reassembly_ignores_pending_and_accepts_a_whole_reply() {
     ));
     run_dry(&mut mgc);
 }
+
+#[test]
+fn peer_lost_fails_its_requests_only() {
+    #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+    struct Conn(u8);
+    let t0 = Instant::now();
+    let mut c = config(Role::Mgc);
+    c.reliable_transport = true;
+    let mut mgc: Engine<Conn> = Engine::new(c);
+    let a = mgc.send_request(t0, Conn(1), 3, actions(1, 1)).unwrap();
+    let b = mgc.send_request(t0, Conn(2), 3, actions(2, 1)).unwrap();
+    let c2 = mgc.send_request(t0, Conn(1), 3, actions(3, 1)).unwrap();
+    mgc.handle_message(t0, Conn(1), message(3, vec![request(40, 1)]));
+    std::iter::from_fn(|| mgc.poll_event()).for_each(drop);
+    assert_eq!(mgc.peer_lost(t0 + ms(5), &Conn(1)), 2);
+    let ev: Vec<_> = std::iter::from_fn(|| mgc.poll_event()).collect();
+    assert_eq!(
+        ev,
+        vec![
+            Event::RequestFailed {
+                peer: Conn(1),
+                transaction_id: a,
+                reason: Failure::PeerLost
+            },
+            Event::RequestFailed {
+                peer: Conn(1),
+                transaction_id: c2,
+                reason: Failure::PeerLost
+            },
+        ]
+    );
+    // b still waits; the incoming request from the lost peer is still known.
+    assert_eq!(mgc.live_transactions(), 2);
+    mgc.handle_message(t0 + ms(6), Conn(2), message(3, vec![reply_to(b, 2)]));
+    assert!(mgc.poll_event().is_some());
+    mgc.handle_message(t0 + ms(7), Conn(1), message(3, vec![request(40, 1)]));
+    assert!(mgc.poll_event().is_none());
+}
