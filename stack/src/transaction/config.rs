@@ -60,8 +60,8 @@ pub enum Segmentation {
     /// Never segment (Erlang megaco's `segment_send = none`).
     Off,
     /// Segment version 3 replies whose estimated encoded size exceeds
-    /// `max_message_size` bytes, over unreliable transports only. All
-    /// segments are sent at once (megaco's `segment_send = infinity`).
+    /// `max_message_size` bytes, over unreliable transports only, sending
+    /// at most `segment_window` unacknowledged segments at a time.
     MaxMessageSize(usize),
 }
 
@@ -138,6 +138,11 @@ pub struct EngineConfig {
     /// Segmentation of large replies (v3, unreliable transports only).
     /// Default [`Segmentation::Off`] (megaco's default).
     pub segmentation: Segmentation,
+    /// Most segments of one reply sent and not yet acknowledged by a
+    /// SegmentReply; the next goes when one is acknowledged. `None` sends
+    /// all at once. Erlang megaco's `segment_send` (K, or `infinity`, its
+    /// default when segmenting; ours too).
+    pub segment_window: Option<u16>,
     /// segment_recv_timer: how long a requester waits for the missing
     /// segments of a reply after the first segment arrived before it gives
     /// up with error 459. Default 10 s (Erlang megaco).
@@ -181,6 +186,7 @@ impl EngineConfig {
             max_pending_acks: 64,
             max_transactions_per_message: 16,
             segmentation: Segmentation::Off,
+            segment_window: None,
             segment_reassembly_timer: Duration::from_secs(10),
             max_segments: 1024,
             max_outgoing_transactions: 65_536,

@@ -989,11 +989,12 @@ impl<P: PeerKey> Engine<P> {
             };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
+        let mut answered = progress.answer(reply, now, &self.config);
         if solo {
-            self.counters.segments_sent += reply.len() as u64;
+            self.counters.segments_sent += answered.sent as u64;
         }
         self.counters.replies_sent += 1;
-        for t in &reply {
+        for t in &answered.reply[..answered.sent] {
             self.queue.push(Queued {
                 peer: key.0.clone(),
                 version,
@@ -1001,7 +1002,6 @@ impl<P: PeerKey> Engine<P> {
                 solo,
             });
         }
-        let mut answered = progress.answer(reply, now, &self.config);
         if self.config.reply_resend == ReplyResend::UntilAcked
             && imm_ack
             && !self.config.reliable_transport
@@ -1162,17 +1162,29 @@ impl<P: PeerKey> Engine<P> {
     fn on_segment_reply(&mut self, peer: &P, reply: SegmentReply) {
         self.counters.segment_replies_received += 1;
         let key = (peer.clone(), reply.transaction_id);
-        let slot = match self.incoming.get_mut(&key) {
+        let window = self.config.segment_window;
+        let released = match self.incoming.get_mut(&key) {
             Some(InTxn {
                 state: InState::Answered(answered),
+                version,
                 ..
-            }) => usize::from(reply.segment_number)
-                .checked_sub(1)
-                .and_then(|i| answered.acked_segments.get_mut(i)),
+            }) => answered
+                .segment_acknowledged(reply.segment_number, window)
+                .map(|range| (*version, answered.reply[range].to_vec())),
             _ => None,
         };
-        match slot {
-            Some(acked) => *acked = true,
+        match released {
+            Some((version, segments)) => {
+                self.counters.segments_sent += segments.len() as u64;
+                for t in segments {
+                    self.queue.push(Queued {
+                        peer: peer.clone(),
+                        version,
+                        transaction: t,
+                        solo: true,
+                    });
+                }
+            }
             // Lesson OTP-7455: an unexpected SegmentReply is ignored.
             None => self.counters.stray_segment_replies += 1,
         }

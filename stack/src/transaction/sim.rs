@@ -456,6 +456,7 @@ pub(crate) fn random_pair(seed: u64) -> Pair {
         c.reliable_transport = reliable;
         if rng.chance(0.5) {
             c.segmentation = Segmentation::MaxMessageSize(SEGMENT_OVERHEAD + 100);
+            c.segment_window = [None, Some(1), Some(2)][rng.below(3) as usize];
         }
         c.ack_delay = Duration::from_millis([0, 20, 50][rng.below(3) as usize]);
         c.max_transactions_per_message = [1, 4, 16][rng.below(3) as usize];

@@ -300,12 +300,17 @@ impl InProgress {
     /// The application (or the engine, with 506) answered: cache the reply.
     pub fn answer(self, reply: Vec<Transaction>, now: Instant, config: &EngineConfig) -> Answered {
         let segmented = reply.len() > 1;
+        let sent = match config.segment_window {
+            Some(window) if segmented => reply.len().min(usize::from(window.max(1))),
+            _ => reply.len(),
+        };
         Answered {
             acked_segments: if segmented {
                 vec![false; reply.len()]
             } else {
                 Vec::new()
             },
+            sent,
             reply,
             expires: now + config.long_timer,
             resends: 0,
@@ -322,6 +327,9 @@ pub(crate) struct Answered {
     pub reply: Vec<Transaction>,
     /// Per segment: a SegmentReply came back (empty when unsegmented).
     pub acked_segments: Vec<bool>,
+    /// How many segments (from the first) have been sent at least once;
+    /// the rest wait for the window (`EngineConfig::segment_window`).
+    pub sent: usize,
     /// Released at this instant (LONG-TIMER after the reply).
     pub expires: Instant,
     /// Timer resends done (ReplyResend::UntilAcked).
@@ -334,11 +342,39 @@ impl Answered {
     /// The parts to send again: all of an unsegmented reply, the segments
     /// not yet acknowledged of a segmented one.
     pub fn unacknowledged(&self) -> impl Iterator<Item = &Transaction> {
-        self.reply
+        self.reply[..self.sent]
             .iter()
             .enumerate()
             .filter(|(i, _)| !self.acked_segments.get(*i).copied().unwrap_or(false))
             .map(|(_, t)| t)
+    }
+
+    /// A SegmentReply for segment `number` (1-based) arrived. Returns the
+    /// segments the window now lets go, or `None` for a SegmentReply that
+    /// matches no segment sent (lesson OTP-7455: ignored).
+    pub fn segment_acknowledged(
+        &mut self,
+        number: u16,
+        window: Option<u16>,
+    ) -> Option<std::ops::Range<usize>> {
+        let index = usize::from(number).checked_sub(1)?;
+        if index >= self.sent {
+            return None;
+        }
+        *self.acked_segments.get_mut(index)? = true;
+        let first = self.sent;
+        if let Some(window) = window {
+            let window = usize::from(window.max(1));
+            let mut outstanding = self.acked_segments[..self.sent]
+                .iter()
+                .filter(|a| !**a)
+                .count();
+            while self.sent < self.reply.len() && outstanding < window {
+                self.sent += 1;
+                outstanding += 1;
+            }
+        }
+        Some(first..self.sent)
     }
 
     /// A TransactionResponseAck covers it: the reply is freed, the

@@ -1563,3 +1563,64 @@ fn peer_lost_fails_its_requests_only() {
     mgc.handle_message(t0 + ms(7), Conn(1), message(3, vec![request(40, 1)]));
     assert!(mgc.poll_event().is_none());
 }
+
+#[test]
+fn segment_window_holds_segments_until_acknowledged() {
+    let t0 = Instant::now();
+    let mut c = segmenting(Role::Mg);
+    c.segment_window = Some(1);
+    let mut mg = Engine::new(c);
+    let acts = actions(3, 6);
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(
+            3,
+            vec![Transaction::Request(TransactionRequest {
+                transaction_id: 9,
+                actions: acts.clone(),
+            })],
+        ),
+    );
+    mg.send_reply(t0, Side::Mgc, 9, answer_to(&acts)).unwrap();
+    let number = |ts: Vec<Transaction>| -> Vec<Option<u16>> {
+        ts.into_iter()
+            .map(|t| match t {
+                Transaction::Reply(r) => r.segment_number,
+                _ => None,
+            })
+            .collect()
+    };
+    assert_eq!(number(sent_transactions(&mut mg)), vec![Some(1)]);
+    let seg = |n| {
+        Transaction::SegmentReply(SegmentReply {
+            transaction_id: 9,
+            segment_number: n,
+            segmentation_complete: false,
+        })
+    };
+    // A SegmentReply for a segment not yet sent is stray.
+    mg.handle_message(t0, Side::Mgc, message(3, vec![seg(2)]));
+    assert_eq!(mg.counters().stray_segment_replies, 1);
+    assert!(sent(&mut mg).is_empty());
+    mg.handle_message(t0, Side::Mgc, message(3, vec![seg(1)]));
+    assert_eq!(number(sent_transactions(&mut mg)), vec![Some(2)]);
+    // A retransmitted request resends only what was sent and not acknowledged.
+    mg.handle_message(
+        t0 + ms(300),
+        Side::Mgc,
+        message(
+            3,
+            vec![Transaction::Request(TransactionRequest {
+                transaction_id: 9,
+                actions: acts.clone(),
+            })],
+        ),
+    );
+    assert_eq!(number(sent_transactions(&mut mg)), vec![Some(2)]);
+    mg.handle_message(t0, Side::Mgc, message(3, vec![seg(2)]));
+    let last = sent_transactions(&mut mg);
+    assert!(
+        matches!(&last[..], [Transaction::Reply(r)] if r.segment_number == Some(3) && r.segmentation_complete)
+    );
+}
