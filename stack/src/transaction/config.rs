@@ -195,6 +195,48 @@ impl EngineConfig {
         }
     }
 
+    /// Checks the relations the engine relies on; a daemon should refuse a
+    /// configuration that fails. [`Engine`](super::Engine) works with any
+    /// values, but at-most-once needs LONG-TIMER above T-MAX (Annex D.1.5).
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let fail = |what: &'static str| Err(ConfigError(what));
+        if self.long_timer <= self.request_lifetime {
+            return fail(
+                "long_timer must exceed request_lifetime (T-MAX) by the largest network delay",
+            );
+        }
+        if self.initial_retransmission_timer.is_zero() {
+            return fail("initial_retransmission_timer must not be zero");
+        }
+        if self.max_retransmission_timer < self.initial_retransmission_timer {
+            return fail("max_retransmission_timer must not be below initial_retransmission_timer");
+        }
+        if self.backoff_factor == 0 {
+            return fail("backoff_factor must be at least 1");
+        }
+        if self.provisional_response_timer.is_zero() {
+            return fail("provisional_response_timer must not be zero");
+        }
+        if self.max_transactions_per_message == 0 || self.max_pending_acks == 0 {
+            return fail("batch sizes must be at least 1");
+        }
+        if let Segmentation::MaxMessageSize(size) = self.segmentation {
+            if size <= super::SEGMENT_OVERHEAD {
+                return fail("segmentation max_message_size must exceed SEGMENT_OVERHEAD");
+            }
+        }
+        if self.segment_window == Some(0) || self.max_segments == 0 {
+            return fail("segment_window and max_segments must be at least 1");
+        }
+        if self.segment_reassembly_timer.is_zero() {
+            return fail("segment_reassembly_timer must not be zero");
+        }
+        if self.max_outgoing_transactions == 0 || self.max_incoming_transactions == 0 {
+            return fail("table bounds must be at least 1");
+        }
+        Ok(())
+    }
+
     /// The limit on Pendings we send per incoming request.
     pub fn sent_pending_limit(&self) -> u32 {
         match self.role {
@@ -234,3 +276,8 @@ impl EngineConfig {
             .min(self.max_retransmission_timer)
     }
 }
+
+/// A configuration the engine should not run with: names the rule broken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("invalid transaction engine configuration: {0}")]
+pub struct ConfigError(pub &'static str);

@@ -65,7 +65,9 @@ use std::fmt::Debug;
 use std::hash::Hash;
 use std::time::Instant;
 
-pub use config::{EngineConfig, ImmAckPolicy, ReplyResend, ResendAfterPending, Role, Segmentation};
+pub use config::{
+    ConfigError, EngineConfig, ImmAckPolicy, ReplyResend, ResendAfterPending, Role, Segmentation,
+};
 pub use event::{Counters, Event, Failure, ReplyError, SendError, Transmit};
 
 use crate::model::{

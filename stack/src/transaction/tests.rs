@@ -1624,3 +1624,19 @@ fn segment_window_holds_segments_until_acknowledged() {
         matches!(&last[..], [Transaction::Reply(r)] if r.segment_number == Some(3) && r.segmentation_complete)
     );
 }
+
+#[test]
+fn default_configuration_is_valid_and_bad_ones_are_named() {
+    assert_eq!(config(Role::Mg).validate(), Ok(()));
+    let mut c = config(Role::Mgc);
+    c.long_timer = c.request_lifetime;
+    assert!(c.validate().unwrap_err().0.contains("long_timer"));
+    let mut c = config(Role::Mgc);
+    c.segmentation = Segmentation::MaxMessageSize(10);
+    assert!(c.validate().is_err());
+    let mut c = config(Role::Mgc);
+    c.segment_window = Some(0);
+    assert!(c.validate().is_err());
+    assert_eq!(c.propagation_allowance(), Duration::from_secs(2));
+    assert_eq!(c.resend_window(), Duration::from_secs(28));
+}
