@@ -154,13 +154,13 @@ fn seeded_runs(runs: u64, offset: u64) -> Vec<(&'static str, u64)> {
     totals
 }
 
-/// Thousands of seeded runs (5000 in release, 1000 in debug; `SIM_RUNS`
+/// Thousands of seeded runs (20 000 in release, 2000 in debug; `SIM_RUNS`
 /// overrides): every request executed at most once, answered or failed
 /// exactly once (never both), replies matched to their request, and no
 /// state left once the timers have run out.
 #[test]
 fn seeded_runs_keep_every_invariant() {
-    let default = if cfg!(debug_assertions) { 1000 } else { 5000 };
+    let default = if cfg!(debug_assertions) { 2000 } else { 20_000 };
     let runs = std::env::var("SIM_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
