@@ -13,5 +13,6 @@ pub mod model;
 pub mod package;
 pub mod sdp;
 pub mod text;
+pub mod transaction;
 
 pub use model::*;

@@ -1,0 +1,204 @@
+//! The byte layer over the engine: a [`MessageCodec`] turns datagrams into
+//! [`MegacoMessage`]s and back, and [`CodecEngine`] wraps an [`Engine`] with
+//! one. The engine itself never sees bytes.
+
+use std::time::Instant;
+
+use super::{Engine, Event, PeerKey};
+use crate::model::{
+    ActionReply, ErrorDescriptor, MId, MegacoMessage, Message, MessageBody, Transaction,
+    TransactionReply, TransactionResult,
+};
+use crate::text::{self, DecodeLimits, Style};
+
+/// The highest protocol version this stack speaks.
+pub const MAX_VERSION: u8 = 3;
+
+/// Why a datagram could not be decoded, in the terms of the error reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodecDecodeError {
+    /// The H.248.8 code to answer with (400 syntax error, 406 version...).
+    pub code: u16,
+    /// The protocol version read from the header, when the header could be
+    /// read at all; without it the datagram is dropped unanswered.
+    pub header_version: Option<u8>,
+    /// Diagnostic text for the error descriptor.
+    pub reason: String,
+}
+
+/// A message encoding: text (Annex B) now, binary (Annex A) later.
+pub trait MessageCodec {
+    fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError>;
+    /// Appends the encoding of `message` to `out`.
+    fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String>;
+}
+
+/// The text encoding of H.248.1 Annex B in a given output style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TextCodec {
+    pub style: Style,
+    pub limits: DecodeLimits,
+}
+
+impl TextCodec {
+    pub fn new(style: Style) -> Self {
+        TextCodec {
+            style,
+            limits: DecodeLimits::default(),
+        }
+    }
+}
+
+impl MessageCodec for TextCodec {
+    fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError> {
+        text::decode_with(bytes, &self.limits).map_err(|e| CodecDecodeError {
+            code: e.error_code(),
+            header_version: sniff_text_version(bytes),
+            reason: e.to_string(),
+        })
+    }
+
+    fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
+        text::encode(message, self.style, out).map_err(|e| e.to_string())
+    }
+}
+
+/// The version of a text header (`MEGACO/3` or `!/3`, after optional white
+/// space and an authentication header), when it can be read.
+pub fn sniff_text_version(bytes: &[u8]) -> Option<u8> {
+    let start = bytes.iter().position(|b| !b.is_ascii_whitespace())?;
+    let rest = &bytes[start..];
+    // Skip `AU=...` / `Authentication=...` up to the white space before the
+    // message proper.
+    let rest = if rest.len() >= 2 && rest[..2].eq_ignore_ascii_case(b"AU") {
+        let end = rest.iter().position(|b| b.is_ascii_whitespace())?;
+        let rest = &rest[end..];
+        &rest[rest.iter().position(|b| !b.is_ascii_whitespace())?..]
+    } else {
+        rest
+    };
+    let after = if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"MEGACO/") {
+        &rest[7..]
+    } else if rest.starts_with(b"!/") {
+        &rest[2..]
+    } else {
+        return None;
+    };
+    match after.first() {
+        Some(d @ b'1'..=b'9') if !after.get(1).is_some_and(u8::is_ascii_digit) => Some(d - b'0'),
+        _ => None,
+    }
+}
+
+/// An outgoing datagram.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram<P> {
+    pub peer: P,
+    pub bytes: Vec<u8>,
+}
+
+/// An [`Engine`] with a codec: bytes in, bytes out.
+#[derive(Debug)]
+pub struct CodecEngine<P: PeerKey, C> {
+    pub engine: Engine<P>,
+    pub codec: C,
+}
+
+impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P, C> {
+    /// Wraps `engine`, and sizes reply segments by encoding them with
+    /// `codec` (falling back to the structural estimate if it cannot).
+    pub fn new(mut engine: Engine<P>, codec: C) -> Self {
+        let sizer_codec = codec.clone();
+        let mid = engine.config().local_mid.clone();
+        engine.set_action_reply_sizer(Box::new(move |reply: &ActionReply| {
+            exact_size(&sizer_codec, &mid, reply)
+                .unwrap_or_else(|| super::estimate_action_reply_size(reply))
+        }));
+        CodecEngine { engine, codec }
+    }
+}
+
+/// The encoded size of `reply` inside a reply message: the size of a
+/// one-reply message less that of the same message without it.
+fn exact_size<C: MessageCodec>(codec: &C, mid: &MId, reply: &ActionReply) -> Option<usize> {
+    let encoded_len = |replies: Vec<ActionReply>| {
+        let message = MegacoMessage {
+            auth_header: None,
+            message: Message {
+                version: MAX_VERSION,
+                mid: mid.clone(),
+                body: MessageBody::Transactions(vec![Transaction::Reply(TransactionReply {
+                    transaction_id: 1,
+                    imm_ack_required: false,
+                    result: TransactionResult::ActionReplies(replies),
+                    segment_number: None,
+                    segmentation_complete: false,
+                })]),
+            },
+        };
+        let mut out = Vec::new();
+        codec.encode(&message, &mut out).ok().map(|()| out.len())
+    };
+    let with = encoded_len(vec![reply.clone()])?;
+    let without = encoded_len(Vec::new()).unwrap_or(0);
+    Some(with.saturating_sub(without).max(1))
+}
+
+impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
+    /// Decodes a datagram and hands it to the engine. An undecodable one is
+    /// answered with a message-level error (clause 8.2.2) when its header
+    /// could be read, and dropped otherwise; either way it is counted.
+    pub fn handle_datagram(&mut self, now: Instant, peer: P, bytes: &[u8]) {
+        match self.codec.decode(bytes) {
+            Ok(message) => self.engine.handle_message(now, peer, message),
+            Err(e) => {
+                self.engine.count_undecodable();
+                if let Some(version) = e.header_version {
+                    // A version we do not speak (error 406) is answered in
+                    // the highest one we do.
+                    let version = version.clamp(1, MAX_VERSION);
+                    let mut text = e.reason;
+                    text.truncate(80);
+                    self.engine.send_message_error(
+                        peer,
+                        version,
+                        ErrorDescriptor {
+                            code: e.code,
+                            text: Some(text.into()),
+                        },
+                    );
+                }
+            }
+        }
+    }
+
+    /// The next datagram to send; messages the codec refuses are counted
+    /// and skipped.
+    pub fn poll_transmit(&mut self) -> Option<Datagram<P>> {
+        while let Some(t) = self.engine.poll_transmit() {
+            let mut bytes = Vec::with_capacity(256);
+            match self.codec.encode(&t.message, &mut bytes) {
+                Ok(()) => {
+                    return Some(Datagram {
+                        peer: t.peer,
+                        bytes,
+                    })
+                }
+                Err(_) => self.engine.count_encode_error(),
+            }
+        }
+        None
+    }
+
+    pub fn poll_event(&mut self) -> Option<Event<P>> {
+        self.engine.poll_event()
+    }
+
+    pub fn poll_timeout(&mut self) -> Option<Instant> {
+        self.engine.poll_timeout()
+    }
+
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.engine.handle_timeout(now)
+    }
+}

@@ -1,0 +1,195 @@
+//! A deterministic timer queue with lazy cancellation: entries carry the
+//! generation of the state that armed them; a state re-arms by taking a new
+//! generation, and stale entries are skipped when they come due (and purged
+//! when they outnumber the live ones, so the queue stays bounded).
+
+use std::cmp::Ordering;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::{Duration, Instant};
+
+use crate::model::TransactionId;
+
+/// What a timer is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum TimerKey<P> {
+    /// An outgoing transaction (retransmission, Pending wait, reassembly,
+    /// tombstone expiry).
+    Out(TransactionId),
+    /// An incoming transaction (provisional response, reply resend, cache
+    /// expiry).
+    In(P, TransactionId),
+    /// The TransactionResponseAck batch for a peer.
+    Ack(P),
+}
+
+#[derive(Debug)]
+pub(crate) struct Entry<P> {
+    at: Instant,
+    generation: u64,
+    key: TimerKey<P>,
+}
+
+impl<P> PartialEq for Entry<P> {
+    fn eq(&self, other: &Self) -> bool {
+        self.at == other.at && self.generation == other.generation
+    }
+}
+impl<P> Eq for Entry<P> {}
+impl<P> PartialOrd for Entry<P> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<P> Ord for Entry<P> {
+    /// Reversed: the earliest deadline (then the oldest arming) on top.
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .at
+            .cmp(&self.at)
+            .then_with(|| other.generation.cmp(&self.generation))
+    }
+}
+
+/// The queue. Generations are unique across the engine, so `(at,
+/// generation)` orders entries totally and ties never depend on hashing.
+///
+/// Most timers are armed a fixed delay after `now` (LONG-TIMER, the
+/// provisional response timer, the first retransmission...). Since `now`
+/// does not go backwards, such deadlines arrive in order, so each fixed
+/// delay gets a FIFO lane with O(1) arming and expiry; the rest go to a
+/// binary heap.
+#[derive(Debug)]
+pub(crate) struct Timers<P> {
+    heap: BinaryHeap<Entry<P>>,
+    lanes: Vec<(Duration, VecDeque<Entry<P>>)>,
+    next_generation: u64,
+}
+
+impl<P: Clone> Timers<P> {
+    /// A queue with a FIFO lane for each of `lane_delays` (duplicates and
+    /// zero ignored).
+    pub(crate) fn new(lane_delays: &[Duration]) -> Self {
+        let mut lanes: Vec<(Duration, VecDeque<Entry<P>>)> = Vec::new();
+        for &d in lane_delays {
+            if !d.is_zero() && !lanes.iter().any(|(l, _)| *l == d) {
+                lanes.push((d, VecDeque::new()));
+            }
+        }
+        Timers {
+            heap: BinaryHeap::new(),
+            lanes,
+            next_generation: 1,
+        }
+    }
+
+    /// Arms a timer for `at`, armed at `now`; returns the generation the
+    /// owning state must remember.
+    pub(crate) fn arm(&mut self, now: Instant, at: Instant, key: TimerKey<P>) -> u64 {
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        let entry = Entry {
+            at,
+            generation,
+            key,
+        };
+        let delay = at.saturating_duration_since(now);
+        // A lane takes the entry only if it keeps the lane sorted.
+        let lane = self.lanes.iter_mut().find(|(d, lane)| {
+            *d == delay
+                && match lane.back() {
+                    None => true,
+                    Some(last) => last.at <= at,
+                }
+        });
+        match lane {
+            Some((_, lane)) => lane.push_back(entry),
+            None => self.heap.push(entry),
+        }
+        generation
+    }
+
+    /// Where the earliest entry is: `None` for the heap, `Some(i)` for lane
+    /// `i`.
+    fn earliest(&self) -> Option<(Option<usize>, &Entry<P>)> {
+        let mut best: Option<(Option<usize>, &Entry<P>)> = self.heap.peek().map(|e| (None, e));
+        for (i, (_, lane)) in self.lanes.iter().enumerate() {
+            if let Some(front) = lane.front() {
+                // `Entry`'s order is reversed: greater means earlier.
+                if !matches!(best, Some((_, b)) if b >= front) {
+                    best = Some((Some(i), front));
+                }
+            }
+        }
+        best
+    }
+
+    /// The earliest entry, live or stale.
+    pub(crate) fn peek(&self) -> Option<(Instant, u64, &TimerKey<P>)> {
+        self.earliest().map(|(_, e)| (e.at, e.generation, &e.key))
+    }
+
+    /// Pops the earliest entry if it is due at `now`.
+    pub(crate) fn pop_due(&mut self, now: Instant) -> Option<(u64, TimerKey<P>)> {
+        match self.earliest() {
+            Some((_, e)) if e.at <= now => self.pop().map(|e| (e.generation, e.key)),
+            _ => None,
+        }
+    }
+
+    /// Removes the earliest entry.
+    pub(crate) fn pop(&mut self) -> Option<Entry<P>> {
+        match self.earliest()?.0 {
+            None => self.heap.pop(),
+            Some(i) => self.lanes[i].1.pop_front(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.heap.len() + self.lanes.iter().map(|(_, l)| l.len()).sum::<usize>()
+    }
+
+    /// Keeps only the entries `live` says are current.
+    pub(crate) fn retain(&mut self, mut live: impl FnMut(u64, &TimerKey<P>) -> bool) {
+        let entries = std::mem::take(&mut self.heap).into_vec();
+        self.heap = entries
+            .into_iter()
+            .filter(|e| live(e.generation, &e.key))
+            .collect();
+        for (_, lane) in &mut self.lanes {
+            lane.retain(|e| live(e.generation, &e.key));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lanes_and_heap_pop_in_deadline_order() {
+        let t0 = Instant::now();
+        let ms = Duration::from_millis;
+        let mut timers: Timers<u8> = Timers::new(&[ms(100), ms(0), ms(100), ms(30)]);
+        assert_eq!(timers.lanes.len(), 2);
+        let mut rng = 0x1234_5678_u64;
+        let mut armed = Vec::new();
+        let mut now = t0;
+        for _ in 0..1000 {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            now += ms(rng % 3);
+            let delay = [ms(100), ms(30), ms(rng % 500), ms(0)][(rng >> 8) as usize % 4];
+            let generation = timers.arm(now, now + delay, TimerKey::Out(0));
+            armed.push((now + delay, generation));
+        }
+        armed.sort();
+        let mut popped = Vec::new();
+        while let Some((at, generation, _)) = timers.peek() {
+            popped.push((at, generation));
+            assert!(timers.pop_due(at).is_some());
+        }
+        assert_eq!(popped, armed);
+        assert_eq!(timers.len(), 0);
+    }
+}
