@@ -5,7 +5,9 @@
 //! - [`sdp`]: the SDP of Local and Remote descriptors;
 //! - [`package`]: package definitions and the name ↔ binary ID catalogue;
 //! - [`text`]: the text encoding of H.248.1 Annex B (pretty and compact);
-//! - [`ber`]: the binary encoding of H.248.1 Annex A (ASN.1 BER).
+//! - [`ber`]: the binary encoding of H.248.1 Annex A (ASN.1 BER);
+//! - [`wire`]: the encodings side by side, with detection;
+//! - [`transaction`]: the sans-IO transaction engine (clause 8, Annex D).
 #![forbid(unsafe_code)]
 
 pub mod ber;
@@ -14,5 +16,6 @@ pub mod package;
 pub mod sdp;
 pub mod text;
 pub mod transaction;
+pub mod wire;
 
 pub use model::*;

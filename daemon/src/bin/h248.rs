@@ -8,9 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use bytes::BytesMut;
 use clap::{Parser, Subcommand, ValueEnum};
+use h248_stack::ber::{self, BitStringMapping};
 use h248_stack::model::MegacoMessage;
+use h248_stack::package::Catalogue;
 use h248_stack::text::{self, Style};
+use h248_stack::wire::{self, Family};
 
 #[derive(Parser)]
 #[command(
@@ -60,13 +64,16 @@ enum Encoding {
     Pretty,
     /// Text, short tokens, minimal white space.
     Compact,
+    /// Binary: raw ASN.1 BER (H.248.1 Annex A).
+    Ber,
 }
 
 impl Encoding {
-    fn style(self) -> Style {
+    fn wire(self) -> wire::Encoding {
         match self {
-            Encoding::Pretty => Style::Pretty,
-            Encoding::Compact => Style::Compact,
+            Encoding::Pretty => wire::Encoding::Pretty,
+            Encoding::Compact => wire::Encoding::Compact,
+            Encoding::Ber => wire::Encoding::Ber,
         }
     }
 }
@@ -110,7 +117,9 @@ fn source_name(file: Option<&Path>) -> String {
 
 fn decode_input(file: Option<&Path>) -> Result<MegacoMessage, BadInput> {
     let bytes = read_input(file)?;
-    text::decode(&bytes).map_err(|e| BadInput(format!("{}:{e}", source_name(file))))
+    wire::decode_any(&bytes)
+        .map(|(message, _)| message)
+        .map_err(|e| BadInput(format!("{}:{e}", source_name(file))))
 }
 
 fn write_stdout(bytes: &[u8]) -> Result<(), BadInput> {
@@ -122,7 +131,7 @@ fn write_stdout(bytes: &[u8]) -> Result<(), BadInput> {
 
 fn transcode(to: Encoding, file: Option<&Path>) -> Result<(), BadInput> {
     let message = decode_input(file)?;
-    let bytes = text::encode_to_vec(&message, to.style())
+    let bytes = wire::encode(&message, to.wire())
         .map_err(|e| BadInput(format!("{}: cannot encode: {e}", source_name(file))))?;
     write_stdout(&bytes)
 }
@@ -139,7 +148,7 @@ fn check(files: &[PathBuf]) -> Result<(), BadInput> {
     let mut bad = 0usize;
     for path in files {
         let verdict = match std::fs::read(path) {
-            Ok(bytes) => match text::decode(&bytes) {
+            Ok(bytes) => match wire::decode_any(&bytes) {
                 Ok(_) => "ok".to_owned(),
                 Err(e) => {
                     bad += 1;
@@ -162,30 +171,33 @@ fn check(files: &[PathBuf]) -> Result<(), BadInput> {
 
 /// The messages of one encoding found in the benchmark directory.
 struct Sample {
-    style: Style,
+    encoding: wire::Encoding,
     name: &'static str,
     wire: Vec<Vec<u8>>,
     models: Vec<MegacoMessage>,
 }
 
-/// Which text style a file holds: by its name in a corpus laid out as
-/// `NAME.pretty.txt` / `NAME.compact.txt` (hand-written `.orig.` files are
-/// left out), else by its header (`!/` is compact).
-fn classify(path: &Path, bytes: &[u8]) -> Option<Style> {
+/// Which encoding a file holds: by its name in a corpus laid out as
+/// `NAME.pretty.txt` / `NAME.compact.txt` / `NAME.ber.bin` (hand-written
+/// `.orig.` files are left out), else by its content.
+fn classify(path: &Path, bytes: &[u8]) -> Option<wire::Encoding> {
     let name = path.file_name()?.to_str()?;
-    if name.contains(".pretty.") {
-        return Some(Style::Pretty);
-    }
-    if name.contains(".compact.") {
-        return Some(Style::Compact);
+    for (marker, encoding) in [
+        (".pretty.", wire::Encoding::Pretty),
+        (".compact.", wire::Encoding::Compact),
+        (".ber.", wire::Encoding::Ber),
+    ] {
+        if name.contains(marker) {
+            return Some(encoding);
+        }
     }
     if name.contains(".orig.") || name.contains(".term.") {
         return None;
     }
-    if header(bytes).starts_with(b"!/") {
-        Some(Style::Compact)
-    } else {
-        Some(Style::Pretty)
+    match wire::detect(bytes) {
+        Family::Binary => Some(wire::Encoding::Ber),
+        Family::Text if header(bytes).starts_with(b"!/") => Some(wire::Encoding::Compact),
+        Family::Text => Some(wire::Encoding::Pretty),
     }
 }
 
@@ -205,20 +217,19 @@ fn header(mut bytes: &[u8]) -> &[u8] {
 }
 
 fn load_samples(dir: &Path) -> Result<Vec<Sample>, BadInput> {
-    let mut samples = vec![
-        Sample {
-            style: Style::Pretty,
-            name: "pretty",
-            wire: Vec::new(),
-            models: Vec::new(),
-        },
-        Sample {
-            style: Style::Compact,
-            name: "compact",
-            wire: Vec::new(),
-            models: Vec::new(),
-        },
-    ];
+    let mut samples: Vec<Sample> = [
+        (wire::Encoding::Pretty, "pretty"),
+        (wire::Encoding::Compact, "compact"),
+        (wire::Encoding::Ber, "ber"),
+    ]
+    .into_iter()
+    .map(|(encoding, name)| Sample {
+        encoding,
+        name,
+        wire: Vec::new(),
+        models: Vec::new(),
+    })
+    .collect();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| BadInput(format!("{}: {e}", dir.display())))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -229,15 +240,16 @@ fn load_samples(dir: &Path) -> Result<Vec<Sample>, BadInput> {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
         };
-        let Some(style) = classify(&path, &bytes) else {
+        let Some(encoding) = classify(&path, &bytes) else {
             continue;
         };
         // Only messages that decode take part; others are reported.
-        match text::decode(&bytes) {
-            Ok(model) => {
-                let sample = &mut samples[usize::from(style == Style::Compact)];
-                sample.wire.push(bytes);
-                sample.models.push(model);
+        match wire::decode_any(&bytes) {
+            Ok((model, _)) => {
+                if let Some(sample) = samples.iter_mut().find(|s| s.encoding == encoding) {
+                    sample.wire.push(bytes);
+                    sample.models.push(model);
+                }
             }
             Err(e) => eprintln!("h248 bench: skipping {}: {e}", path.display()),
         }
@@ -287,11 +299,17 @@ fn bench(dir: &Path, seconds: f64) -> Result<(), BadInput> {
         )));
     }
     let mut out = Vec::with_capacity(64 * 1024);
+    let mut ber_out = BytesMut::with_capacity(64 * 1024);
+    let names = Catalogue::base();
+    let terms = BitStringMapping::default();
     for sample in samples.iter().filter(|s| !s.wire.is_empty()) {
         let decode = run_for(budget, sample.wire.len(), || {
             let mut bytes = 0;
             for wire in &sample.wire {
-                let model = text::decode(wire).ok();
+                let model = match sample.encoding {
+                    wire::Encoding::Ber => ber::decode_default(wire).ok(),
+                    _ => text::decode(wire).ok(),
+                };
                 std::hint::black_box(model);
                 bytes += wire.len();
             }
@@ -301,12 +319,25 @@ fn bench(dir: &Path, seconds: f64) -> Result<(), BadInput> {
         let encode = run_for(budget, sample.models.len(), || {
             let mut bytes = 0;
             for model in &sample.models {
-                out.clear();
-                // Encoding a decoded model cannot fail for text; a failure
-                // would show as 0 bytes in the MB/s figure.
-                let _ = text::encode(model, sample.style, &mut out);
-                bytes += out.len();
-                std::hint::black_box(&out);
+                // Encoding a decoded model does not fail; a failure would
+                // show as 0 bytes in the MB/s figure.
+                bytes += match sample.encoding {
+                    wire::Encoding::Ber => {
+                        ber_out.clear();
+                        let _ = ber::encode(model, names, &terms, &mut ber_out);
+                        std::hint::black_box(&ber_out).len()
+                    }
+                    wire::Encoding::Pretty | wire::Encoding::Compact => {
+                        out.clear();
+                        let style = if sample.encoding == wire::Encoding::Pretty {
+                            Style::Pretty
+                        } else {
+                            Style::Compact
+                        };
+                        let _ = text::encode(model, style, &mut out);
+                        std::hint::black_box(&out).len()
+                    }
+                };
             }
             bytes
         });
