@@ -4,6 +4,7 @@
 
 use std::path::Path;
 
+use h248_stack::ber;
 use h248_stack::text::{self, Style};
 
 fn replay(target: &str, check: impl Fn(&[u8])) -> usize {
@@ -34,4 +35,19 @@ fn saved_text_decode_corpus_replays_cleanly() {
         }
     });
     assert!(count > 0, "the text_decode fuzz corpus is empty");
+}
+
+#[test]
+fn saved_ber_decode_corpus_replays_cleanly() {
+    let count = replay("ber_decode", |data| {
+        let Ok(message) = ber::decode_default(data) else {
+            return;
+        };
+        let Ok(encoded) = ber::encode_to_vec(&message) else {
+            return;
+        };
+        let again = ber::decode_default(&encoded).expect("our own BER decodes");
+        assert_eq!(again, message, "BER round trip changed the message");
+    });
+    assert!(count > 0, "the ber_decode fuzz corpus is empty");
 }

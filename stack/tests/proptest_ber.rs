@@ -831,6 +831,33 @@ fn non_standard() -> impl Strategy<Value = NonStandardData> {
         .prop_map(|(identifier, data)| NonStandardData { identifier, data })
 }
 
+/// Bare descriptor names next to each other share one BER element, a bit
+/// string: they come back in bit order, each once. Puts each run of them in
+/// that canonical form.
+fn canonical_bare_names(audit: Vec<AuditReturnParameter>) -> Vec<AuditReturnParameter> {
+    let bit = |item: &AuditReturnParameter| match item {
+        AuditReturnParameter::EmptyDescriptors(d) => d.tokens.first().map(|t| *t as usize),
+        _ => None,
+    };
+    let mut out: Vec<AuditReturnParameter> = Vec::with_capacity(audit.len());
+    let mut run: Vec<AuditReturnParameter> = Vec::new();
+    let flush = |run: &mut Vec<AuditReturnParameter>, out: &mut Vec<AuditReturnParameter>| {
+        run.sort_by_key(|item| bit(item));
+        run.dedup_by_key(|item| bit(item));
+        out.append(run);
+    };
+    for item in audit {
+        if bit(&item).is_some() {
+            run.push(item);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(item);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}
+
 fn command_reply() -> impl Strategy<Value = CommandReply> {
     let ids = || vec(termination_id(), 0..3);
     let audit_result = || {
@@ -875,6 +902,7 @@ fn command_reply() -> impl Strategy<Value = CommandReply> {
             ],
             0..3,
         )
+        .prop_map(canonical_bare_names)
     };
     prop_oneof![
         (ids(), audit_result()).prop_map(|(termination_ids, audit)| CommandReply::Add(AmmsReply {

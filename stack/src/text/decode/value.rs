@@ -464,7 +464,9 @@ impl<'a> Parser<'a> {
             match b {
                 b'}' => break,
                 b';' => has_comment = true,
-                b'{' | b'"' | 0 => {
+                // Digit maps are printable ASCII and white space; a
+                // control character or octet above 0x7E cannot be one.
+                b'{' | b'"' | 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f.. => {
                     return Err(self.error_at(end, DecodeErrorKind::Expected("digit map")));
                 }
                 _ => {}
