@@ -228,6 +228,17 @@ impl<'a> Parser<'a> {
             return Err(self.error_at(open, DecodeErrorKind::Expected("closing `\"`")));
         };
         let body = rest.get(..len).unwrap_or_default();
+        // quotedString = DQUOTE *(SafeChar / EOL / %x80-FF / RestChar / WSP)
+        // DQUOTE: no control characters but the white space ones.
+        if let Some(at) = body
+            .iter()
+            .position(|&b| matches!(b, 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f))
+        {
+            return Err(self.error_at(
+                body_start + at,
+                DecodeErrorKind::InvalidValue("quoted string (control character)"),
+            ));
+        }
         self.pos = body_start + len + 1;
         self.text_of(body, body_start)
     }
