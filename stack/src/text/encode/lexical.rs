@@ -166,7 +166,15 @@ impl Writer<'_> {
     /// `TerminationID = pathNAME / "$" / "*"`, with `pathNAME` at most 64
     /// characters (the characters are checked, not the structure).
     pub(super) fn termination_id(&mut self, id: &TerminationId) -> Encoded {
-        self.path_name(id.as_str(), "termination ID")
+        // As liberal as the decoder, which takes any run of SafeChar (real
+        // gateways use `-` and `.` that `pathNAME` lacks): anything it
+        // reads, the encoder writes back.
+        let bytes = id.as_str().as_bytes();
+        if bytes.is_empty() || bytes.len() > 64 || !all_in(bytes, SAFE) {
+            return Err(invalid("termination ID", id.as_str()));
+        }
+        self.put(bytes);
+        Ok(())
     }
 
     /// `pathNAME` (termination IDs and device names).
