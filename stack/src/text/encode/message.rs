@@ -158,7 +158,11 @@ impl Writer<'_> {
                     self.next(&mut items);
                     self.action_request(action)?;
                 }
-                self.close_nonempty(items, "transaction request (no actions)")
+                // The grammar wants an action; the decoder reads `{ }` as
+                // none (as other implementations send it), so it is written
+                // back that way rather than refused.
+                self.close(items);
+                Ok(())
             }
             Transaction::Pending(pending) => {
                 // transactionPending = PendingToken EQUAL TransactionID LBRKT RBRKT
@@ -230,9 +234,8 @@ impl Writer<'_> {
                 self.error_descriptor(error)?;
             }
             TransactionResult::ActionReplies(actions) => {
-                if actions.is_empty() {
-                    return Err(empty("transaction reply (no actions)"));
-                }
+                // An empty reply (`Reply = 1 { }`, or `{ ImmAckRequired }`)
+                // is read as no actions and written back the same way.
                 for action in actions {
                     self.next(&mut items);
                     self.action_reply(action)?;
