@@ -280,7 +280,9 @@ impl Writer<'_> {
             }
             self.command_request(&request.command)?;
         }
-        self.close_nonempty(items, "action request (empty)")
+        // An action with nothing in it is read as such and written back so.
+        self.close(items);
+        Ok(())
     }
 
     /// `actionReply = CtxToken EQUAL ContextID [LBRKT (errorDescriptor /
