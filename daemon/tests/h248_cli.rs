@@ -173,3 +173,40 @@ fn bench_prints_one_line_per_encoding_and_direction() {
         );
     }
 }
+
+#[test]
+fn bench_filters_encoding_and_direction_and_counts_passes() {
+    let dir = examples().display().to_string();
+    let out = h248(
+        &[
+            "bench",
+            &dir,
+            "--passes",
+            "3",
+            "--encoding",
+            "compact",
+            "--direction",
+            "encode",
+        ],
+        None,
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{stdout}");
+    assert!(lines[0].starts_with("compact encode "), "{stdout}");
+    assert_eq!(
+        h248(&["bench", &dir, "--passes", "0"], None).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        h248(&["bench", &dir, "--direction", "sideways"], None)
+            .status
+            .code(),
+        Some(2)
+    );
+}

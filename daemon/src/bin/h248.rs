@@ -54,11 +54,30 @@ enum Command {
         /// Seconds to run each encoding × direction.
         #[arg(long, default_value_t = 3.0)]
         seconds: f64,
+        /// Run exactly this many passes over the messages instead of
+        /// `--seconds` (for instruction counts under callgrind).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        passes: Option<u64>,
+        /// Only these encodings (repeatable); all when absent.
+        #[arg(long, value_enum)]
+        encoding: Vec<Encoding>,
+        /// Only this direction; both when absent.
+        #[arg(long, value_enum)]
+        direction: Option<Direction>,
     },
 }
 
+/// A codec direction measured by `h248 bench`.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Direction {
+    /// Bytes to model.
+    Decode,
+    /// Model to bytes.
+    Encode,
+}
+
 /// The encodings the tool writes.
-#[derive(Clone, Copy, ValueEnum)]
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 enum Encoding {
     /// Text, long tokens, indented.
     Pretty,
@@ -87,7 +106,22 @@ fn main() -> ExitCode {
         Command::Transcode { to, file } => transcode(to, file.as_deref()),
         Command::Decode { file } => decode_json(file.as_deref()),
         Command::Check { files } => check(&files),
-        Command::Bench { dir, seconds } => bench(&dir, seconds),
+        Command::Bench {
+            dir,
+            seconds,
+            passes,
+            encoding,
+            direction,
+        } => {
+            let budget = match passes {
+                Some(passes) => Ok(Budget::Passes(passes)),
+                None if seconds > 0.0 && seconds.is_finite() => {
+                    Ok(Budget::Time(Duration::from_secs_f64(seconds)))
+                }
+                None => Err(BadInput("--seconds must be a positive number".to_owned())),
+            };
+            budget.and_then(|budget| bench(&dir, budget, &encoding, direction))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -259,25 +293,38 @@ fn load_samples(dir: &Path) -> Result<Vec<Sample>, BadInput> {
 
 /// Runs `round` (one pass over the sample, returning bytes handled) until
 /// `budget` has passed; returns messages per pass times passes, bytes, time.
+/// How long `h248 bench` runs each encoding × direction.
+#[derive(Clone, Copy)]
+enum Budget {
+    /// Passes over the messages until this much time has gone by.
+    Time(Duration),
+    /// Exactly this many passes.
+    Passes(u64),
+}
+
 fn run_for(
-    budget: Duration,
+    budget: Budget,
     per_pass: usize,
     mut round: impl FnMut() -> usize,
 ) -> (u64, u64, Duration) {
     let start = Instant::now();
-    let (mut messages, mut bytes) = (0u64, 0u64);
+    let (mut messages, mut bytes, mut passes) = (0u64, 0u64, 0u64);
     loop {
+        let done = match budget {
+            Budget::Time(limit) => passes > 0 && start.elapsed() >= limit,
+            Budget::Passes(limit) => passes >= limit,
+        };
+        if done {
+            return (messages, bytes, start.elapsed());
+        }
         bytes += round() as u64;
         messages += per_pass as u64;
-        let elapsed = start.elapsed();
-        if elapsed >= budget {
-            return (messages, bytes, elapsed);
-        }
+        passes += 1;
     }
 }
 
 fn report(name: &str, direction: &str, (messages, bytes, elapsed): (u64, u64, Duration)) {
-    let secs = elapsed.as_secs_f64();
+    let secs = elapsed.as_secs_f64().max(f64::MIN_POSITIVE);
     println!(
         "{name} {direction} {:.0} msgs/s {:.3} us/msg {:.1} MB/s",
         messages as f64 / secs,
@@ -286,11 +333,12 @@ fn report(name: &str, direction: &str, (messages, bytes, elapsed): (u64, u64, Du
     );
 }
 
-fn bench(dir: &Path, seconds: f64) -> Result<(), BadInput> {
-    if !(seconds > 0.0 && seconds.is_finite()) {
-        return Err(BadInput("--seconds must be a positive number".to_owned()));
-    }
-    let budget = Duration::from_secs_f64(seconds);
+fn bench(
+    dir: &Path,
+    budget: Budget,
+    encodings: &[Encoding],
+    direction: Option<Direction>,
+) -> Result<(), BadInput> {
     let samples = load_samples(dir)?;
     if samples.iter().all(|s| s.wire.is_empty()) {
         return Err(BadInput(format!(
@@ -302,20 +350,28 @@ fn bench(dir: &Path, seconds: f64) -> Result<(), BadInput> {
     let mut ber_out = BytesMut::with_capacity(64 * 1024);
     let names = Catalogue::base();
     let terms = BitStringMapping::default();
-    for sample in samples.iter().filter(|s| !s.wire.is_empty()) {
-        let decode = run_for(budget, sample.wire.len(), || {
-            let mut bytes = 0;
-            for wire in &sample.wire {
-                let model = match sample.encoding {
-                    wire::Encoding::Ber => ber::decode_default(wire).ok(),
-                    _ => text::decode(wire).ok(),
-                };
-                std::hint::black_box(model);
-                bytes += wire.len();
-            }
-            bytes
-        });
-        report(sample.name, "decode", decode);
+    let wanted = |sample: &Sample| {
+        encodings.is_empty() || encodings.iter().any(|e| e.wire() == sample.encoding)
+    };
+    for sample in samples.iter().filter(|s| !s.wire.is_empty() && wanted(s)) {
+        if direction != Some(Direction::Encode) {
+            let decode = run_for(budget, sample.wire.len(), || {
+                let mut bytes = 0;
+                for wire in &sample.wire {
+                    let model = match sample.encoding {
+                        wire::Encoding::Ber => ber::decode_default(wire).ok(),
+                        _ => text::decode(wire).ok(),
+                    };
+                    std::hint::black_box(model);
+                    bytes += wire.len();
+                }
+                bytes
+            });
+            report(sample.name, "decode", decode);
+        }
+        if direction == Some(Direction::Decode) {
+            continue;
+        }
         let encode = run_for(budget, sample.models.len(), || {
             let mut bytes = 0;
             for model in &sample.models {

@@ -40,6 +40,23 @@ pub trait TerminationIdMapping {
     fn to_text(&self, wildcard: &[u8], id: &[u8]) -> Result<TerminationId, &'static str>;
 }
 
+/// The eight binary digits of each octet value, most significant first.
+static OCTET_DIGITS: [[u8; 8]; 256] = {
+    let mut table = [[b'0'; 8]; 256];
+    let mut value = 0;
+    while value < 256 {
+        let mut bit = 0;
+        while bit < 8 {
+            if value & (0x80 >> bit) != 0 {
+                table[value][bit] = b'1';
+            }
+            bit += 1;
+        }
+        value += 1;
+    }
+    table
+};
+
 /// ROOT (A.1): eight octets of ones.
 pub const ROOT_ID: [u8; 8] = [0xff; 8];
 
@@ -194,7 +211,11 @@ impl TerminationIdMapping for BitStringMapping {
             let field = wildcard
                 .iter()
                 .find(|&&f| usize::from(f & WILDCARD_POSITION) == position);
-            if let Some(&field) = field {
+            if field.is_none() && width == 8 && start & 7 == 0 {
+                // A whole octet: its eight digits at once.
+                text[len..len + 8].copy_from_slice(&OCTET_DIGITS[usize::from(id[start / 8])]);
+                len += 8;
+            } else if let Some(&field) = field {
                 matched += 1;
                 text[len] = if field & WILDCARD_ALL != 0 {
                     b'*'
