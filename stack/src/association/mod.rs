@@ -140,8 +140,8 @@ pub trait Association<P> {
 }
 
 /// Moves the association's requests, replies and cancellations into the
-/// engine. Returns the replies the engine refused (the request was
-/// already answered or aborted), which need no further action.
+/// engine. Returns how many replies the engine refused (the request was
+/// already answered or aborted); they need no further action.
 pub fn flush<P: PeerKey, A: Association<P>>(
     now: Instant,
     association: &mut A,

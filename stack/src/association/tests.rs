@@ -391,3 +391,154 @@ fn mgc_rejects_unknown_methods_and_passes_on_mixed_transactions() {
     assert_eq!(a.handle_event(now, e.clone()), Some(e));
     assert!(a.poll_reply().is_none());
 }
+
+/// Lesson OTP-6275 / OTP-7192: the MGC's first request may overtake the
+/// registration reply; it is answered, in order, and what it set survives
+/// the reply.
+#[test]
+fn mg_takes_a_request_that_overtakes_the_registration_reply() {
+    let mut a = mg();
+    let now = Instant::now();
+    a.start(now);
+    let r = a.poll_request().unwrap();
+    a.request_sent(now, r.handle, Ok(7));
+    let arm = request("mgc-a", 40, events_on_root(vec![ito(Some("1000"))]));
+    assert_eq!(a.handle_event(now, arm), None);
+    assert_eq!(a.poll_reply().unwrap().transaction_id, 40);
+    let reply = Event::ReplyReceived {
+        peer: "mgc-a",
+        transaction_id: 7,
+        result: accept(ServiceChangeResParm::default()),
+        segments: None,
+    };
+    assert_eq!(a.handle_event(now, reply), None);
+    assert_eq!(a.state(), MgState::Registered);
+    assert_eq!(a.inactivity(), Some(Duration::from_secs(10)));
+    assert_eq!(a.poll_timeout(), Some(now + Duration::from_secs(10)));
+}
+
+/// Clause 11.5: when no MGC of the list answered, the MG waits a random
+/// time (up to MaxWaitDelay) and starts again at the primary; with
+/// `max_rounds` it gives up.
+#[test]
+fn mg_starts_the_list_again_after_a_random_wait_then_gives_up() {
+    let mut config = MgConfig::new(vec![
+        MgcAddress {
+            mid: domain("mgc-a"),
+            peer: "mgc-a",
+        },
+        MgcAddress {
+            mid: domain("mgc-b"),
+            peer: "mgc-b",
+        },
+    ]);
+    config.max_wait_delay = Duration::from_secs(4);
+    config.attempts_per_mgc = 1;
+    config.max_rounds = Some(2);
+    let mut a = MgAssociation::new(config, Box::new(resolver), Box::new(|| u32::MAX));
+    let mut now = Instant::now();
+    a.start(now);
+    assert_eq!(a.poll_timeout(), Some(now + Duration::from_secs(4)));
+    let mut sent = Vec::new();
+    let mut id = 100;
+    for _ in 0..4 {
+        if let Some(at) = a.poll_timeout() {
+            now = at;
+            a.handle_timeout(now);
+        }
+        let r = a.poll_request().expect("an attempt");
+        sent.push((r.peer, sc_of(&r).method));
+        id += 1;
+        a.request_sent(now, r.handle, Ok(id));
+        let failed = Event::RequestFailed {
+            peer: r.peer,
+            transaction_id: id,
+            reason: Failure::TimedOut,
+        };
+        assert_eq!(a.handle_event(now, failed), None);
+    }
+    assert_eq!(
+        sent,
+        [
+            ("mgc-a", ServiceChangeMethod::Restart),
+            ("mgc-b", ServiceChangeMethod::Restart),
+            ("mgc-a", ServiceChangeMethod::Restart),
+            ("mgc-b", ServiceChangeMethod::Restart),
+        ]
+    );
+    assert_eq!(a.state(), MgState::Failed);
+    assert!(a.poll_request().is_none());
+    assert!(std::iter::from_fn(|| a.poll_event()).any(|e| e == MgEvent::Failed));
+    // And it can be started again.
+    assert!(a.start(now));
+}
+
+#[test]
+fn mg_accepts_a_counter_profile_only_when_configured() {
+    let theirs = ServiceChangeProfile {
+        name: "Theirs".into(),
+        version: 2,
+    };
+    let reply = accept(ServiceChangeResParm {
+        profile: Some(theirs.clone()),
+        ..Default::default()
+    });
+    let mut a = mg();
+    let now = Instant::now();
+    register(&mut a, now, reply.clone());
+    assert_eq!(a.state(), MgState::Registering);
+    assert_eq!(a.poll_request().unwrap().peer, "mgc-b");
+
+    let mut config = MgConfig::new(vec![MgcAddress {
+        mid: domain("mgc-a"),
+        peer: "mgc-a",
+    }]);
+    config.max_wait_delay = Duration::ZERO;
+    config.acceptable_profiles = vec![theirs.clone()];
+    let mut b = MgAssociation::new(config, Box::new(resolver), Box::new(|| 0));
+    register(&mut b, now, reply);
+    assert_eq!(b.state(), MgState::Registered);
+    assert_eq!(b.profile(), Some(&theirs));
+}
+
+/// Clause 11.5: after losing the secondary the MG fails over starting at
+/// the primary; after losing the primary, at the secondary.
+#[test]
+fn mg_failover_order_depends_on_which_mgc_was_lost() {
+    let now = Instant::now();
+    let mut a = mg();
+    // Registered with mgc-b after a redirection from mgc-a.
+    register(
+        &mut a,
+        now,
+        accept(ServiceChangeResParm {
+            mgc_id: Some(domain("mgc-b")),
+            ..Default::default()
+        }),
+    );
+    let r = a.poll_request().unwrap();
+    assert_eq!(r.peer, "mgc-b");
+    a.request_sent(now, r.handle, Ok(8));
+    let reply = Event::ReplyReceived {
+        peer: "mgc-b",
+        transaction_id: 8,
+        result: accept(ServiceChangeResParm::default()),
+        segments: None,
+    };
+    a.handle_event(now, reply);
+    assert_eq!(a.mgc(), Some(&domain("mgc-b")));
+    assert!(a.mgc_lost(now));
+    let f = a.poll_request().unwrap();
+    assert_eq!(f.peer, "mgc-a");
+    let mut expected = ServiceChangeParm::new(ServiceChangeMethod::Failover, "909");
+    expected.version = Some(3);
+    assert_eq!(sc_of(&f), expected);
+
+    let mut b = mg();
+    register(&mut b, now, accept(ServiceChangeResParm::default()));
+    assert!(b.mgc_lost(now));
+    assert_eq!(b.poll_request().unwrap().peer, "mgc-b");
+    // Not registered: nothing to lose.
+    let mut c = mg();
+    assert!(!c.mgc_lost(now));
+}
