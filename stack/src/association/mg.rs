@@ -1179,9 +1179,14 @@ impl<P: PeerKey> Association<P> for MgAssociation<P> {
         self.core.poll_cancel()
     }
 
+    fn cancelled(&mut self, transaction_id: TransactionId, was_live: bool) {
+        self.core.cancelled(transaction_id, was_live);
+    }
+
     fn handle_event(&mut self, now: Instant, event: Event<P>) -> Option<Event<P>> {
         match self.core.outcome_of(event) {
-            Ok((handle, outcome)) => {
+            Ok(None) => None,
+            Ok(Some((handle, outcome))) => {
                 self.on_outcome(now, handle, outcome);
                 None
             }

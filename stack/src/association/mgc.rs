@@ -568,6 +568,10 @@ impl<P: PeerKey> Association<P> for MgcAssociation<P> {
         self.core.poll_cancel()
     }
 
+    fn cancelled(&mut self, transaction_id: TransactionId, was_live: bool) {
+        self.core.cancelled(transaction_id, was_live);
+    }
+
     fn handle_event(&mut self, now: Instant, event: Event<P>) -> Option<Event<P>> {
         let peer = match &event {
             Event::ReplyReceived { peer, .. } | Event::RequestFailed { peer, .. } => {
@@ -576,7 +580,8 @@ impl<P: PeerKey> Association<P> for MgcAssociation<P> {
             _ => None,
         };
         match self.core.outcome_of(event) {
-            Ok((handle, outcome)) => {
+            Ok(None) => None,
+            Ok(Some((handle, outcome))) => {
                 self.on_outcome(now, peer, handle, outcome);
                 None
             }

@@ -36,7 +36,7 @@ pub mod mgc;
 #[cfg(test)]
 mod tests;
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::model::{
@@ -130,6 +130,10 @@ pub trait Association<P> {
     fn poll_reply(&mut self) -> Option<OutgoingReply<P>>;
     /// The next outgoing transaction to cancel ([`Engine::cancel`]).
     fn poll_cancel(&mut self) -> Option<TransactionId>;
+    /// What [`Engine::cancel`] returned for `transaction_id`: when it was no
+    /// longer live its outcome may already wait in the engine's queue, and
+    /// the association swallows that event.
+    fn cancelled(&mut self, transaction_id: TransactionId, was_live: bool);
     /// An engine event: `None` when the association took it, else the event
     /// back for the application.
     fn handle_event(&mut self, now: Instant, event: Event<P>) -> Option<Event<P>>;
@@ -152,7 +156,8 @@ pub fn flush<P: PeerKey, A: Association<P>>(
         let mut moved = false;
         while let Some(id) = association.poll_cancel() {
             moved = true;
-            engine.cancel(now, id);
+            let was_live = engine.cancel(now, id);
+            association.cancelled(id, was_live);
         }
         // Replies first: an answer goes before any request it led to (a
         // registration reply before the MGC's first request, lesson
@@ -210,6 +215,8 @@ pub(crate) struct Core<P> {
     cancels: VecDeque<TransactionId>,
     by_txn: HashMap<TransactionId, RequestHandle>,
     by_handle: HashMap<RequestHandle, TransactionId>,
+    /// Abandoned transactions whose outcome may still arrive.
+    abandoned: HashSet<TransactionId>,
     /// Outcomes known without the engine (a send refused).
     outcomes: VecDeque<(RequestHandle, Outcome)>,
 }
@@ -223,6 +230,7 @@ impl<P> Default for Core<P> {
             cancels: VecDeque::new(),
             by_txn: HashMap::new(),
             by_handle: HashMap::new(),
+            abandoned: HashSet::new(),
             outcomes: VecDeque::new(),
         }
     }
@@ -282,6 +290,7 @@ impl<P> Core<P> {
     pub(crate) fn abandon(&mut self, handle: RequestHandle) {
         if let Some(id) = self.by_handle.remove(&handle) {
             self.by_txn.remove(&id);
+            self.abandoned.insert(id);
             self.cancels.push_back(id);
         } else {
             self.requests.retain(|r| r.handle != handle);
@@ -304,23 +313,35 @@ impl<P> Core<P> {
         self.cancels.pop_front()
     }
 
-    /// The outcome an engine event carries for one of our transactions;
-    /// gives the event back when it is not ours.
+    pub(crate) fn cancelled(&mut self, id: TransactionId, was_live: bool) {
+        if was_live {
+            // No event will come for it.
+            self.abandoned.remove(&id);
+        }
+    }
+
+    /// The outcome an engine event carries for one of our transactions
+    /// (`Ok(None)`: one we abandoned, swallowed); gives the event back when
+    /// it is not ours.
+    #[allow(clippy::type_complexity)]
     pub(crate) fn outcome_of(
         &mut self,
         event: Event<P>,
-    ) -> Result<(RequestHandle, Outcome), Event<P>> {
+    ) -> Result<Option<(RequestHandle, Outcome)>, Event<P>> {
         let id = match &event {
             Event::ReplyReceived { transaction_id, .. }
             | Event::RequestFailed { transaction_id, .. } => *transaction_id,
             _ => return Err(event),
         };
+        if self.abandoned.remove(&id) {
+            return Ok(None);
+        }
         let Some(handle) = self.finished(id) else {
             return Err(event);
         };
         match event {
-            Event::ReplyReceived { result, .. } => Ok((handle, Outcome::Reply(result))),
-            Event::RequestFailed { reason, .. } => Ok((handle, Outcome::Failed(reason))),
+            Event::ReplyReceived { result, .. } => Ok(Some((handle, Outcome::Reply(result)))),
+            Event::RequestFailed { reason, .. } => Ok(Some((handle, Outcome::Failed(reason)))),
             other => Err(other),
         }
     }

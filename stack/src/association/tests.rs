@@ -542,3 +542,49 @@ fn mg_failover_order_depends_on_which_mgc_was_lost() {
     let mut c = mg();
     assert!(!c.mgc_lost(now));
 }
+
+/// An abandoned request whose outcome was already queued in the engine
+/// (cancel found it no longer live) is swallowed, not handed to the
+/// application; one cancelled while live leaves nothing behind.
+#[test]
+fn outcomes_of_abandoned_requests_are_swallowed() {
+    let mut a = mg();
+    let now = Instant::now();
+    a.start(now);
+    let r = a.poll_request().unwrap();
+    a.request_sent(now, r.handle, Ok(3));
+    // A message-level 406 abandons the registration transaction 3.
+    let error = Event::PeerMessageError {
+        peer: "mgc-a",
+        error: ErrorDescriptor::new(ERROR_VERSION_NOT_SUPPORTED, None),
+    };
+    a.handle_event(now, error);
+    assert_eq!(a.poll_cancel(), Some(3));
+    a.cancelled(3, false);
+    let late = Event::ReplyReceived {
+        peer: "mgc-a",
+        transaction_id: 3,
+        result: accept(ServiceChangeResParm::default()),
+        segments: None,
+    };
+    assert_eq!(a.handle_event(now, late.clone()), None);
+    // Only once: a second event for 3 is not ours any more.
+    assert_eq!(a.handle_event(now, late.clone()), Some(late));
+    assert_eq!(a.state(), MgState::Registering);
+    // The retry (version 2) is abandoned too, but cancelled while live.
+    let retry = a.poll_request().unwrap();
+    a.request_sent(now, retry.handle, Ok(4));
+    let error = Event::PeerMessageError {
+        peer: "mgc-a",
+        error: ErrorDescriptor::new(ERROR_VERSION_NOT_SUPPORTED, None),
+    };
+    a.handle_event(now, error);
+    assert_eq!(a.poll_cancel(), Some(4));
+    a.cancelled(4, true);
+    let stray = Event::RequestFailed {
+        peer: "mgc-a",
+        transaction_id: 4,
+        reason: Failure::TimedOut,
+    };
+    assert_eq!(a.handle_event(now, stray.clone()), Some(stray));
+}
