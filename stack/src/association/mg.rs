@@ -35,8 +35,11 @@
 //!   MgcIdToTry is answered, then the MG registers with that MGC (Method
 //!   HandOff, Reason 903), falling back to its list with Failover; Forced
 //!   takes the MG out of service at once, Graceful after its
-//!   ServiceChangeDelay (seconds, clause 7.2.8.1.5); other methods are
-//!   acknowledged and reported.
+//!   ServiceChangeDelay (seconds, clause 7.2.8.1.5; absent or 0: at once,
+//!   this stack does not wait for calls to end); other methods are
+//!   acknowledged and reported; an `X-` extension method gets error 501.
+//!   A HandOff without a ServiceChangeMgcId the resolver knows gets error
+//!   442 and changes nothing.
 //! - **MG-initiated** (clause 7.2.8.1.1): Graceful (with ServiceChangeDelay)
 //!   and Forced on ROOT, reason 905 by default.
 //! - **Loss of the MGC** (clauses 11.4, 11.5): when the inactivity Notify
