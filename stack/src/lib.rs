@@ -7,9 +7,12 @@
 //! - [`text`]: the text encoding of H.248.1 Annex B (pretty and compact);
 //! - [`ber`]: the binary encoding of H.248.1 Annex A (ASN.1 BER);
 //! - [`wire`]: the encodings side by side, with detection;
-//! - [`transaction`]: the sans-IO transaction engine (clause 8, Annex D).
+//! - [`transaction`]: the sans-IO transaction engine (clause 8, Annex D);
+//! - [`association`]: the control association of clause 11 (MG and MGC
+//!   sides), sans-IO, over the transaction engine.
 #![forbid(unsafe_code)]
 
+pub mod association;
 pub mod ber;
 pub mod model;
 pub mod package;
