@@ -210,3 +210,38 @@ fn bench_filters_encoding_and_direction_and_counts_passes() {
         Some(2)
     );
 }
+
+#[test]
+fn validate_reports_violations_with_codes_and_exits_1() {
+    let dir = examples();
+    let iq = dir
+        .join("iq-reserve-connection-point.txt")
+        .display()
+        .to_string();
+    let mp = dir.join("mp-add-announcement.txt").display().to_string();
+    let out = h248(&["validate", "--profile", "iq", &iq], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with(": ok\n"));
+    // An announcement (package an) is an Mp procedure, not an Iq one.
+    let out = h248(&["validate", "--profile", "iq", &mp], None);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(": 440 at transaction"), "{stdout}");
+    assert!(stdout.contains("an/apf"), "{stdout}");
+    let out = h248(&["validate", "--profile", "mp", &mp], None);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert_eq!(
+        h248(&["validate", "--profile", "xx", &mp], None)
+            .status
+            .code(),
+        Some(2)
+    );
+}

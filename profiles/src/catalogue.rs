@@ -65,18 +65,15 @@ pub enum BuildError {
     UnknownParent { name: Text, parent: u16 },
 }
 
-/// The complete shipped catalogue, built from an empty start.
-///
-/// This is [`full_from`]`(Catalogue::new())`: the H.248.1 base packages
-/// (Annex C and Annex E, `Catalogue::base()` in `h248-stack`) enter through
-/// the starting catalogue of [`full_from`]; without them the base package
-/// names and IDs still resolve through their registry entries.
+/// The complete shipped catalogue: [`full_from`] the H.248.1 base packages
+/// of `h248-stack` (Annex C and Annex E, `Catalogue::base()`, with every
+/// item and ID), then the registry and the detailed definitions.
 ///
 /// # Panics
 /// Only if the embedded data is inconsistent, which the crate's tests rule
 /// out (`full_from` on the shipped files must succeed).
 pub fn full() -> Catalogue {
-    match full_from(Catalogue::new()) {
+    match full_from(Catalogue::base().clone()) {
         Ok(catalogue) => catalogue,
         Err(e) => panic!("shipped package data is inconsistent: {e}"),
     }

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use clap::{Parser, Subcommand, ValueEnum};
+use h248_profiles::profile::{Context, Profile, Sender, TransportKind, Validator};
 use h248_stack::ber::{self, BitStringMapping};
 use h248_stack::model::MegacoMessage;
 use h248_stack::package::Catalogue;
@@ -47,6 +48,23 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
+    /// Check messages against the Mp or Iq profile: one line per violation
+    /// with the H.248 error code the receiver answers and where it is.
+    Validate {
+        /// The profile: mp (TS 29.333) or iq (TS 29.334).
+        #[arg(long, value_enum)]
+        profile: ProfileName,
+        /// Who sent the messages: mgc (requests to the gateway, the default)
+        /// or mg (the gateway's requests and replies).
+        #[arg(long, value_enum, default_value = "mgc")]
+        role: Role,
+        /// The transport the messages came over, for the profile's
+        /// transport rules (segmentation).
+        #[arg(long, value_enum)]
+        transport: Option<TransportName>,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
     /// Decode and encode every message file of DIR in a loop, one thread,
     /// and print the throughput per encoding and direction.
     Bench {
@@ -65,6 +83,32 @@ enum Command {
         #[arg(long, value_enum)]
         direction: Option<Direction>,
     },
+}
+
+/// The shipped 3GPP profiles.
+#[derive(Clone, Copy, ValueEnum)]
+enum ProfileName {
+    /// Mp: MRFC - MRFP (TS 29.333).
+    Mp,
+    /// Iq: IMS-ALG - IMS-AGW (TS 29.334).
+    Iq,
+}
+
+/// The sender of a validated message.
+#[derive(Clone, Copy, ValueEnum)]
+enum Role {
+    /// The controller (MRFC, IMS-ALG).
+    Mgc,
+    /// The gateway (MRFP, IMS-AGW).
+    Mg,
+}
+
+/// A transport, for `h248 validate --transport`.
+#[derive(Clone, Copy, ValueEnum)]
+enum TransportName {
+    Udp,
+    Tcp,
+    Sctp,
 }
 
 /// A codec direction measured by `h248 bench`.
@@ -106,6 +150,12 @@ fn main() -> ExitCode {
         Command::Transcode { to, file } => transcode(to, file.as_deref()),
         Command::Decode { file } => decode_json(file.as_deref()),
         Command::Check { files } => check(&files),
+        Command::Validate {
+            profile,
+            role,
+            transport,
+            files,
+        } => validate(profile, role, transport, &files),
         Command::Bench {
             dir,
             seconds,
@@ -200,6 +250,65 @@ fn check(files: &[PathBuf]) -> Result<(), BadInput> {
         Ok(())
     } else {
         Err(BadInput(format!("{bad} of {} files failed", files.len())))
+    }
+}
+
+fn validate(
+    profile: ProfileName,
+    role: Role,
+    transport: Option<TransportName>,
+    files: &[PathBuf],
+) -> Result<(), BadInput> {
+    let profile = match profile {
+        ProfileName::Mp => Profile::mp(),
+        ProfileName::Iq => Profile::iq(),
+    };
+    let text_only = h248_profiles::text_only_items()
+        .map_err(|e| BadInput(format!("shipped package names: {e}")))?;
+    let validator = Validator::new(profile, &h248_profiles::full(), &text_only);
+    let context = Context {
+        sender: match role {
+            Role::Mgc => Sender::Mgc,
+            Role::Mg => Sender::Mg,
+        },
+        transport: transport.map(|t| match t {
+            TransportName::Udp => TransportKind::Udp,
+            TransportName::Tcp => TransportKind::Tcp,
+            TransportName::Sctp => TransportKind::Sctp,
+        }),
+    };
+    let mut bad = 0usize;
+    for path in files {
+        let message = match std::fs::read(path) {
+            Ok(bytes) => wire::decode_any(&bytes).map_err(|e| e.to_string()),
+            Err(e) => Err(format!("cannot read: {e}")),
+        };
+        match message {
+            Ok((message, _)) => {
+                let violations = validator.check(&message, context);
+                if violations.is_empty() {
+                    println!("{}: ok", path.display());
+                } else {
+                    bad += 1;
+                    for violation in violations {
+                        println!("{}: {violation}", path.display());
+                    }
+                }
+            }
+            Err(e) => {
+                bad += 1;
+                println!("{}: {e}", path.display());
+            }
+        }
+    }
+    if bad == 0 {
+        Ok(())
+    } else {
+        Err(BadInput(format!(
+            "{bad} of {} files break the {} profile or do not decode",
+            files.len(),
+            validator.profile().title
+        )))
     }
 }
 

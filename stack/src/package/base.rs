@@ -403,6 +403,21 @@ fn packages() -> Vec<Package> {
         item("gain", 0x000a, Some(ValueType::Integer)),
     ];
 
+    // The items above include the version 2 additions of H.248.1 (2002)
+    // Annex E that Erlang/OTP megaco resolves (g/sc, the root timers, the
+    // rtp statistics...), so these packages carry the version the IANA
+    // registry (2017-12-11) gives as their latest.
+    for package in [
+        &mut g,
+        &mut root,
+        &mut tonegen,
+        &mut dg,
+        &mut dd,
+        &mut cg,
+        &mut rtp,
+    ] {
+        package.version = 2;
+    }
     vec![
         annex_c, g, root, tonegen, tonedet, dg, dd, cg, cd, al, ct, nt, rtp, tdmc,
     ]
