@@ -76,13 +76,18 @@ const WILDCARD_POSITION: u8 = 0x3f;
 /// terminations": wildcard `0xD7` over `00 00 00`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BitStringMapping {
-    level_bits: Vec<u8>,
+    /// Widths of the first `levels` levels (at most 64 levels of one bit).
+    level_bits: [u8; 64],
+    levels: u8,
 }
 
 impl Default for BitStringMapping {
     fn default() -> Self {
+        let mut level_bits = [0; 64];
+        level_bits[..3].copy_from_slice(&[8, 8, 8]);
         BitStringMapping {
-            level_bits: vec![8, 8, 8],
+            level_bits,
+            levels: 3,
         }
     }
 }
@@ -95,13 +100,17 @@ impl BitStringMapping {
         if level_bits.iter().any(|&b| b == 0 || b > 64) || total > 64 {
             return None;
         }
+        let mut widths = [0; 64];
+        widths.get_mut(..level_bits.len())?.copy_from_slice(level_bits);
         Some(BitStringMapping {
-            level_bits: level_bits.to_vec(),
+            level_bits: widths,
+            levels: u8::try_from(level_bits.len()).ok()?,
         })
     }
 
     fn width(&self, level: usize) -> usize {
-        usize::from(self.level_bits.get(level).copied().unwrap_or(8))
+        let width = self.level_bits[..usize::from(self.levels)].get(level);
+        usize::from(width.copied().unwrap_or(8))
     }
 }
 
@@ -136,7 +145,7 @@ impl TerminationIdMapping for BitStringMapping {
             let width = self.width(level);
             if let [wildcard @ (b'*' | b'$')] = *part {
                 let kind = if wildcard == b'*' { WILDCARD_ALL } else { 0 };
-                let recursive = last && level + 1 < self.level_bits.len();
+                let recursive = last && level + 1 < usize::from(self.levels);
                 let slot = fields
                     .get_mut(field_count)
                     .ok_or("too many wildcard levels")?;
@@ -146,7 +155,7 @@ impl TerminationIdMapping for BitStringMapping {
                 );
                 field_count += 1;
                 pos += if recursive {
-                    (level..self.level_bits.len()).map(|l| self.width(l)).sum()
+                    (level..usize::from(self.levels)).map(|l| self.width(l)).sum()
                 } else {
                     width
                 };
