@@ -1,0 +1,123 @@
+//! Our MGC endpoint against our MG endpoint over UDP (H.248.1 Annex D.1),
+//! in every encoding, on IPv4 and IPv6 loopback; and what an undecodable
+//! datagram gets back.
+
+mod transport_util;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use h248_stack::model::MessageBody;
+use h248_stack::transaction::Role;
+use h248_stack::transport::UdpTransport;
+use h248_stack::wire;
+use transport_util::{assert_once, load, serve_mg, spawn, Enc};
+
+async fn exchange(enc: Enc, host: &str) {
+    let any: SocketAddr = format!("{host}:0").parse().unwrap();
+    let (mg, mg_incoming) = spawn(Role::Mg, enc, UdpTransport::bind(any).await.unwrap());
+    let (mgc, _mgc_incoming) = spawn(Role::Mgc, enc, UdpTransport::bind(any).await.unwrap());
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    assert_eq!(mg_addr.ip(), any.ip());
+    // Versions 1 to 3, 40 concurrent transactions each.
+    for (i, version) in [1u8, 2, 3].into_iter().enumerate() {
+        load(&mgc, mg_addr, version, 1 + 40 * i as u32, 40).await;
+    }
+    assert_once(&executions, 120);
+    let mgc_stats = mgc.stats().await.unwrap();
+    let mg_stats = mg.stats().await.unwrap();
+    assert_eq!(mgc_stats.engine.requests_sent, 120);
+    assert_eq!(mgc_stats.engine.replies_received, 120);
+    assert_eq!(mg_stats.engine.requests_received, 120);
+    assert_eq!(mg_stats.engine.undecodable_messages, 0);
+    assert_eq!(mgc_stats.send_errors + mg_stats.send_errors, 0);
+    // The MGC acknowledges the replies in batches (Annex D.1.2.2), and
+    // nothing is left in progress on either side.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mg_stats = mg.stats().await.unwrap();
+    assert!(mg_stats.engine.acks_received >= 1);
+    assert_eq!(
+        mg_stats.engine.acks_received,
+        mgc.stats().await.unwrap().engine.acks_sent
+    );
+    assert_eq!(mg_stats.live_transactions, 0);
+    assert_eq!(mgc.stats().await.unwrap().live_transactions, 0);
+    mgc.shutdown().await;
+    mg.shutdown().await;
+    // Shut down: the handles now fail fast.
+    assert!(mgc.stats().await.is_err());
+}
+
+#[tokio::test]
+async fn udp_pretty_ipv4() {
+    exchange(Enc::Pretty, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_compact_ipv4() {
+    exchange(Enc::Compact, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_ber_ipv4() {
+    exchange(Enc::Ber, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_pretty_ipv6() {
+    exchange(Enc::Pretty, "[::1]").await;
+}
+
+#[tokio::test]
+async fn udp_compact_ipv6() {
+    exchange(Enc::Compact, "[::1]").await;
+}
+
+#[tokio::test]
+async fn udp_ber_ipv6() {
+    exchange(Enc::Ber, "[::1]").await;
+}
+
+/// A datagram whose header reads but whose body does not gets a
+/// message-level error 400 in its version (clause 8.2.2); one whose header
+/// does not read is dropped; the endpoint keeps serving either way.
+#[tokio::test]
+async fn undecodable_datagrams() {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mg, mg_incoming) = spawn(
+        Role::Mg,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    let raw = tokio::net::UdpSocket::bind(any).await.unwrap();
+    raw.send_to(b"\x00\x01garbage", mg_addr).await.unwrap();
+    raw.send_to(b"MEGACO/2 [192.0.2.1]:2944 Transaction = {", mg_addr)
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 65536];
+    let (n, from) = tokio::time::timeout(Duration::from_secs(5), raw.recv_from(&mut buf))
+        .await
+        .expect("an error reply")
+        .unwrap();
+    assert_eq!(from, mg_addr);
+    let (reply, _) = wire::decode_any(&buf[..n]).unwrap();
+    assert_eq!(reply.message.version, 2);
+    match reply.message.body {
+        MessageBody::Error(e) => assert_eq!(e.code, 400),
+        other => panic!("expected an error descriptor, got {other:?}"),
+    }
+    // Still serving: a real exchange through a second endpoint.
+    let (mgc, _i) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    load(&mgc, mg_addr, 3, 1, 5).await;
+    assert_once(&executions, 5);
+    let stats = mg.stats().await.unwrap();
+    assert_eq!(stats.engine.undecodable_messages, 2);
+    assert_eq!(stats.engine.message_errors_sent, 1);
+}
