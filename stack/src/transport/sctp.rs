@@ -119,10 +119,39 @@ fn new_socket(addr: &SocketAddr) -> io::Result<Socket> {
     }
 }
 
-/// Whether this kernel can open SCTP sockets at all.
+/// Whether this kernel can open SCTP sockets at all: the SCTP sysctl
+/// directory exists once the module is loaded; otherwise a socket is tried
+/// (which may load it). `sctp-rs` never closes a socket that is neither
+/// connected nor accepted, so a successful try leaks one descriptor, once.
 pub fn kernel_supports_sctp() -> bool {
+    if std::path::Path::new("/proc/sys/net/sctp").exists() {
+        return true;
+    }
     let any: SocketAddr = (std::net::Ipv4Addr::LOCALHOST, 0).into();
+    // The socket registers with a tokio reactor: the caller's if there is
+    // one, else a runtime of its own.
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return new_socket(&any).is_ok();
+    }
+    let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()
+    else {
+        return false;
+    };
+    let _entered = runtime.enter();
     new_socket(&any).is_ok()
+}
+
+/// A listener that is shut down when dropped: `sctp-rs` 0.3.1 does not
+/// close listening sockets, so shutting it down is what stops it accepting
+/// when the transport goes (the descriptor itself stays open).
+struct ClosingListener(sctp_rs::Listener);
+
+impl Drop for ClosingListener {
+    fn drop(&mut self) {
+        let _ = self.0.shutdown(std::net::Shutdown::Both);
+    }
 }
 
 impl SctpTransport {
@@ -223,8 +252,9 @@ fn listen(
 }
 
 async fn accept_loop(listener: sctp_rs::Listener, spawner: Spawner) {
+    let listener = ClosingListener(listener);
     loop {
-        match listener.accept().await {
+        match listener.0.accept().await {
             Ok((socket, peer)) => {
                 let (id, queue) = spawner.opened(peer);
                 tokio::task::spawn_local(run(socket, peer, id, queue, spawner.clone()));
