@@ -28,8 +28,10 @@ async fn exchange(enc: Enc, host: &str) {
     let mgc_stats = mgc.stats().await.unwrap();
     let mg_stats = mg.stats().await.unwrap();
     assert_eq!(mgc_stats.engine.requests_sent, 120);
-    assert_eq!(mgc_stats.engine.replies_received, 120);
-    assert_eq!(mg_stats.engine.requests_received, 120);
+    // Message counters include retransmissions, which the 20 ms test
+    // timer provokes on a loaded machine; executions were counted above.
+    assert!(mgc_stats.engine.replies_received >= 120);
+    assert!(mg_stats.engine.requests_received >= 120);
     assert_eq!(mg_stats.engine.undecodable_messages, 0);
     assert_eq!(mgc_stats.send_errors + mg_stats.send_errors, 0);
     // The MGC acknowledges the replies in batches (Annex D.1.2.2), and
@@ -120,4 +122,36 @@ async fn undecodable_datagrams() {
     let stats = mg.stats().await.unwrap();
     assert_eq!(stats.engine.undecodable_messages, 2);
     assert_eq!(stats.engine.message_errors_sent, 1);
+}
+
+/// A dual-stack socket on `[::]` serves an IPv4 MGC, keyed by its IPv4
+/// address, and sends requests to IPv4 peers whose replies match them.
+#[tokio::test]
+async fn dual_stack_mg_serves_ipv4_peers() {
+    let Ok(mg_transport) = UdpTransport::bind("[::]:0".parse().unwrap()).await else {
+        eprintln!("no IPv6 here: skipped");
+        return;
+    };
+    let (mg, mg_incoming) = spawn(Role::Mg, Enc::Compact, mg_transport);
+    let executions = serve_mg(mg_incoming);
+    let v4: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mgc, mgc_incoming) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(v4).await.unwrap(),
+    );
+    let mg_v4: SocketAddr = ([127, 0, 0, 1], mg.local_addr().unwrap().port()).into();
+    load(&mgc, mg_v4, 3, 1, 10).await;
+    assert_once(&executions, 10);
+    // The other way: the MG endpoint sends a request to the IPv4 MGC.
+    let (mgc_addr_seen, _) = *executions.lock().unwrap().keys().next().unwrap();
+    assert_eq!(
+        mgc_addr_seen,
+        mgc.local_addr().unwrap(),
+        "keyed by the IPv4 address"
+    );
+    let mgc_v4: SocketAddr = mgc.local_addr().unwrap();
+    let mgc_executions = serve_mg(mgc_incoming);
+    load(&mg, mgc_v4, 3, 100, 5).await;
+    assert_once(&mgc_executions, 5);
 }

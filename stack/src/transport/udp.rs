@@ -23,8 +23,10 @@ pub struct UdpTransport {
 
 impl UdpTransport {
     /// Binds `addr` (`0.0.0.0:2944`, `[::1]:0`, ...). A socket bound to
-    /// `[::]` also takes IPv4 peers as IPv4-mapped addresses where the
-    /// system allows dual-stack sockets.
+    /// `[::]` also serves IPv4 peers where the system allows dual-stack
+    /// sockets; they are keyed by their IPv4 address (mapped to and from
+    /// `::ffff:a.b.c.d` here), so replies match their requests whichever
+    /// form the application used.
     pub async fn bind(addr: SocketAddr) -> io::Result<Self> {
         Self::from_socket(UdpSocket::bind(addr).await?)
     }
@@ -54,6 +56,15 @@ impl Transport for UdpTransport {
     async fn recv(&mut self) -> io::Result<TransportEvent<SocketAddr>> {
         // `recv_from` is cancel-safe; the copy happens after it completes.
         let (n, peer) = self.socket.recv_from(&mut self.buf).await?;
+        // Peers are keyed by their plain address: an IPv4 peer of a
+        // dual-stack socket is its IPv4 address, whichever way it is seen.
+        let peer = match peer {
+            SocketAddr::V6(v6) => match v6.ip().to_ipv4_mapped() {
+                Some(v4) => SocketAddr::new(v4.into(), v6.port()),
+                None => peer,
+            },
+            SocketAddr::V4(_) => peer,
+        };
         Ok(TransportEvent::Message {
             peer,
             bytes: self.buf[..n].to_vec(),
@@ -61,6 +72,14 @@ impl Transport for UdpTransport {
     }
 
     async fn send(&mut self, peer: SocketAddr, bytes: Vec<u8>) -> io::Result<()> {
+        // An IPv6 socket reaches an IPv4 peer through its IPv4-mapped
+        // address (dual-stack sockets; elsewhere the send fails as before).
+        let peer = match (self.local, peer) {
+            (SocketAddr::V6(_), SocketAddr::V4(v4)) => {
+                SocketAddr::new(v4.ip().to_ipv6_mapped().into(), v4.port())
+            }
+            _ => peer,
+        };
         self.socket.send_to(&bytes, peer).await.map(|_| ())
     }
 }
