@@ -21,13 +21,15 @@ use std::time::Duration;
 
 use h248_stack::model::{MessageBody, Transaction};
 use h248_stack::text;
-use h248_stack::transaction::{Failure, Role};
+use h248_stack::transaction::{EngineConfig, Failure, Role};
 use h248_stack::transport::sctp::{
     kernel_supports_sctp, SctpOptions, H248_PPID, H248_PPID_WIRE, H248_STREAM,
 };
 use h248_stack::transport::{RequestError, SctpTransport};
 use sctp_rs::{NotificationOrData, SendData, SendInfo, Socket, SocketToAssociation};
-use transport_util::{actions, answer, assert_once, load, serve_mg, spawn, termination, Enc};
+use transport_util::{
+    actions, answer, assert_once, load, serve_mg, spawn, spawn_with, termination, test_config, Enc,
+};
 
 /// False (after saying so) when the test cannot run here.
 fn sctp_available() -> bool {
@@ -46,14 +48,24 @@ fn sctp_available() -> bool {
     false
 }
 
+/// The test timers with the default T-MAX (30 s) and LONG-TIMER (32 s):
+/// over a reliable transport T-MAX alone bounds a request (Annex D.2), and
+/// the guest runs under emulation (TCG), some 50 times slower than native.
+fn slow_machine_config(role: Role) -> EngineConfig {
+    let mut config = test_config(role);
+    config.request_lifetime = Duration::from_secs(30);
+    config.long_timer = Duration::from_secs(32);
+    config
+}
+
 async fn exchange(enc: Enc, host: &str) {
     let any: SocketAddr = format!("{host}:0").parse().unwrap();
     let mg_transport = SctpTransport::bind(any, SctpOptions::default())
         .await
         .unwrap();
-    let (mg, mg_incoming) = spawn(Role::Mg, enc, mg_transport);
-    let (mgc, _i) = spawn(
-        Role::Mgc,
+    let (mg, mg_incoming) = spawn_with(slow_machine_config(Role::Mg), enc, mg_transport);
+    let (mgc, _i) = spawn_with(
+        slow_machine_config(Role::Mgc),
         enc,
         SctpTransport::connector(SctpOptions::default()).unwrap(),
     );
@@ -201,4 +213,20 @@ async fn lost_association_fails_requests() {
         .unwrap();
     assert_eq!(outcome, Err(RequestError::Failed(Failure::PeerLost)));
     mgc.shutdown().await;
+}
+
+/// Messages sctp-rs could not deliver whole are refused before any socket
+/// is touched (runs on any kernel).
+#[tokio::test]
+async fn oversized_messages_refused() {
+    use h248_stack::transport::sctp::SCTP_MAX_MESSAGE;
+    use h248_stack::transport::Transport;
+    let mut transport = SctpTransport::connector(SctpOptions::default()).unwrap();
+    let peer: SocketAddr = "127.0.0.1:2944".parse().unwrap();
+    let error = transport
+        .send(peer, vec![b' '; SCTP_MAX_MESSAGE + 1])
+        .await
+        .unwrap_err();
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert_eq!(transport.associations(), 0);
 }

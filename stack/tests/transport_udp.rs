@@ -155,3 +155,32 @@ async fn dual_stack_mg_serves_ipv4_peers() {
     load(&mg, mgc_v4, 3, 100, 5).await;
     assert_once(&mgc_executions, 5);
 }
+
+/// What the engine refuses comes back as an error, not a hang: a request
+/// without actions, and a configuration that breaks Annex D.1.5.
+#[tokio::test]
+async fn refusals_are_reported() {
+    use h248_stack::transaction::SendError;
+    use h248_stack::transport::RequestError;
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mgc, _i) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    let outcome = mgc.send_request(any, 3, vec![]).await;
+    assert_eq!(outcome, Err(RequestError::Refused(SendError::NoActions)));
+    mgc.shutdown().await;
+    assert_eq!(
+        mgc.send_request(any, 3, transport_util::actions(1)).await,
+        Err(RequestError::Closed)
+    );
+    let mut config = transport_util::test_config(Role::Mgc);
+    config.long_timer = config.request_lifetime;
+    let spawned = h248_stack::transport::Endpoint::spawn(
+        config,
+        h248_stack::transaction::codec::TextCodec::new(h248_stack::text::Style::Compact),
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    assert!(spawned.is_err());
+}

@@ -30,6 +30,9 @@ use crate::transaction::{
 /// Commands queued from handles to the task before senders wait.
 const COMMAND_QUEUE: usize = 1024;
 
+/// Pause after a transport receive error.
+const RECV_ERROR_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
+
 /// Why a request sent through an [`Endpoint`] got no reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -293,6 +296,9 @@ impl<T: Transport, C: MessageCodec> Driver<T, C> {
                     Err(e) => {
                         self.stats.recv_errors += 1;
                         tracing::warn!(error = %e, "transport receive error");
+                        // A socket error that persists must not spin the
+                        // task; timers and commands wait this long at most.
+                        tokio::time::sleep(RECV_ERROR_BACKOFF).await;
                     }
                 },
                 () = tokio::time::sleep_until(sleep_until), if deadline.is_some() => {
