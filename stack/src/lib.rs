@@ -1,5 +1,5 @@
 //! The H.248.1 (Megaco) protocol stack: message model, codecs and protocol
-//! core. Sans-IO: nothing here touches a socket or a clock.
+//! core (sans-IO: nothing below `transport` touches a socket or a clock).
 //!
 //! - [`model`]: one typed model of an H.248 message, versions 1 to 3;
 //! - [`sdp`]: the SDP of Local and Remote descriptors;
@@ -9,7 +9,10 @@
 //! - [`wire`]: the encodings side by side, with detection;
 //! - [`transaction`]: the sans-IO transaction engine (clause 8, Annex D);
 //! - [`association`]: the control association of clause 11 (MG and MGC
-//!   sides), sans-IO, over the transaction engine.
+//!   sides), sans-IO, over the transaction engine;
+//! - [`transport`]: the BER message codec and, with the `tokio` feature,
+//!   the async shell: UDP, TCP/TPKT and SCTP transports and the endpoint
+//!   driver (the only IO in the crate).
 #![forbid(unsafe_code)]
 
 pub mod association;
@@ -19,6 +22,7 @@ pub mod package;
 pub mod sdp;
 pub mod text;
 pub mod transaction;
+pub mod transport;
 pub mod wire;
 
 pub use model::*;

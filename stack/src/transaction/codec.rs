@@ -11,6 +11,9 @@ use crate::model::{
 };
 use crate::text::{self, DecodeLimits, Style};
 
+/// The binary encoding (Annex A), beside [`TextCodec`].
+pub use crate::transport::codec::BerCodec;
+
 /// The highest protocol version this stack speaks.
 pub const MAX_VERSION: u8 = 3;
 
@@ -26,7 +29,8 @@ pub struct CodecDecodeError {
     pub reason: String,
 }
 
-/// A message encoding: text (Annex B) now, binary (Annex A) later.
+/// A message encoding: text (Annex B, [`TextCodec`]) or binary (Annex A,
+/// [`BerCodec`]).
 pub trait MessageCodec {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError>;
     /// Appends the encoding of `message` to `out`.

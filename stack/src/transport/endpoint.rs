@@ -1,0 +1,451 @@
+//! The endpoint driver: one tokio task owning a
+//! [`CodecEngine`] and one [`Transport`], and the cloneable [`Endpoint`]
+//! handle the application uses.
+//!
+//! The task loops: run the engine's due timers; wait for whichever comes
+//! first of a command from a handle, a message (or a lost peer) from the
+//! transport, or the engine's next timer (`sleep_until(poll_timeout)`); feed
+//! it to the engine with the current time; then drain the engine: every
+//! `poll_transmit` goes to the transport, every `poll_event` to the
+//! application (a reply resolves the future of its `send_request`, a new
+//! request goes to [`IncomingRequests`]). The engine takes every protocol
+//! decision; this task only moves bytes, time and events.
+
+use std::collections::HashMap;
+use std::fmt::Debug;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use tokio::sync::{mpsc, oneshot};
+use tracing::Instrument;
+
+use super::{Transport, TransportEvent};
+use crate::model::{ActionRequest, TransactionId, TransactionResult};
+use crate::transaction::codec::{CodecEngine, MessageCodec};
+use crate::transaction::{
+    ConfigError, Counters, Engine, EngineConfig, Event, Failure, PeerKey, ReplyError, SendError,
+};
+
+/// Commands queued from handles to the task before senders wait.
+const COMMAND_QUEUE: usize = 1024;
+
+/// Pause after a transport receive error.
+const RECV_ERROR_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
+
+/// Why a request sent through an [`Endpoint`] got no reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The engine gave up on it (timeout, pending limit, lost peer...).
+    #[error("request failed: {0:?}")]
+    Failed(Failure),
+    /// The engine refused to send it.
+    #[error("request refused: {0}")]
+    Refused(SendError),
+    /// The endpoint has shut down.
+    #[error("endpoint closed")]
+    Closed,
+}
+
+/// Why a reply could not be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AnswerError {
+    /// The engine no longer waits for it (aborted at the pending limit).
+    #[error(transparent)]
+    Engine(#[from] ReplyError),
+    #[error("endpoint closed")]
+    Closed,
+}
+
+/// The endpoint is gone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("endpoint closed")]
+pub struct Closed;
+
+/// The engine's counters and table sizes, plus the transport's errors.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndpointStats {
+    pub engine: Counters,
+    /// Outgoing requests waiting plus incoming ones not answered.
+    pub live_transactions: usize,
+    /// All per-transaction state (zero once every timer has run out).
+    pub state_entries: usize,
+    /// Messages the transport could not send.
+    pub send_errors: u64,
+    /// Receive errors of the transport.
+    pub recv_errors: u64,
+    /// Peers the transport reported lost.
+    pub peers_lost: u64,
+}
+
+enum Command<P> {
+    Request {
+        peer: P,
+        version: u8,
+        actions: Vec<ActionRequest>,
+        done: oneshot::Sender<Result<TransactionResult, RequestError>>,
+    },
+    Reply {
+        peer: P,
+        transaction_id: TransactionId,
+        result: TransactionResult,
+        done: oneshot::Sender<Result<(), ReplyError>>,
+    },
+    Stats(oneshot::Sender<EndpointStats>),
+    Shutdown(oneshot::Sender<()>),
+}
+
+/// A request from a peer, delivered once however often it was
+/// retransmitted (H.248.1 Annex D.1.1). Answer it with [`reply`](Self::reply).
+/// One dropped unanswered is left to the engine: the peer gets Pendings,
+/// then error 506 at the pending limit.
+#[derive(Debug)]
+pub struct IncomingRequest<P> {
+    pub peer: P,
+    pub transaction_id: TransactionId,
+    pub version: u8,
+    pub actions: Vec<ActionRequest>,
+    commands: mpsc::Sender<Command<P>>,
+}
+
+impl<P> IncomingRequest<P> {
+    /// Sends the TransactionReply (cached by the engine for
+    /// retransmissions; segmented over UDP if configured).
+    pub async fn reply(self, result: TransactionResult) -> Result<(), AnswerError> {
+        let (done, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Reply {
+                peer: self.peer,
+                transaction_id: self.transaction_id,
+                result,
+                done,
+            })
+            .await
+            .map_err(|_| AnswerError::Closed)?;
+        rx.await
+            .map_err(|_| AnswerError::Closed)?
+            .map_err(AnswerError::Engine)
+    }
+}
+
+/// The requests peers send us, in arrival order.
+#[derive(Debug)]
+pub struct IncomingRequests<P> {
+    rx: mpsc::UnboundedReceiver<IncomingRequest<P>>,
+}
+
+impl<P> IncomingRequests<P> {
+    /// The next request; `None` once the endpoint has shut down.
+    pub async fn recv(&mut self) -> Option<IncomingRequest<P>> {
+        self.rx.recv().await
+    }
+}
+
+/// A handle to a running endpoint. Cloneable; the endpoint runs until
+/// [`shutdown`](Self::shutdown) or until every handle and every
+/// [`IncomingRequest`] is dropped.
+#[derive(Debug)]
+pub struct Endpoint<P> {
+    commands: mpsc::Sender<Command<P>>,
+    local_addr: Option<SocketAddr>,
+}
+
+impl<P> Clone for Endpoint<P> {
+    fn clone(&self) -> Self {
+        Endpoint {
+            commands: self.commands.clone(),
+            local_addr: self.local_addr,
+        }
+    }
+}
+
+impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
+    /// Starts an endpoint on the current tokio runtime: `config` (whose
+    /// `reliable_transport` is set from the transport), `codec` for the
+    /// bytes, `transport` for the socket.
+    pub fn spawn<T, C>(
+        mut config: EngineConfig,
+        codec: C,
+        transport: T,
+    ) -> Result<(Endpoint<P>, IncomingRequests<P>), ConfigError>
+    where
+        T: Transport<Peer = P>,
+        C: MessageCodec + Clone + Send + Sync + 'static,
+    {
+        config.reliable_transport = transport.is_reliable();
+        config.validate()?;
+        let local_addr = transport.local_addr();
+        let engine = CodecEngine::new(Engine::new(config), codec);
+        let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (incoming, incoming_rx) = mpsc::unbounded_channel();
+        let driver = Driver {
+            engine,
+            transport,
+            commands: command_rx,
+            command_tx: commands.downgrade(),
+            incoming,
+            waiting: HashMap::new(),
+            stats: EndpointStats::default(),
+        };
+        let span = tracing::debug_span!("h248_endpoint", local = ?local_addr);
+        tokio::spawn(driver.run().instrument(span));
+        Ok((
+            Endpoint {
+                commands,
+                local_addr,
+            },
+            IncomingRequests { rx: incoming_rx },
+        ))
+    }
+
+    /// The address the transport listens on, if any.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr
+    }
+
+    /// Sends a TransactionRequest with `actions` to `peer` in a message of
+    /// `version`; resolves to the reply's result, or why there is none.
+    /// Dropping the future does not cancel the transaction.
+    pub fn send_request(
+        &self,
+        peer: P,
+        version: u8,
+        actions: Vec<ActionRequest>,
+    ) -> impl Future<Output = Result<TransactionResult, RequestError>> + Send + 'static {
+        let commands = self.commands.clone();
+        async move {
+            let (done, rx) = oneshot::channel();
+            commands
+                .send(Command::Request {
+                    peer,
+                    version,
+                    actions,
+                    done,
+                })
+                .await
+                .map_err(|_| RequestError::Closed)?;
+            rx.await.unwrap_or(Err(RequestError::Closed))
+        }
+    }
+
+    /// The engine's counters and the transport's error counts.
+    pub async fn stats(&self) -> Result<EndpointStats, Closed> {
+        let (tx, rx) = oneshot::channel();
+        self.commands
+            .send(Command::Stats(tx))
+            .await
+            .map_err(|_| Closed)?;
+        rx.await.map_err(|_| Closed)
+    }
+
+    /// The engine's counters.
+    pub async fn counters(&self) -> Result<Counters, Closed> {
+        self.stats().await.map(|s| s.engine)
+    }
+
+    /// Stops the endpoint: requests still waiting resolve to
+    /// [`RequestError::Closed`], the transport's sockets and connections
+    /// close, and [`IncomingRequests`] ends. Returns once done (at once if
+    /// it had already stopped).
+    pub async fn shutdown(&self) {
+        let (tx, rx) = oneshot::channel();
+        if self.commands.send(Command::Shutdown(tx)).await.is_ok() {
+            let _ = rx.await;
+        }
+    }
+}
+
+struct Driver<T: Transport, C> {
+    engine: CodecEngine<T::Peer, C>,
+    transport: T,
+    commands: mpsc::Receiver<Command<T::Peer>>,
+    /// For the answer handles of incoming requests; weak, so that the task
+    /// ends when the application has dropped everything.
+    command_tx: mpsc::WeakSender<Command<T::Peer>>,
+    incoming: mpsc::UnboundedSender<IncomingRequest<T::Peer>>,
+    waiting: HashMap<TransactionId, oneshot::Sender<Result<TransactionResult, RequestError>>>,
+    stats: EndpointStats,
+}
+
+impl<T: Transport, C: MessageCodec> Driver<T, C> {
+    async fn run(mut self) {
+        let shutdown_ack = loop {
+            let now = Instant::now();
+            let deadline = self.engine.poll_timeout();
+            if deadline.is_some_and(|d| d <= now) {
+                self.engine.handle_timeout(now);
+                self.drain().await;
+                continue;
+            }
+            let sleep_until = tokio::time::Instant::from_std(deadline.unwrap_or(now));
+            tokio::select! {
+                command = self.commands.recv() => match command {
+                    None => break None,
+                    Some(Command::Shutdown(ack)) => break Some(ack),
+                    Some(command) => self.command(command),
+                },
+                event = self.transport.recv() => match event {
+                    Ok(TransportEvent::Message { peer, bytes }) => {
+                        self.engine.handle_datagram(Instant::now(), peer, &bytes);
+                    }
+                    Ok(TransportEvent::PeerLost(peer)) => {
+                        self.stats.peers_lost += 1;
+                        let failed = self.engine.engine.peer_lost(Instant::now(), &peer);
+                        tracing::info!(?peer, failed, "peer lost");
+                    }
+                    Err(e) => {
+                        self.stats.recv_errors += 1;
+                        tracing::warn!(error = %e, "transport receive error");
+                        // A socket error that persists must not spin the
+                        // task; timers and commands wait this long at most.
+                        tokio::time::sleep(RECV_ERROR_BACKOFF).await;
+                    }
+                },
+                () = tokio::time::sleep_until(sleep_until), if deadline.is_some() => {
+                    self.engine.handle_timeout(Instant::now());
+                }
+            }
+            self.drain().await;
+        };
+        // Waiting requests resolve to Closed as their senders drop here.
+        self.waiting.clear();
+        drop(self.transport);
+        tracing::debug!("endpoint stopped");
+        if let Some(ack) = shutdown_ack {
+            let _ = ack.send(());
+        }
+    }
+
+    fn command(&mut self, command: Command<T::Peer>) {
+        let now = Instant::now();
+        match command {
+            Command::Request {
+                peer,
+                version,
+                actions,
+                done,
+            } => match self
+                .engine
+                .engine
+                .send_request(now, peer.clone(), version, actions)
+            {
+                Ok(id) => {
+                    tracing::trace!(?peer, transaction_id = id, "request sent");
+                    self.waiting.insert(id, done);
+                }
+                Err(e) => {
+                    let _ = done.send(Err(RequestError::Refused(e)));
+                }
+            },
+            Command::Reply {
+                peer,
+                transaction_id,
+                result,
+                done,
+            } => {
+                let _ = done.send(
+                    self.engine
+                        .engine
+                        .send_reply(now, peer, transaction_id, result),
+                );
+            }
+            Command::Stats(tx) => {
+                let engine = &self.engine.engine;
+                let _ = tx.send(EndpointStats {
+                    engine: *engine.counters(),
+                    live_transactions: engine.live_transactions(),
+                    state_entries: engine.state_entries(),
+                    ..self.stats
+                });
+            }
+            Command::Shutdown(_) => unreachable!("handled by the loop"),
+        }
+    }
+
+    /// Sends what the engine queued and delivers its events.
+    async fn drain(&mut self) {
+        while let Some(datagram) = self.engine.poll_transmit() {
+            let peer = datagram.peer.clone();
+            if let Err(e) = self.transport.send(datagram.peer, datagram.bytes).await {
+                self.stats.send_errors += 1;
+                tracing::warn!(?peer, error = %e, "send failed");
+            }
+        }
+        while let Some(event) = self.engine.poll_event() {
+            self.event(event);
+        }
+    }
+
+    fn event(&mut self, event: Event<T::Peer>) {
+        match event {
+            Event::RequestReceived {
+                peer,
+                transaction_id,
+                version,
+                actions,
+            } => {
+                tracing::trace!(?peer, transaction_id, "request received");
+                // Without a live command sender the endpoint is going away
+                // and nobody could answer.
+                if let Some(commands) = self.command_tx.upgrade() {
+                    let _ = self.incoming.send(IncomingRequest {
+                        peer,
+                        transaction_id,
+                        version,
+                        actions,
+                        commands,
+                    });
+                }
+            }
+            Event::ReplyReceived {
+                peer,
+                transaction_id,
+                result,
+                ..
+            } => {
+                tracing::trace!(?peer, transaction_id, "reply received");
+                if let Some(done) = self.waiting.remove(&transaction_id) {
+                    let _ = done.send(Ok(result));
+                }
+            }
+            Event::RequestFailed {
+                peer,
+                transaction_id,
+                reason,
+            } => {
+                tracing::debug!(?peer, transaction_id, ?reason, "request failed");
+                if let Some(done) = self.waiting.remove(&transaction_id) {
+                    let _ = done.send(Err(RequestError::Failed(reason)));
+                }
+            }
+            Event::RequestAborted {
+                peer,
+                transaction_id,
+            } => {
+                tracing::warn!(
+                    ?peer,
+                    transaction_id,
+                    "incoming request aborted at the pending limit"
+                );
+            }
+            Event::PeerMessageError { peer, error } => {
+                tracing::warn!(?peer, code = error.code, "peer sent a message-level error");
+            }
+        }
+    }
+}
+
+impl<P: Debug> Debug for Command<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Command::Request { peer, .. } => write!(f, "Request to {peer:?}"),
+            Command::Reply {
+                peer,
+                transaction_id,
+                ..
+            } => write!(f, "Reply {transaction_id} to {peer:?}"),
+            Command::Stats(_) => f.write_str("Stats"),
+            Command::Shutdown(_) => f.write_str("Shutdown"),
+        }
+    }
+}

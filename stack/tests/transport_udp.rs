@@ -1,0 +1,186 @@
+//! Our MGC endpoint against our MG endpoint over UDP (H.248.1 Annex D.1),
+//! in every encoding, on IPv4 and IPv6 loopback; and what an undecodable
+//! datagram gets back.
+
+mod transport_util;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use h248_stack::model::MessageBody;
+use h248_stack::transaction::Role;
+use h248_stack::transport::UdpTransport;
+use h248_stack::wire;
+use transport_util::{assert_once, load, serve_mg, spawn, Enc};
+
+async fn exchange(enc: Enc, host: &str) {
+    let any: SocketAddr = format!("{host}:0").parse().unwrap();
+    let (mg, mg_incoming) = spawn(Role::Mg, enc, UdpTransport::bind(any).await.unwrap());
+    let (mgc, _mgc_incoming) = spawn(Role::Mgc, enc, UdpTransport::bind(any).await.unwrap());
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    assert_eq!(mg_addr.ip(), any.ip());
+    // Versions 1 to 3, 40 concurrent transactions each.
+    for (i, version) in [1u8, 2, 3].into_iter().enumerate() {
+        load(&mgc, mg_addr, version, 1 + 40 * i as u32, 40).await;
+    }
+    assert_once(&executions, 120);
+    let mgc_stats = mgc.stats().await.unwrap();
+    let mg_stats = mg.stats().await.unwrap();
+    assert_eq!(mgc_stats.engine.requests_sent, 120);
+    // Message counters include retransmissions, which the 20 ms test
+    // timer provokes on a loaded machine; executions were counted above.
+    assert!(mgc_stats.engine.replies_received >= 120);
+    assert!(mg_stats.engine.requests_received >= 120);
+    assert_eq!(mg_stats.engine.undecodable_messages, 0);
+    assert_eq!(mgc_stats.send_errors + mg_stats.send_errors, 0);
+    // The MGC acknowledges the replies in batches (Annex D.1.2.2), and
+    // nothing is left in progress on either side.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let mg_stats = mg.stats().await.unwrap();
+    assert!(mg_stats.engine.acks_received >= 1);
+    assert_eq!(
+        mg_stats.engine.acks_received,
+        mgc.stats().await.unwrap().engine.acks_sent
+    );
+    assert_eq!(mg_stats.live_transactions, 0);
+    assert_eq!(mgc.stats().await.unwrap().live_transactions, 0);
+    mgc.shutdown().await;
+    mg.shutdown().await;
+    // Shut down: the handles now fail fast.
+    assert!(mgc.stats().await.is_err());
+}
+
+#[tokio::test]
+async fn udp_pretty_ipv4() {
+    exchange(Enc::Pretty, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_compact_ipv4() {
+    exchange(Enc::Compact, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_ber_ipv4() {
+    exchange(Enc::Ber, "127.0.0.1").await;
+}
+
+#[tokio::test]
+async fn udp_pretty_ipv6() {
+    exchange(Enc::Pretty, "[::1]").await;
+}
+
+#[tokio::test]
+async fn udp_compact_ipv6() {
+    exchange(Enc::Compact, "[::1]").await;
+}
+
+#[tokio::test]
+async fn udp_ber_ipv6() {
+    exchange(Enc::Ber, "[::1]").await;
+}
+
+/// A datagram whose header reads but whose body does not gets a
+/// message-level error 400 in its version (clause 8.2.2); one whose header
+/// does not read is dropped; the endpoint keeps serving either way.
+#[tokio::test]
+async fn undecodable_datagrams() {
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mg, mg_incoming) = spawn(
+        Role::Mg,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    let raw = tokio::net::UdpSocket::bind(any).await.unwrap();
+    raw.send_to(b"\x00\x01garbage", mg_addr).await.unwrap();
+    raw.send_to(b"MEGACO/2 [192.0.2.1]:2944 Transaction = {", mg_addr)
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 65536];
+    let (n, from) = tokio::time::timeout(Duration::from_secs(5), raw.recv_from(&mut buf))
+        .await
+        .expect("an error reply")
+        .unwrap();
+    assert_eq!(from, mg_addr);
+    let (reply, _) = wire::decode_any(&buf[..n]).unwrap();
+    assert_eq!(reply.message.version, 2);
+    match reply.message.body {
+        MessageBody::Error(e) => assert_eq!(e.code, 400),
+        other => panic!("expected an error descriptor, got {other:?}"),
+    }
+    // Still serving: a real exchange through a second endpoint.
+    let (mgc, _i) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    load(&mgc, mg_addr, 3, 1, 5).await;
+    assert_once(&executions, 5);
+    let stats = mg.stats().await.unwrap();
+    assert_eq!(stats.engine.undecodable_messages, 2);
+    assert_eq!(stats.engine.message_errors_sent, 1);
+}
+
+/// A dual-stack socket on `[::]` serves an IPv4 MGC, keyed by its IPv4
+/// address, and sends requests to IPv4 peers whose replies match them.
+#[tokio::test]
+async fn dual_stack_mg_serves_ipv4_peers() {
+    let Ok(mg_transport) = UdpTransport::bind("[::]:0".parse().unwrap()).await else {
+        eprintln!("no IPv6 here: skipped");
+        return;
+    };
+    let (mg, mg_incoming) = spawn(Role::Mg, Enc::Compact, mg_transport);
+    let executions = serve_mg(mg_incoming);
+    let v4: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mgc, mgc_incoming) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(v4).await.unwrap(),
+    );
+    let mg_v4: SocketAddr = ([127, 0, 0, 1], mg.local_addr().unwrap().port()).into();
+    load(&mgc, mg_v4, 3, 1, 10).await;
+    assert_once(&executions, 10);
+    // The other way: the MG endpoint sends a request to the IPv4 MGC.
+    let (mgc_addr_seen, _) = *executions.lock().unwrap().keys().next().unwrap();
+    assert_eq!(
+        mgc_addr_seen,
+        mgc.local_addr().unwrap(),
+        "keyed by the IPv4 address"
+    );
+    let mgc_v4: SocketAddr = mgc.local_addr().unwrap();
+    let mgc_executions = serve_mg(mgc_incoming);
+    load(&mg, mgc_v4, 3, 100, 5).await;
+    assert_once(&mgc_executions, 5);
+}
+
+/// What the engine refuses comes back as an error, not a hang: a request
+/// without actions, and a configuration that breaks Annex D.1.5.
+#[tokio::test]
+async fn refusals_are_reported() {
+    use h248_stack::transaction::SendError;
+    use h248_stack::transport::RequestError;
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let (mgc, _i) = spawn(
+        Role::Mgc,
+        Enc::Compact,
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    let outcome = mgc.send_request(any, 3, vec![]).await;
+    assert_eq!(outcome, Err(RequestError::Refused(SendError::NoActions)));
+    mgc.shutdown().await;
+    assert_eq!(
+        mgc.send_request(any, 3, transport_util::actions(1)).await,
+        Err(RequestError::Closed)
+    );
+    let mut config = transport_util::test_config(Role::Mgc);
+    config.long_timer = config.request_lifetime;
+    let spawned = h248_stack::transport::Endpoint::spawn(
+        config,
+        h248_stack::transaction::codec::TextCodec::new(h248_stack::text::Style::Compact),
+        UdpTransport::bind(any).await.unwrap(),
+    );
+    assert!(spawned.is_err());
+}
