@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use h248_stack::transaction::{ReplyResend, ResendAfterPending, Role};
+use h248_stack::transaction::Role;
 use h248_stack::transport::UdpTransport;
 use tokio::net::UdpSocket;
 use tokio::sync::Mutex;
@@ -126,16 +126,11 @@ async fn relay(mg_addr: SocketAddr, seed: u64) -> (SocketAddr, Arc<RelayStats>) 
 
 async fn lossy(enc: Enc, seed: u64, n: u32) {
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    // Over a lossy link a lost final reply after a Pending must be
-    // recovered: the MG resends replies that asked for an ack until acked
-    // (megaco's reply_timer), and the MGC keeps resending its request after
-    // a Pending (megaco's long_request_resend). Without them a Pending
-    // followed by a lost reply ends in a LONG-TIMER timeout (lessons
-    // OTP-6048 / OTP-6051).
-    let mut mg_config = test_config(Role::Mg);
-    mg_config.reply_resend = ReplyResend::UntilAcked;
-    let mut mgc_config = test_config(Role::Mgc);
-    mgc_config.resend_after_pending = ResendAfterPending::Every(Duration::from_millis(100));
+    // The engine defaults recover a final reply lost after a Pending: the
+    // reply asks for an immediate ack (Annex D.1.4) and the MG resends it
+    // until acked (ReplyResend::UntilAcked, the default; lesson OTP-6048).
+    let mg_config = test_config(Role::Mg);
+    let mgc_config = test_config(Role::Mgc);
     let (mg, mg_incoming) = spawn_with(mg_config, enc, UdpTransport::bind(any).await.unwrap());
     let (mgc, _i) = spawn_with(mgc_config, enc, UdpTransport::bind(any).await.unwrap());
     let executions = serve_mg(mg_incoming);

@@ -119,7 +119,12 @@ pub struct EngineConfig {
     /// Default [`ResendAfterPending::Never`] (Annex D.1.4).
     pub resend_after_pending: ResendAfterPending,
     /// Whether to resend replies on a timer (lesson OTP-6048). Default
-    /// [`ReplyResend::OnDuplicateRequest`].
+    /// [`ReplyResend::UntilAcked`]: a reply that follows a Pending asks for
+    /// an immediate ack (Annex D.1.4) because the requester, told by the
+    /// Pending that its request arrived, no longer retransmits it; if that
+    /// reply were lost and only resent on a duplicate request, nothing would
+    /// ever recover it. Replies without `ImmAckRequired` are resent only on
+    /// duplicates either way. Over reliable transports nothing is resent.
     pub reply_resend: ReplyResend,
     /// When replies ask for an immediate ack (lesson OTP-6030). Default
     /// [`ImmAckPolicy::AfterPending`] (Annex D.1.4).
@@ -180,7 +185,7 @@ impl EngineConfig {
             mg_originated_pending_limit: 10,
             mgc_originated_pending_limit: 10,
             resend_after_pending: ResendAfterPending::Never,
-            reply_resend: ReplyResend::OnDuplicateRequest,
+            reply_resend: ReplyResend::UntilAcked,
             imm_ack: ImmAckPolicy::AfterPending,
             ack_delay: Duration::from_millis(50),
             max_pending_acks: 64,
