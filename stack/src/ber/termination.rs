@@ -101,7 +101,9 @@ impl BitStringMapping {
             return None;
         }
         let mut widths = [0; 64];
-        widths.get_mut(..level_bits.len())?.copy_from_slice(level_bits);
+        widths
+            .get_mut(..level_bits.len())?
+            .copy_from_slice(level_bits);
         Some(BitStringMapping {
             level_bits: widths,
             levels: u8::try_from(level_bits.len()).ok()?,
@@ -155,7 +157,9 @@ impl TerminationIdMapping for BitStringMapping {
                 );
                 field_count += 1;
                 pos += if recursive {
-                    (level..usize::from(self.levels)).map(|l| self.width(l)).sum()
+                    (level..usize::from(self.levels))
+                        .map(|l| self.width(l))
+                        .sum()
                 } else {
                     width
                 };
