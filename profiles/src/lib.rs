@@ -13,6 +13,7 @@
 pub mod catalogue;
 pub mod iana;
 pub mod load;
+pub mod procedure;
 pub mod profile;
 
 pub use catalogue::{full, full_from, text_only_items, BuildError, TextOnlyItem};
