@@ -889,6 +889,9 @@ pub struct ConnectionPointIes {
 pub(crate) enum Need {
     Mandatory,
     Optional,
+    /// Not an IE of the procedure: present, the request is another
+    /// procedure's (a Reserve with Remote SDP is a Reserve and Configure).
+    Absent,
 }
 
 /// What a connection-point procedure requires.
@@ -1014,6 +1017,17 @@ impl ConnectionPointIes {
                         ))
                     }
                 }
+            }
+        }
+        if rules.remote == Need::Absent {
+            if let Some(s) = streams.iter().find(|s| s.remote.is_some()) {
+                return Err(r.bad(
+                    "Remote IP Resources",
+                    format!(
+                        "stream {}: Remote SDP is not an IE of the procedure (Reserve and Configure carries it)",
+                        s.stream
+                    ),
+                ));
             }
         }
         if rules.heartbeat == Need::Mandatory && !events.as_ref().is_some_and(|e| e.heartbeat) {

@@ -28,7 +28,7 @@ const RESERVE: CpRules = CpRules {
     command: Amm::Add,
     reserve: true,
     local_address_request: Need::Mandatory,
-    remote: Need::Optional,
+    remote: Need::Absent,
     heartbeat: Need::Mandatory,
     ip: true,
     emergency: true,
