@@ -1187,16 +1187,19 @@ fn notify_and_service_change_requests_missing_a_mandatory_ie_are_refused() {
     );
 }
 
-/// Every reader against every procedure's request: only the procedure's own
-/// reader (and the reader of the identical Stop request) accepts it, and
-/// nothing panics.
-#[test]
-fn no_reader_accepts_another_procedures_request() {
-    type Reader = (&'static str, fn(&ActionRequest) -> bool);
-    fn reads<P: Procedure>(a: &ActionRequest) -> bool {
-        P::read_request(a).is_ok()
-    }
-    let readers: Vec<Reader> = vec![
+type ReaderFn = (&'static str, fn(&ActionRequest) -> bool);
+
+fn reads<P: Procedure>(a: &ActionRequest) -> bool {
+    P::read_request(a).is_ok()
+}
+
+fn reply_reads<P: Procedure>(a: &ActionReply) -> bool {
+    P::read_reply(a).is_ok()
+}
+
+/// The request reader of every procedure, by name.
+fn readers() -> Vec<ReaderFn> {
+    vec![
         (
             iq::ReserveAgwConnectionPoint::NAME,
             reads::<iq::ReserveAgwConnectionPoint>,
@@ -1254,7 +1257,15 @@ fn no_reader_accepts_another_procedures_request() {
         ),
         (mp::MrfpOutOfService::NAME, reads::<mp::MrfpOutOfService>),
         (mp::MrfpRestoration::NAME, reads::<mp::MrfpRestoration>),
-    ];
+    ]
+}
+
+/// Every reader against every procedure's request: only the procedure's own
+/// reader (and the reader of the identical Stop request) accepts it, and
+/// nothing panics.
+#[test]
+fn no_reader_accepts_another_procedures_request() {
+    let readers = readers();
     let env = Env::new();
     let requests: Vec<(&'static str, ActionRequest)> = all(&env)
         .into_iter()
@@ -1313,4 +1324,84 @@ fn no_reader_accepts_another_procedures_request() {
         })
         .collect();
     assert!(unexpected.is_empty(), "{unexpected:#?}\nall: {wrong:#?}");
+}
+
+macro_rules! reply_readers {
+    ($($p:ty),* $(,)?) => {
+        vec![$(reply_reads::<$p> as fn(&ActionReply) -> bool),*]
+    };
+}
+
+/// Every reader on every action of the shared corpus (real messages of
+/// other gateways and controllers): none panics, whatever it is given.
+#[test]
+fn readers_survive_every_corpus_message() {
+    let Some(shared) = common::shared_dir() else {
+        return;
+    };
+    let request_readers = readers();
+    let reply_readers: Vec<fn(&ActionReply) -> bool> = reply_readers![
+        iq::ReserveAgwConnectionPoint,
+        iq::ConfigureAgwConnectionPoint,
+        iq::ReserveAndConfigureAgwConnectionPoint,
+        iq::ReleaseAgwTermination,
+        iq::TerminationHeartbeat,
+        iq::IpBearerReleased,
+        iq::AgwOutOfService,
+        iq::AgwRestoration,
+        mp::ReserveImsResources,
+        mp::ConfigureImsResources,
+        mp::ReserveAndConfigureImsResources,
+        mp::ReleaseImsTermination,
+        mp::SendTone,
+        mp::StopTone,
+        mp::ToneCompleted,
+        mp::StartAnnouncement,
+        mp::StopAnnouncement,
+        mp::AnnouncementCompleted,
+        mp::DetectDtmf,
+        mp::ReportDtmf,
+        mp::StopDtmfDetection,
+        mp::TerminationHeartbeat,
+        mp::MrfpOutOfService,
+        mp::MrfpRestoration,
+    ];
+    let (mut actions, mut accepted) = (0usize, 0usize);
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(shared.join("corpus"))
+        .expect("corpus directory is readable")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".pretty.txt"))
+        .collect();
+    entries.sort();
+    for path in &entries {
+        let bytes = std::fs::read(path).expect("corpus file is readable");
+        let Ok(message) = text::decode(&bytes) else {
+            continue;
+        };
+        let MessageBody::Transactions(transactions) = &message.message.body else {
+            continue;
+        };
+        for t in transactions {
+            match t {
+                Transaction::Request(r) => {
+                    for a in &r.actions {
+                        actions += 1;
+                        accepted += request_readers.iter().filter(|(_, read)| read(a)).count();
+                    }
+                }
+                Transaction::Reply(TransactionReply {
+                    result: TransactionResult::ActionReplies(replies),
+                    ..
+                }) => {
+                    for a in replies {
+                        actions += 1;
+                        accepted += reply_readers.iter().filter(|read| read(a)).count();
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(actions > 100, "only {actions} actions in the corpus");
+    eprintln!("{actions} corpus actions read by every reader; {accepted} acceptances");
 }

@@ -654,9 +654,12 @@ impl RootServiceChange {
             .split(|c: char| !c.is_ascii_digit())
             .next()
             .unwrap_or_default();
+        if digits.is_empty() {
+            return Err(r.missing("Reason", format!("no reason code in {:?}", sc.parms.reason)));
+        }
         let reason: u16 = digits
             .parse()
-            .map_err(|_| r.missing("Reason", format!("no reason code in {:?}", sc.parms.reason)))?;
+            .map_err(|_| r.bad("Reason", format!("{digits} is not a reason code")))?;
         if !rules.reasons.contains(&reason) {
             return Err(r.bad(
                 "Reason",
