@@ -67,7 +67,11 @@ pub struct ReserveAgwConnectionPoint(pub ConnectionPointIes);
 pub struct ConfigureAgwConnectionPoint(pub ConnectionPointIes);
 
 /// Reserve and Configure AGW Connection Point (23.334 §8.2): Reserve with
-/// the Remote SDP (see [`RESERVE_AND_CONFIGURE`] for what is unconfirmed).
+/// the Remote SDP.
+///
+/// unconfirmed: the IE table of 23.334 §8.2 was cut after "Local IP
+/// Resources O"; the reader requires what Reserve requires plus the Remote
+/// Connection Address, as the Mp equivalent (23.333 §8.20) does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveAndConfigureAgwConnectionPoint(pub ConnectionPointIes);
 
