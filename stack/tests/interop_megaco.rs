@@ -2,12 +2,16 @@
 //! as a live peer (`../shared/tools/megaco-peer`), over UDP (pretty,
 //! compact, BER) and TCP/TPKT, versions 1 to 3.
 //!
+//! Both of our sides run their control association (`MgcAssociation`,
+//! `MgAssociation`) in the endpoint task, as the daemon does.
+//!
 //! - our MGC side against megaco's MG: the MG registers (ServiceChange
-//!   Restart), we accept, then send Add (CHOOSE context and termination),
+//!   Restart), our association accepts, then we send Add (CHOOSE context and termination),
 //!   Modify (SendReceive, Remote SDP, a signal) and Subtract (Audit of the
 //!   statistics) and check every reply; the peer exits 0 once it answered
 //!   the Subtract;
-//! - our MG side against megaco's MGC: we register, megaco accepts and sends
+//! - our MG side against megaco's MGC: our association registers, megaco
+//!   accepts and sends
 //!   Add, Modify and Subtract, which we answer as a gateway would (a new
 //!   context and termination, Local SDP, statistics on Subtract); the peer
 //!   exits 0 once it has every reply.
@@ -20,12 +24,16 @@ use std::process::{Child, Command as Process, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use h248_stack::association::{
+    MgAssociation, MgConfig, MgEvent, MgcAddress, MgcAssociation, MgcConfig, MgcEvent,
+};
 use h248_stack::model::*;
 use h248_stack::text::Style;
 use h248_stack::transaction::codec::TextCodec;
 use h248_stack::transaction::{EngineConfig, Role};
 use h248_stack::transport::{
-    BerCodec, Endpoint, IncomingRequest, IncomingRequests, TcpTransport, Transport, UdpTransport,
+    AssociationHandle, BerCodec, Endpoint, IncomingRequests, LiveAssociation, TcpTransport,
+    Transport, UdpTransport,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -133,15 +141,34 @@ fn config(role: Role, port: u16) -> EngineConfig {
     c
 }
 
-fn spawn<T: Transport<Peer = SocketAddr>>(
+type Spawned<A> = (
+    Endpoint<SocketAddr>,
+    IncomingRequests<SocketAddr>,
+    AssociationHandle<A, SocketAddr>,
+);
+
+fn spawn<T: Transport<Peer = SocketAddr>, A: LiveAssociation<SocketAddr>>(
     config: EngineConfig,
     enc: Enc,
     transport: T,
-) -> (Endpoint<SocketAddr>, IncomingRequests<SocketAddr>) {
+    association: A,
+) -> Spawned<A> {
     match enc {
-        Enc::Pretty => Endpoint::spawn(config, TextCodec::new(Style::Pretty), transport),
-        Enc::Compact => Endpoint::spawn(config, TextCodec::new(Style::Compact), transport),
-        Enc::Ber => Endpoint::spawn(config, BerCodec::new(), transport),
+        Enc::Pretty => Endpoint::spawn_with_association(
+            config,
+            TextCodec::new(Style::Pretty),
+            transport,
+            association,
+        ),
+        Enc::Compact => Endpoint::spawn_with_association(
+            config,
+            TextCodec::new(Style::Compact),
+            transport,
+            association,
+        ),
+        Enc::Ber => {
+            Endpoint::spawn_with_association(config, BerCodec::new(), transport, association)
+        }
     }
     .expect("valid configuration")
 }
@@ -186,16 +213,17 @@ async fn our_mgc(tr: Tr, enc: Enc, version: u8) {
         return;
     };
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let (mgc, mut incoming) = match tr {
+    let association = MgcAssociation::new(MgcConfig::new());
+    let (mgc, _incoming, mut control) = match tr {
         Tr::Udp => {
             let t = UdpTransport::bind(any).await.unwrap();
             let port = t.local_addr().unwrap().port();
-            spawn(config(Role::Mgc, port), enc, t)
+            spawn(config(Role::Mgc, port), enc, t, association)
         }
         Tr::Tcp => {
             let t = TcpTransport::bind(any, Default::default()).await.unwrap();
             let port = t.local_addr().unwrap().port();
-            spawn(config(Role::Mgc, port), enc, t)
+            spawn(config(Role::Mgc, port), enc, t, association)
         }
     };
     let our = mgc.local_addr().unwrap();
@@ -221,22 +249,21 @@ async fn our_mgc(tr: Tr, enc: Enc, version: u8) {
     let peer = start_peer(&script, &ebin, &args);
 
     let exchange = async {
-        // Registration: ServiceChange Restart on ROOT.
-        let registration: IncomingRequest<SocketAddr> = incoming.recv().await.expect("a request");
-        let [action] = &registration.actions[..] else {
-            panic!("one action: {:?}", registration.actions)
+        // Registration: ServiceChange Restart on ROOT, accepted by our
+        // association at the MG's version.
+        let (mg, v) = match control.next_event().await.expect("an association event") {
+            MgcEvent::MgRegistered {
+                peer,
+                method,
+                version: v,
+                ..
+            } => {
+                assert_eq!(method, ServiceChangeMethod::Restart);
+                (peer, v)
+            }
+            other => panic!("expected a registration, got {other:?}"),
         };
-        let Command::ServiceChange(service_change) = &action.commands[0].command else {
-            panic!("a ServiceChange first: {action:?}")
-        };
-        assert!(service_change.termination_ids[0].is_root());
-        assert_eq!(service_change.parms.method, ServiceChangeMethod::Restart);
-        let (mg, v) = (registration.peer, registration.version);
         assert_eq!(v, version);
-        registration
-            .reply(reply_result("Context = - { ServiceChange = ROOT }"))
-            .await
-            .expect("registration answered");
 
         // Add a CHOOSE termination to a CHOOSE context.
         let add = request_actions(
@@ -385,40 +412,61 @@ async fn our_mg(tr: Tr, enc: Enc, version: u8) {
     let peer = start_peer(&script, &ebin, &args);
     let mgc: SocketAddr = format!("127.0.0.1:{mgc_port}").parse().unwrap();
     let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
-    let (mg, incoming) = match tr {
+    let mgc_mid = MId::Ip4 {
+        address: std::net::Ipv4Addr::LOCALHOST,
+        port: Some(mgc_port),
+    };
+    let mut mg_config = MgConfig::new(vec![MgcAddress {
+        mid: mgc_mid.clone(),
+        peer: mgc,
+    }]);
+    // The version this MG is provisioned with. (Offering 3 to the peer set
+    // to version 1 or 2 also registers: megaco answers in the request's
+    // version without ServiceChangeVersion, which accepts 3, and then
+    // sends its own requests in its version; the association's unit tests
+    // cover negotiation downwards.)
+    mg_config.version = version;
+    mg_config.max_wait_delay = Duration::ZERO;
+    mg_config.retry_delay = Duration::from_millis(300);
+    mg_config.attempts_per_mgc = 20;
+    let resolve = Box::new(move |mid: &MId| (*mid == mgc_mid).then_some(mgc));
+    let association = MgAssociation::new(mg_config, resolve, Box::new(|| 0));
+    let (mg, incoming, mut control) = match tr {
         Tr::Udp => {
             let t = UdpTransport::bind(any).await.unwrap();
             let port = t.local_addr().unwrap().port();
-            spawn(config(Role::Mg, port), enc, t)
+            spawn(config(Role::Mg, port), enc, t, association)
         }
         Tr::Tcp => spawn(
             config(Role::Mg, 2950),
             enc,
             TcpTransport::connector(Default::default()),
+            association,
         ),
     };
     let gateway = tokio::spawn(serve_gateway(incoming));
-    let restart = request_actions(&format!(
-        "Context = - {{ ServiceChange = ROOT {{ Services {{ Method = Restart, Reason = 901, Version = {version} }} }} }}"
-    ));
+    control
+        .act(|association, now| association.start(now))
+        .await
+        .expect("endpoint running");
     // The peer needs a moment to listen: over UDP the engine retransmits;
-    // over TCP a refused connection fails the request, so try again.
+    // over TCP a refused connection fails the attempt and the association
+    // tries again.
     let registered = async {
         loop {
-            match mg.send_request(mgc, version, restart.clone()).await {
-                Ok(result) => break result,
-                Err(_) if tr == Tr::Tcp => tokio::time::sleep(Duration::from_millis(200)).await,
-                Err(e) => panic!("registration failed: {e}"),
+            match control.next_event().await.expect("an association event") {
+                MgEvent::Registered {
+                    version: settled, ..
+                } => break settled,
+                MgEvent::Registering { .. } | MgEvent::AttemptFailed { .. } => {}
+                other => panic!("registration failed: {other:?}"),
             }
         }
     };
-    let result = tokio::time::timeout(Duration::from_secs(20), registered)
+    let settled = tokio::time::timeout(Duration::from_secs(20), registered)
         .await
-        .expect("registration answered in time");
-    assert!(
-        matches!(command_replies(&result)[0], CommandReply::ServiceChange(_)),
-        "{result:?}"
-    );
+        .expect("registered in time");
+    assert_eq!(settled, version, "the negotiated version");
     let (code, log) = finish_peer(peer).await;
     assert_eq!(code, Some(0), "megaco MGC failed:\n{log}");
     mg.shutdown().await;

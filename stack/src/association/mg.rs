@@ -577,11 +577,11 @@ impl<P: PeerKey> MgAssociation<P> {
     fn on_registration_outcome(&mut self, now: Instant, outcome: Outcome) {
         match outcome {
             Outcome::Failed(_) | Outcome::NotSent(_) => self.attempt_failed(now),
-            Outcome::Reply(result) => match service_change_result(&result) {
+            Outcome::Reply(result, header_version) => match service_change_result(&result) {
                 Err(error) => self.on_refusal(now, error),
                 Ok(parms) => {
                     let parms = parms.clone();
-                    self.on_accept(now, parms)
+                    self.on_accept(now, parms, header_version)
                 }
             },
         }
@@ -630,7 +630,7 @@ impl<P: PeerKey> MgAssociation<P> {
         self.next_target(now);
     }
 
-    fn on_accept(&mut self, now: Instant, parms: ServiceChangeResParm) {
+    fn on_accept(&mut self, now: Instant, parms: ServiceChangeResParm, header_version: u8) {
         let Some(c) = &mut self.campaign else {
             return;
         };
@@ -666,8 +666,12 @@ impl<P: PeerKey> MgAssociation<P> {
             self.send_attempt(now);
             return;
         }
-        // Clause 11.3: the reply's version is the negotiated one.
-        let version = parms.version.unwrap_or(c.version);
+        // Clause 11.3: the reply's ServiceChangeVersion is the negotiated
+        // version; without one the version offered is accepted, unless the
+        // MGC answered in a lower protocol version, which it then speaks
+        // (Erlang/OTP megaco set to version 1 answers a version 3
+        // registration with a version 1 message and no ServiceChangeVersion).
+        let version = parms.version.unwrap_or(c.version.min(header_version));
         if version > c.version || version < self.config.min_version {
             let mgc = c.current.mid.clone();
             self.events.push_back(MgEvent::Refused {
@@ -1101,7 +1105,7 @@ impl<P: PeerKey> MgAssociation<P> {
             self.notify = None;
             match outcome {
                 // Any answer shows the MGC alive.
-                Outcome::Reply(_) => self.last_heard = Some(now),
+                Outcome::Reply(..) => self.last_heard = Some(now),
                 Outcome::Failed(_) | Outcome::NotSent(_) => self.lose(now),
             }
         }

@@ -506,7 +506,7 @@ impl<P: PeerKey> MgcAssociation<P> {
         if mg.audit == Some(handle) {
             mg.audit = None;
             match outcome {
-                Outcome::Reply(_) => mg.record.last_heard = now,
+                Outcome::Reply(..) => mg.record.last_heard = now,
                 Outcome::Failed(_) | Outcome::NotSent(_) => self.lost(&peer),
             }
         } else if let Some((h, to)) = mg.handoff.clone() {
@@ -515,7 +515,7 @@ impl<P: PeerKey> MgcAssociation<P> {
             }
             mg.handoff = None;
             match outcome {
-                Outcome::Reply(result) => match service_change_result(&result) {
+                Outcome::Reply(result, _) => match service_change_result(&result) {
                     Ok(_) => {
                         self.remove(&peer);
                         self.events.push_back(MgcEvent::HandedOff { peer, to });

@@ -109,7 +109,8 @@ pub struct OutgoingReply<P> {
 /// How one of the association's own requests ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Reply(TransactionResult),
+    /// The reply, and the protocol version of the message that carried it.
+    Reply(TransactionResult, u8),
     Failed(Failure),
     /// The engine refused to send it.
     NotSent(SendError),
@@ -340,7 +341,9 @@ impl<P> Core<P> {
             return Err(event);
         };
         match event {
-            Event::ReplyReceived { result, .. } => Ok(Some((handle, Outcome::Reply(result)))),
+            Event::ReplyReceived {
+                result, version, ..
+            } => Ok(Some((handle, Outcome::Reply(result, version)))),
             Event::RequestFailed { reason, .. } => Ok(Some((handle, Outcome::Failed(reason)))),
             other => Err(other),
         }

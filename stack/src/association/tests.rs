@@ -64,6 +64,7 @@ fn register(
     let event = Event::ReplyReceived {
         peer: r.peer,
         transaction_id: 7,
+        version: 3,
         result: reply,
         segments: None,
     };
@@ -153,6 +154,32 @@ fn mg_registers_with_the_version_of_the_reply() {
     assert_eq!(sc_of(&r), expected);
     assert_eq!(a.state(), MgState::Registered);
     assert_eq!(a.version(), Some(2));
+}
+
+#[test]
+fn mg_settles_on_a_lower_message_version_when_the_reply_has_no_service_change_version() {
+    // Clause 11.3 with Erlang/OTP megaco's behaviour: an MGC that speaks
+    // version 1 answers a version 3 registration in a version 1 message
+    // without ServiceChangeVersion.
+    let mut a = mg();
+    let now = Instant::now();
+    assert!(a.start(now));
+    let r = a.poll_request().expect("registration sent at once");
+    a.request_sent(now, r.handle, Ok(7));
+    let reply = Event::ReplyReceived {
+        peer: r.peer,
+        transaction_id: 7,
+        version: 1,
+        result: accept(ServiceChangeResParm::default()),
+        segments: None,
+    };
+    assert_eq!(a.handle_event(now, reply), None);
+    assert_eq!(a.state(), MgState::Registered);
+    assert_eq!(a.version(), Some(1));
+    // A reply in our own version without ServiceChangeVersion accepts ours.
+    let mut b = mg();
+    register(&mut b, now, accept(ServiceChangeResParm::default()));
+    assert_eq!(b.version(), Some(3));
 }
 
 #[test]
@@ -295,6 +322,7 @@ fn mg_passes_on_requests_that_are_not_its_own() {
     let stray = Event::ReplyReceived {
         peer: "mgc-a",
         transaction_id: 999,
+        version: 3,
         result: accept(ServiceChangeResParm::default()),
         segments: None,
     };
@@ -408,6 +436,7 @@ fn mg_takes_a_request_that_overtakes_the_registration_reply() {
     let reply = Event::ReplyReceived {
         peer: "mgc-a",
         transaction_id: 7,
+        version: 3,
         result: accept(ServiceChangeResParm::default()),
         segments: None,
     };
@@ -522,6 +551,7 @@ fn mg_failover_order_depends_on_which_mgc_was_lost() {
     let reply = Event::ReplyReceived {
         peer: "mgc-b",
         transaction_id: 8,
+        version: 3,
         result: accept(ServiceChangeResParm::default()),
         segments: None,
     };
@@ -564,6 +594,7 @@ fn outcomes_of_abandoned_requests_are_swallowed() {
     let late = Event::ReplyReceived {
         peer: "mgc-a",
         transaction_id: 3,
+        version: 3,
         result: accept(ServiceChangeResParm::default()),
         segments: None,
     };

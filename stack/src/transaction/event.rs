@@ -48,6 +48,9 @@ pub enum Event<P> {
     ReplyReceived {
         peer: P,
         transaction_id: TransactionId,
+        /// Protocol version of the message that carried the reply (of its
+        /// last segment when segmented).
+        version: u8,
         result: TransactionResult,
         segments: Option<u16>,
     },

@@ -698,6 +698,7 @@ impl<P: PeerKey> Engine<P> {
         self.events.push_back(Event::ReplyReceived {
             peer: peer.clone(),
             transaction_id: id,
+            version,
             result,
             segments,
         });

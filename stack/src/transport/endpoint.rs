@@ -21,6 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::Instrument;
 
 use super::{Transport, TransportEvent};
+use crate::association::{
+    self, Association, MgAssociation, MgEvent, MgcAssociation, MgcEvent, OutgoingReply,
+    OutgoingRequest, RequestHandle,
+};
 use crate::model::{ActionRequest, TransactionId, TransactionResult};
 use crate::transaction::codec::{CodecEngine, MessageCodec};
 use crate::transaction::{
@@ -76,6 +80,102 @@ pub struct EndpointStats {
     pub recv_errors: u64,
     /// Peers the transport reported lost.
     pub peers_lost: u64,
+}
+
+/// A control association (`crate::association`) run by the endpoint task
+/// beside its engine: the task feeds it every received message (liveness),
+/// its timers and the engine's events, and moves its requests, replies and
+/// cancellations into the engine ([`association::flush`]); the events it
+/// does not take reach the application as usual.
+pub trait LiveAssociation<P>: Association<P> + Send + 'static {
+    /// What the association reports (registered, lost...).
+    type Event: Send + 'static;
+    fn poll_association_event(&mut self) -> Option<Self::Event>;
+}
+
+impl<P: PeerKey + Send + 'static> LiveAssociation<P> for MgAssociation<P> {
+    type Event = MgEvent<P>;
+    fn poll_association_event(&mut self) -> Option<MgEvent<P>> {
+        self.poll_event()
+    }
+}
+
+impl<P: PeerKey + Send + 'static> LiveAssociation<P> for MgcAssociation<P> {
+    type Event = MgcEvent<P>;
+    fn poll_association_event(&mut self) -> Option<MgcEvent<P>> {
+        self.poll_event()
+    }
+}
+
+/// No association: every engine event goes to the application.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoAssociation;
+
+impl<P> Association<P> for NoAssociation {
+    fn poll_request(&mut self) -> Option<OutgoingRequest<P>> {
+        None
+    }
+    fn request_sent(&mut self, _: Instant, _: RequestHandle, _: Result<TransactionId, SendError>) {}
+    fn poll_reply(&mut self) -> Option<OutgoingReply<P>> {
+        None
+    }
+    fn poll_cancel(&mut self) -> Option<TransactionId> {
+        None
+    }
+    fn cancelled(&mut self, _: TransactionId, _: bool) {}
+    fn handle_event(&mut self, _: Instant, event: Event<P>) -> Option<Event<P>> {
+        Some(event)
+    }
+    fn any_message_received(&mut self, _: Instant, _: &P) {}
+    fn handle_timeout(&mut self, _: Instant) {}
+    fn poll_timeout(&self) -> Option<Instant> {
+        None
+    }
+}
+
+impl<P: Send + 'static> LiveAssociation<P> for NoAssociation {
+    type Event = std::convert::Infallible;
+    fn poll_association_event(&mut self) -> Option<std::convert::Infallible> {
+        None
+    }
+}
+
+/// Work done on the association inside the endpoint task.
+type AssociationCall<A> = Box<dyn FnOnce(&mut A, Instant) + Send>;
+
+/// The application's side of an endpoint's association: act on it (start
+/// a registration, go out of service...) and receive its events.
+pub struct AssociationHandle<A: LiveAssociation<P>, P> {
+    calls: mpsc::UnboundedSender<AssociationCall<A>>,
+    events: mpsc::UnboundedReceiver<A::Event>,
+}
+
+impl<A: LiveAssociation<P>, P> AssociationHandle<A, P> {
+    /// Runs `f` on the association in the endpoint task, with the current
+    /// time, and returns its result; what it queued is sent at once.
+    pub async fn act<R: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut A, Instant) -> R + Send + 'static,
+    ) -> Result<R, Closed> {
+        let (tx, rx) = oneshot::channel();
+        self.calls
+            .send(Box::new(move |association, now| {
+                let _ = tx.send(f(association, now));
+            }))
+            .map_err(|_| Closed)?;
+        rx.await.map_err(|_| Closed)
+    }
+
+    /// The association's next event; `None` once the endpoint has stopped.
+    pub async fn next_event(&mut self) -> Option<A::Event> {
+        self.events.recv().await
+    }
+}
+
+impl<A: LiveAssociation<P>, P> Debug for AssociationHandle<A, P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AssociationHandle")
+    }
 }
 
 enum Command<P> {
@@ -164,7 +264,7 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
     /// `reliable_transport` is set from the transport), `codec` for the
     /// bytes, `transport` for the socket.
     pub fn spawn<T, C>(
-        mut config: EngineConfig,
+        config: EngineConfig,
         codec: C,
         transport: T,
     ) -> Result<(Endpoint<P>, IncomingRequests<P>), ConfigError>
@@ -172,12 +272,33 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
         T: Transport<Peer = P>,
         C: MessageCodec + Clone + Send + Sync + 'static,
     {
+        Self::spawn_with_association(config, codec, transport, NoAssociation)
+            .map(|(endpoint, incoming, _)| (endpoint, incoming))
+    }
+
+    /// [`Endpoint::spawn`] with a control association run beside the
+    /// engine (an [`MgAssociation`] or an [`MgcAssociation`]); the requests
+    /// and events it takes do not reach [`IncomingRequests`].
+    #[allow(clippy::type_complexity)]
+    pub fn spawn_with_association<T, C, A>(
+        mut config: EngineConfig,
+        codec: C,
+        transport: T,
+        association: A,
+    ) -> Result<(Endpoint<P>, IncomingRequests<P>, AssociationHandle<A, P>), ConfigError>
+    where
+        T: Transport<Peer = P>,
+        C: MessageCodec + Clone + Send + Sync + 'static,
+        A: LiveAssociation<P>,
+    {
         config.reliable_transport = transport.is_reliable();
         config.validate()?;
         let local_addr = transport.local_addr();
         let engine = CodecEngine::new(Engine::new(config), codec);
         let (commands, command_rx) = mpsc::channel(COMMAND_QUEUE);
         let (incoming, incoming_rx) = mpsc::unbounded_channel();
+        let (calls, call_rx) = mpsc::unbounded_channel();
+        let (event_tx, events) = mpsc::unbounded_channel();
         let driver = Driver {
             engine,
             transport,
@@ -186,6 +307,9 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
             incoming,
             waiting: HashMap::new(),
             stats: EndpointStats::default(),
+            association,
+            association_calls: Some(call_rx),
+            association_events: event_tx,
         };
         let span = tracing::debug_span!("h248_endpoint", local = ?local_addr);
         tokio::spawn(driver.run().instrument(span));
@@ -195,6 +319,7 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
                 local_addr,
             },
             IncomingRequests { rx: incoming_rx },
+            AssociationHandle { calls, events },
         ))
     }
 
@@ -255,7 +380,7 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
     }
 }
 
-struct Driver<T: Transport, C> {
+struct Driver<T: Transport, C, A: LiveAssociation<T::Peer>> {
     engine: CodecEngine<T::Peer, C>,
     transport: T,
     commands: mpsc::Receiver<Command<T::Peer>>,
@@ -265,15 +390,32 @@ struct Driver<T: Transport, C> {
     incoming: mpsc::UnboundedSender<IncomingRequest<T::Peer>>,
     waiting: HashMap<TransactionId, oneshot::Sender<Result<TransactionResult, RequestError>>>,
     stats: EndpointStats,
+    association: A,
+    /// `None` once every [`AssociationHandle`] is gone.
+    association_calls: Option<mpsc::UnboundedReceiver<AssociationCall<A>>>,
+    association_events: mpsc::UnboundedSender<A::Event>,
 }
 
-impl<T: Transport, C: MessageCodec> Driver<T, C> {
+impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A> {
+    /// The earlier of the engine's and the association's next timer.
+    fn deadline(&mut self) -> Option<Instant> {
+        match (self.engine.poll_timeout(), self.association.poll_timeout()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) {
+        self.engine.handle_timeout(now);
+        self.association.handle_timeout(now);
+    }
+
     async fn run(mut self) {
         let shutdown_ack = loop {
             let now = Instant::now();
-            let deadline = self.engine.poll_timeout();
+            let deadline = self.deadline();
             if deadline.is_some_and(|d| d <= now) {
-                self.engine.handle_timeout(now);
+                self.handle_timeout(now);
                 self.drain().await;
                 continue;
             }
@@ -286,7 +428,9 @@ impl<T: Transport, C: MessageCodec> Driver<T, C> {
                 },
                 event = self.transport.recv() => match event {
                     Ok(TransportEvent::Message { peer, bytes }) => {
-                        self.engine.handle_datagram(Instant::now(), peer, &bytes);
+                        let now = Instant::now();
+                        self.association.any_message_received(now, &peer);
+                        self.engine.handle_datagram(now, peer, &bytes);
                     }
                     Ok(TransportEvent::PeerLost(peer)) => {
                         self.stats.peers_lost += 1;
@@ -301,8 +445,14 @@ impl<T: Transport, C: MessageCodec> Driver<T, C> {
                         tokio::time::sleep(RECV_ERROR_BACKOFF).await;
                     }
                 },
+                call = recv_call(&mut self.association_calls), if self.association_calls.is_some() => {
+                    match call {
+                        Some(call) => call(&mut self.association, Instant::now()),
+                        None => self.association_calls = None,
+                    }
+                }
                 () = tokio::time::sleep_until(sleep_until), if deadline.is_some() => {
-                    self.engine.handle_timeout(Instant::now());
+                    self.handle_timeout(Instant::now());
                 }
             }
             self.drain().await;
@@ -362,17 +512,33 @@ impl<T: Transport, C: MessageCodec> Driver<T, C> {
         }
     }
 
-    /// Sends what the engine queued and delivers its events.
+    /// Moves the association's work into the engine, sends what the engine
+    /// queued and delivers its events (through the association first),
+    /// until nothing moves.
     async fn drain(&mut self) {
-        while let Some(datagram) = self.engine.poll_transmit() {
-            let peer = datagram.peer.clone();
-            if let Err(e) = self.transport.send(datagram.peer, datagram.bytes).await {
-                self.stats.send_errors += 1;
-                tracing::warn!(?peer, error = %e, "send failed");
+        loop {
+            let now = Instant::now();
+            association::flush(now, &mut self.association, &mut self.engine.engine);
+            while let Some(datagram) = self.engine.poll_transmit() {
+                let peer = datagram.peer.clone();
+                if let Err(e) = self.transport.send(datagram.peer, datagram.bytes).await {
+                    self.stats.send_errors += 1;
+                    tracing::warn!(?peer, error = %e, "send failed");
+                }
             }
-        }
-        while let Some(event) = self.engine.poll_event() {
-            self.event(event);
+            let mut moved = false;
+            while let Some(event) = self.engine.poll_event() {
+                moved = true;
+                if let Some(event) = self.association.handle_event(now, event) {
+                    self.event(event);
+                }
+            }
+            while let Some(event) = self.association.poll_association_event() {
+                let _ = self.association_events.send(event);
+            }
+            if !moved {
+                return;
+            }
         }
     }
 
@@ -432,6 +598,16 @@ impl<T: Transport, C: MessageCodec> Driver<T, C> {
                 tracing::warn!(?peer, code = error.code, "peer sent a message-level error");
             }
         }
+    }
+}
+
+/// The next call for the association (the channel is known to be open).
+async fn recv_call<A>(
+    calls: &mut Option<mpsc::UnboundedReceiver<AssociationCall<A>>>,
+) -> Option<AssociationCall<A>> {
+    match calls {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -37,7 +37,10 @@ pub mod udp;
 
 pub use codec::BerCodec;
 #[cfg(feature = "tokio")]
-pub use endpoint::{Endpoint, EndpointStats, IncomingRequest, IncomingRequests, RequestError};
+pub use endpoint::{
+    AssociationHandle, Endpoint, EndpointStats, IncomingRequest, IncomingRequests, LiveAssociation,
+    NoAssociation, RequestError,
+};
 #[cfg(feature = "tokio")]
 pub use sctp::SctpTransport;
 #[cfg(feature = "tokio")]
