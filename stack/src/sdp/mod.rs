@@ -7,9 +7,18 @@
 //! space included); [`SdpLine::field`] gives the typed, structured view of a
 //! line (see [`field`]), with the H.248 values `$` (CHOOSE: the MG fills it
 //! in) and `-` (unspecified) recognised.
+//!
+//! Beyond RFC 4566: the RTCP feedback attribute with the Codec Control
+//! Messages ([`rtcp_fb`], RFC 4585 / RFC 5104), the negotiation of those
+//! messages ([`ccm`], RFC 5104 clause 7.3 and TS 23.334 clause 6.2.24), and
+//! the DTLS-SRTP attributes and transports of WebRTC ([`dtls`], RFC 8122,
+//! RFC 4145 / RFC 5763, RFC 8842).
 
 pub mod attribute;
+pub mod ccm;
+pub mod dtls;
 pub mod field;
+pub mod rtcp_fb;
 
 use std::fmt;
 
@@ -17,8 +26,11 @@ use compact_str::ToCompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Text;
-pub use attribute::{Attr, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
+pub use attribute::{Attr, Choice, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
+pub use ccm::{CcmCapabilities, CcmMessage, CcmNegotiation, CcmSupport};
+pub use dtls::{DtlsRole, Fingerprint, HashFunction, MediaTransport, Setup, SetupRole, TlsId};
 pub use field::{FieldError, SdpField, SdpValue, Tokens};
+pub use rtcp_fb::{AckParam, Ccm, FbKind, FbPayloadType, NackParam, RtcpFb};
 
 /// One session description of a Local or Remote descriptor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,7 +224,10 @@ impl SessionDescription {
     ///
     /// - the first line is `v=` (RFC 4566 clause 5.1) and no other is;
     /// - every line of a type RFC 4566 defines is well-formed (clause 5),
-    ///   and so are the common attributes of [`attribute`];
+    ///   and so are the common attributes of [`attribute`], including the
+    ///   rules of [`Attr::check`] (`rtcp-fb` and `fingerprint`);
+    /// - `a=rtcp-fb` is a media-level attribute whose payload type is `*`,
+    ///   `$` or one of the formats of its `m=` line (RFC 4585 clause 4.2);
     /// - `o=` (clause 5.2), if present, comes right after `v=`, then `s=`
     ///   (clause 5.3), if present; each appears at most once, as do `u=` and
     ///   `z=`;
@@ -236,10 +251,28 @@ impl SessionDescription {
         let mut seen_s = false;
         let mut seen = [false; 4]; // o u z s
         let mut prev = 'v';
+        let mut formats: Option<Tokens<'_>> = None;
         for (i, line) in self.lines.iter().enumerate() {
             let field = line.field().map_err(|e| (i, e))?;
-            if let SdpField::Attribute { name, value } = field {
-                Attr::parse(name, value).map_err(|e| (i, e))?;
+            match field {
+                SdpField::Attribute { name, value } => {
+                    let attr = Attr::parse(name, value).map_err(|e| (i, e))?;
+                    attr.check().map_err(|e| (i, e))?;
+                    if let Attr::RtcpFb(fb) = attr {
+                        match formats {
+                            Some(f) => fb.check_formats(f).map_err(|e| (i, e))?,
+                            None => {
+                                return fail(
+                                    i,
+                                    'a',
+                                    "`rtcp-fb` is a media-level attribute, after an `m=` line",
+                                )
+                            }
+                        }
+                    }
+                }
+                SdpField::Media { formats: f, .. } => formats = Some(f),
+                _ => {}
             }
             let kind = line.kind;
             match kind {
@@ -378,6 +411,69 @@ mod tests {
         let mut two_v = one("v=0\n");
         two_v.push('v', "0");
         assert_eq!(two_v.validate().unwrap_err().0, 1);
+    }
+
+    #[test]
+    fn validate_checks_feedback_and_dtls_attributes() {
+        let fp = "a=fingerprint:sha-256 D1:2C:BE:AD:C4:F6:64:5C:25:16:11:9C:AF:E7:0F:73:\
+                  79:36:4E:9C:1E:15:54:39:0C:06:8B:56:96:97:9B:C5\n";
+        let good = format!(
+            "v=0\nc=IN IP4 $\n{fp}m=video $ UDP/TLS/RTP/SAVPF 96 97\n\
+             a=rtcp-fb:96 ccm fir\na=rtcp-fb:* ccm tmmbr smaxpr=$\na=rtcp-fb:97 nack pli\n\
+             a=rtcp-fb:* trr-int 100\na=rtcp-fb:96 ccm vbcm 1 2\na=rtcp-fb:$ goog-remb\n\
+             a=setup:actpass\na=tls-id:abcdefghijklmnopqrstuvwxyz\n\
+             m=video $ RTP/AVPF $\na=rtcp-fb:100 ccm fir\n"
+        );
+        assert_eq!(one(&good).validate(), Ok(()));
+        let check = |text: &str, index: usize, reason: &str| {
+            let (i, e) = one(text).validate().unwrap_err();
+            assert_eq!(i, index, "{text}: {e}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+        };
+        let m = "v=0\nm=video $ RTP/AVPF 96\n";
+        check(
+            &format!("{m}a=rtcp-fb:98 ccm fir\n"),
+            2,
+            "not one of the m= line's formats",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm vbcm\n"),
+            2,
+            "at least one H.271 sub-message type",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm foo\n"),
+            2,
+            "unknown `ccm` parameter",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm tmmbr smaxpr=fast\n"),
+            2,
+            "smaxpr is not a number",
+        );
+        check(&format!("{m}a=rtcp-fb:96\n"), 2, "needs a payload type");
+        check(
+            "v=0\na=rtcp-fb:* ccm fir\nm=video $ RTP/AVPF 96\n",
+            1,
+            "media-level",
+        );
+        check(
+            &format!("{m}a=fingerprint:sha-256 AB:CD\n"),
+            2,
+            "does not match the hash",
+        );
+        check(
+            &format!("{m}a=fingerprint:sha-256 ab:cd\n"),
+            2,
+            "upper case",
+        );
+        check(
+            &format!("{m}a=fingerprint:blake AB:CD\n"),
+            2,
+            "unknown hash function",
+        );
+        check(&format!("{m}a=setup:client\n"), 2, "actpass");
+        check(&format!("{m}a=tls-id:short\n"), 2, "20 to 255");
     }
 
     #[test]
