@@ -484,6 +484,116 @@ impl fmt::Display for MediaTransport<'_> {
     }
 }
 
+/// The DTLS-SRTP items of one media description, with the session-level
+/// attributes it inherits: a session-level `a=fingerprint` applies to every
+/// media description that has none of its own (RFC 8122 clause 5), and so
+/// do session-level `a=setup` (RFC 4145 clause 4) and `a=tls-id` (RFC 8842
+/// clause 4, both session- and media-level).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DtlsParams<'a> {
+    pub transport: MediaTransport<'a>,
+    /// Every fingerprint that applies (RFC 8122 clause 5 allows several, one
+    /// per certificate or hash function).
+    pub fingerprints: Vec<Fingerprint<'a>>,
+    pub setup: Option<Setup>,
+    pub tls_id: Option<TlsId<'a>>,
+}
+
+impl<'a> DtlsParams<'a> {
+    /// Reads media description `index` (0-based, in the order of
+    /// [`super::SessionDescription::media_sections`]) of `sd`; `None` when
+    /// there is no such description. Errors give the index of the line in
+    /// `sd.lines`.
+    pub fn read(
+        sd: &'a super::SessionDescription,
+        index: usize,
+    ) -> Result<Option<Self>, (usize, FieldError)> {
+        use super::attribute::Attr;
+        use super::field::SdpField;
+        let Some(start) = sd
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.kind == 'm')
+            .map(|(i, _)| i)
+            .nth(index)
+        else {
+            return Ok(None);
+        };
+        let end = sd.lines[start + 1..]
+            .iter()
+            .position(|l| l.kind == 'm')
+            .map_or(sd.lines.len(), |n| start + 1 + n);
+        let session_end = sd
+            .lines
+            .iter()
+            .position(|l| l.kind == 'm')
+            .unwrap_or(sd.lines.len());
+        let transport = match sd.lines[start].field().map_err(|e| (start, e))? {
+            SdpField::Media { proto, .. } => MediaTransport::parse(proto),
+            _ => return Ok(None),
+        };
+        #[derive(Default)]
+        struct Level<'a> {
+            fingerprints: Vec<Fingerprint<'a>>,
+            setup: Option<Setup>,
+            tls_id: Option<TlsId<'a>>,
+        }
+        let read_level = |range: std::ops::Range<usize>| -> Result<Level<'a>, (usize, FieldError)> {
+            let mut level = Level::default();
+            for i in range {
+                let line = &sd.lines[i];
+                if line.kind != 'a' {
+                    continue;
+                }
+                match Attr::from_line(line).map_err(|e| (i, e))? {
+                    Attr::Fingerprint(f) => level.fingerprints.push(f),
+                    Attr::Setup(s) => level.setup = Some(s),
+                    Attr::TlsId(t) => level.tls_id = Some(t),
+                    _ => {}
+                }
+            }
+            Ok(level)
+        };
+        let session = read_level(0..session_end)?;
+        let media = read_level(start + 1..end)?;
+        Ok(Some(DtlsParams {
+            transport,
+            fingerprints: if media.fingerprints.is_empty() {
+                session.fingerprints
+            } else {
+                media.fingerprints
+            },
+            setup: media.setup.or(session.setup),
+            tls_id: media.tls_id.or(session.tls_id),
+        }))
+    }
+
+    /// For a DTLS transport, the items a peer's description must carry: a
+    /// fingerprint (RFC 8122 clause 5, RFC 5763 clause 5) and a setup role
+    /// (RFC 5763 clause 5); each fingerprint passes [`Fingerprint::check`].
+    /// Nothing is required of other transports.
+    pub fn check_complete(&self) -> Result<(), FieldError> {
+        for f in &self.fingerprints {
+            f.check()?;
+        }
+        if !self.transport.is_dtls() {
+            return Ok(());
+        }
+        if self.fingerprints.is_empty() {
+            return Err(err(
+                "a DTLS media description needs `a=fingerprint` (RFC 8122 clause 5)",
+            ));
+        }
+        if self.setup.is_none() {
+            return Err(err(
+                "a DTLS media description needs `a=setup` (RFC 5763 clause 5)",
+            ));
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -709,6 +819,63 @@ mod tests {
         let short = SdpLine::new('a', "fingerprint:sha-256 AB:CD");
         assert!(Attr::from_line(&short).unwrap().check().is_err());
         assert!(Attr::from_line(&SdpLine::new('a', "setup")).is_err());
+    }
+
+    #[test]
+    fn dtls_params_inherit_session_level() {
+        let text = format!(
+            "v=0\na=fingerprint:sha-256 {SHA256}\na=setup:actpass\n\
+             m=audio 9 UDP/TLS/RTP/SAVPF 111\na=setup:active\n\
+             m=application 9 UDP/DTLS/SCTP webrtc-datachannel\n\
+             a=fingerprint:sha-1 4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB\n\
+             a=tls-id:abcdefghijklmnopqrstuvwxyz\n\
+             m=audio 9 RTP/AVP 0\n"
+        );
+        let sd = crate::sdp::SessionDescription::parse_groups(&text, 100)
+            .unwrap()
+            .remove(0);
+        let audio = DtlsParams::read(&sd, 0).unwrap().unwrap();
+        assert_eq!(audio.transport, MediaTransport::UdpTlsRtpSavpf);
+        assert_eq!(audio.fingerprints.len(), 1);
+        assert_eq!(
+            audio.fingerprints[0].hash,
+            Choice::Value(HashFunction::Sha256)
+        );
+        assert_eq!(audio.setup, Some(Setup(Choice::Value(SetupRole::Active))));
+        assert_eq!(audio.tls_id, None);
+        assert_eq!(audio.check_complete(), Ok(()));
+        let data = DtlsParams::read(&sd, 1).unwrap().unwrap();
+        assert_eq!(data.transport, MediaTransport::UdpDtlsSctp);
+        assert_eq!(data.fingerprints[0].hash, Choice::Value(HashFunction::Sha1));
+        assert_eq!(data.setup, Some(Setup(Choice::Value(SetupRole::ActPass))));
+        assert_eq!(
+            data.tls_id,
+            Some(TlsId(Choice::Value("abcdefghijklmnopqrstuvwxyz")))
+        );
+        let plain = DtlsParams::read(&sd, 2).unwrap().unwrap();
+        assert_eq!(plain.transport, MediaTransport::RtpAvp);
+        assert_eq!(plain.check_complete(), Ok(()));
+        assert_eq!(DtlsParams::read(&sd, 3).unwrap(), None);
+
+        let bare = crate::sdp::SessionDescription::parse_groups(
+            "v=0\nm=audio 9 UDP/TLS/RTP/SAVP 0\na=setup:passive\n",
+            10,
+        )
+        .unwrap()
+        .remove(0);
+        let p = DtlsParams::read(&bare, 0).unwrap().unwrap();
+        assert!(p
+            .check_complete()
+            .unwrap_err()
+            .reason
+            .contains("needs `a=fingerprint`"));
+        let bad = crate::sdp::SessionDescription::parse_groups(
+            "v=0\nm=audio 9 UDP/TLS/RTP/SAVP 0\na=setup:sideways\n",
+            10,
+        )
+        .unwrap()
+        .remove(0);
+        assert_eq!(DtlsParams::read(&bad, 0).unwrap_err().0, 2);
     }
 
     mod props {

@@ -28,7 +28,9 @@ use serde::{Deserialize, Serialize};
 use crate::model::Text;
 pub use attribute::{Attr, Choice, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
 pub use ccm::{CcmCapabilities, CcmMessage, CcmNegotiation, CcmSupport};
-pub use dtls::{DtlsRole, Fingerprint, HashFunction, MediaTransport, Setup, SetupRole, TlsId};
+pub use dtls::{
+    DtlsParams, DtlsRole, Fingerprint, HashFunction, MediaTransport, Setup, SetupRole, TlsId,
+};
 pub use field::{FieldError, SdpField, SdpValue, Tokens};
 pub use rtcp_fb::{AckParam, Ccm, FbKind, FbPayloadType, NackParam, RtcpFb};
 
