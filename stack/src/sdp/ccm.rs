@@ -708,4 +708,122 @@ mod tests {
         assert_eq!(again.entries.len(), n.entries.len());
         assert_eq!(lines(&again), lines(&n));
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn support() -> impl Strategy<Value = CcmSupport> {
+            (any::<bool>(), any::<bool>()).prop_map(|(receive, send)| CcmSupport { receive, send })
+        }
+
+        fn caps() -> impl Strategy<Value = CcmCapabilities> {
+            (
+                support(),
+                support(),
+                support(),
+                support(),
+                proptest::collection::vec(0u32..5, 0..3),
+                proptest::option::of(0u64..1000),
+            )
+                .prop_map(
+                    |(fir, tmmbr, tstr, vbcm, vbcm_sub_types, max_packet_rate)| CcmCapabilities {
+                        fir,
+                        tmmbr,
+                        tstr,
+                        vbcm,
+                        vbcm_sub_types,
+                        max_packet_rate,
+                    },
+                )
+        }
+
+        /// A media section with payload types 96 and 97 and random
+        /// `rtcp-fb` lines, CCM or not, for listed and unlisted payload types.
+        fn section() -> impl Strategy<Value = Vec<SdpLine>> {
+            let pt = prop_oneof![Just("*"), Just("96"), Just("97"), Just("98"), Just("$")];
+            let fb = prop_oneof![
+                Just("ccm fir".to_string()),
+                Just("ccm tstr".to_string()),
+                Just("ccm tmmbr".to_string()),
+                (0u64..500).prop_map(|n| format!("ccm tmmbr smaxpr={n}")),
+                proptest::collection::vec(0u32..5, 0..3).prop_map(|v| {
+                    let t: Vec<String> = v.iter().map(|n| n.to_string()).collect();
+                    format!("ccm vbcm {}", t.join(" ")).trim_end().to_string()
+                }),
+                Just("ccm pause".to_string()),
+                Just("nack pli".to_string()),
+                Just("trr-int 50".to_string()),
+            ];
+            proptest::collection::vec((pt, fb), 0..8).prop_map(|lines| {
+                let mut out = vec![SdpLine::new('m', "video 9 RTP/AVPF 96 97")];
+                out.extend(
+                    lines
+                        .into_iter()
+                        .map(|(p, f)| SdpLine::new('a', format!("rtcp-fb:{p} {f}"))),
+                );
+                out
+            })
+        }
+
+        fn ccm_lines(section: &[SdpLine]) -> usize {
+            section
+                .iter()
+                .filter(|l| l.value.starts_with("rtcp-fb:") && l.value.contains(" ccm "))
+                .count()
+        }
+
+        proptest! {
+            #[test]
+            fn the_answer_never_adds_and_only_what_is_supported(
+                offer in section(),
+                caps in caps(),
+            ) {
+                let n = answer_offer(&offer, &caps).unwrap();
+                // Every ccm line is answered or declined, once.
+                prop_assert_eq!(n.entries.len() + n.declined.len(), ccm_lines(&offer));
+                for e in &n.entries {
+                    let support = caps.support(e.message);
+                    prop_assert!(e.receive && support.receive);
+                    prop_assert_eq!(e.send, support.send);
+                    let offered = offer.iter().skip(1).any(|l| {
+                        let Ok(Attr::RtcpFb(fb)) = Attr::from_line(l) else { return false };
+                        fb.pt == e.pt && fb.ccm().and_then(|c| CcmMessage::of(&c)) == Some(e.message)
+                    });
+                    prop_assert!(offered, "{e:?} was not offered");
+                    prop_assert!(e.vbcm_sub_types.iter().all(|t| caps.vbcm_sub_types.contains(t)));
+                }
+                // The answer lines are valid SDP for the same m= line, and
+                // answering the answer gives the same answer.
+                let mut answer = vec![offer[0].clone()];
+                answer.extend(n.answer_lines());
+                let mut sd = SessionDescription::default();
+                sd.push('v', "0");
+                sd.lines.extend(answer.iter().cloned());
+                prop_assert_eq!(sd.validate(), Ok(()));
+                let again = answer_offer(&answer, &caps).unwrap();
+                prop_assert_eq!(again.answer_lines(), n.answer_lines());
+            }
+
+            #[test]
+            fn instruction_directions_follow_local_and_remote(
+                local in section(),
+                remote in section(),
+                caps in caps(),
+            ) {
+                let n = apply_instruction(&local, &remote, &caps).unwrap();
+                for e in &n.entries {
+                    let support = caps.support(e.message);
+                    prop_assert!(e.receive || e.send);
+                    prop_assert!(!e.receive || support.receive);
+                    prop_assert!(!e.send || support.send);
+                }
+                prop_assert_eq!(
+                    n.answer_lines().len(),
+                    n.entries.iter().filter(|e| e.receive).count()
+                );
+                prop_assert!(n.entries.len() + n.declined.len() <= ccm_lines(&local) + ccm_lines(&remote));
+            }
+        }
+    }
 }

@@ -390,25 +390,25 @@ pub enum MediaTransport<'a> {
     RtpAvp,
     /// `RTP/AVPF` (RFC 4585 clause 4.1).
     RtpAvpf,
-    /// `RTP/SAVP` (RFC 3711 clause 12): SDES-keyed SRTP.
+    /// `RTP/SAVP` (RFC 3711): SRTP, e.g. keyed by SDES `a=crypto`.
     RtpSavp,
-    /// `RTP/SAVPF` (RFC 5124 clause 6).
+    /// `RTP/SAVPF` (RFC 5124).
     RtpSavpf,
-    /// `UDP/TLS/RTP/SAVP`: DTLS-SRTP (RFC 5764 clause 8).
+    /// `UDP/TLS/RTP/SAVP`: DTLS-SRTP (RFC 5764).
     UdpTlsRtpSavp,
-    /// `UDP/TLS/RTP/SAVPF`: DTLS-SRTP with feedback (RFC 5764 clause 8).
+    /// `UDP/TLS/RTP/SAVPF`: DTLS-SRTP with feedback (RFC 5764).
     UdpTlsRtpSavpf,
-    /// `TCP/DTLS/RTP/SAVP`: DTLS-SRTP over TCP (RFC 7850 clause 3; TS
+    /// `TCP/DTLS/RTP/SAVP`: DTLS-SRTP over TCP (RFC 7850; TS
     /// 23.334 clause 5.11.2.5).
     TcpDtlsRtpSavp,
-    /// `TCP/DTLS/RTP/SAVPF` (RFC 7850 clause 3).
+    /// `TCP/DTLS/RTP/SAVPF` (RFC 7850).
     TcpDtlsRtpSavpf,
-    /// `UDP/DTLS/SCTP`: the WebRTC data channel (RFC 8841 clause 4.1; TS
+    /// `UDP/DTLS/SCTP`: the WebRTC data channel (RFC 8841; TS
     /// 23.334 clause 6.2.22).
     UdpDtlsSctp,
-    /// `TCP/DTLS/SCTP` (RFC 8841 clause 4.1).
+    /// `TCP/DTLS/SCTP` (RFC 8841).
     TcpDtlsSctp,
-    /// `UDP/TLS/UDPTL`: T.38 over DTLS (RFC 7345 clause 4).
+    /// `UDP/TLS/UDPTL`: T.38 over DTLS (RFC 7345).
     UdpTlsUdptl,
     /// Any other, as written.
     Other(&'a str),

@@ -229,7 +229,10 @@ impl SessionDescription {
     ///   and so are the common attributes of [`attribute`], including the
     ///   rules of [`Attr::check`] (`rtcp-fb` and `fingerprint`);
     /// - `a=rtcp-fb` is a media-level attribute whose payload type is `*`,
-    ///   `$` or one of the formats of its `m=` line (RFC 4585 clause 4.2);
+    ///   `$` or one of the formats of its `m=` line (RFC 4585 clause 4.2).
+    ///   Its other rule there, "only in media sessions for which AVPF is
+    ///   specified", is not enforced: 3GPP MTSI offers AVPF through SDP
+    ///   capability negotiation (RFC 5939 `a=tcap`) on an `RTP/AVP` line;
     /// - `o=` (clause 5.2), if present, comes right after `v=`, then `s=`
     ///   (clause 5.3), if present; each appears at most once, as do `u=` and
     ///   `z=`;

@@ -177,7 +177,7 @@ pub enum FbKind<'a> {
     /// `nack ...` (RFC 4585 clause 4.2).
     Nack(NackParam<'a>),
     /// `trr-int <ms>`: the minimum interval between two regular RTCP
-    /// packets, in ms (RFC 4585 clause 4.2 and 3.6.1).
+    /// packets, in ms (RFC 4585 clause 4.2).
     TrrInt(Choice<u64>),
     /// `ccm <parameter>` (RFC 5104 clause 7.1).
     Ccm(Ccm<'a>),
@@ -237,7 +237,7 @@ fn choice_number(
 }
 
 /// The IANA "Codec Control Messages" registry: RFC 5104 clause 8 (`fir`,
-/// `tmmbr`, `tstr`, `vbcm`) and RFC 7728 clause 10 (`pause`).
+/// `tmmbr`, `tstr`, `vbcm`) and the `pause` of RFC 7728.
 pub const CCM_REGISTRY: [&str; 5] = ["fir", "tmmbr", "tstr", "vbcm", "pause"];
 
 impl<'a> RtcpFb<'a> {
