@@ -158,6 +158,22 @@ impl<'a> Fingerprint<'a> {
         })
     }
 
+    /// The fingerprint text of a digest, as RFC 8122 clause 5 writes it
+    /// (upper-case hex bytes separated by `:`), for the gateway's own
+    /// `a=fingerprint:<hash> <text>`; empty for no bytes.
+    pub fn hex(digest: &[u8]) -> String {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = String::with_capacity(digest.len() * 3);
+        for (i, b) in digest.iter().enumerate() {
+            if i > 0 {
+                out.push(':');
+            }
+            out.push(char::from(HEX[usize::from(b >> 4)]));
+            out.push(char::from(HEX[usize::from(b & 0x0f)]));
+        }
+        out
+    }
+
     /// The hash function is one RFC 8122 clause 5 lists, and the number of
     /// bytes is that function's digest length (a fingerprint is the digest
     /// of the certificate, RFC 8122 clause 5).
@@ -931,7 +947,8 @@ mod tests {
             #[test]
             fn fingerprint_bytes_round_trip(bytes in proptest::collection::vec(any::<u8>(), 1..70)) {
                 let hex: Vec<String> = bytes.iter().map(|b| format!("{b:02X}")).collect();
-                let value = format!("sha-256 {}", hex.join(":"));
+                prop_assert_eq!(Fingerprint::hex(&bytes), hex.join(":"));
+                let value = format!("sha-256 {}", Fingerprint::hex(&bytes));
                 let fp = Fingerprint::parse(&value).unwrap();
                 prop_assert_eq!(fp.bytes(), Some(bytes.clone()));
                 prop_assert_eq!(fp.check().is_ok(), bytes.len() == 32);

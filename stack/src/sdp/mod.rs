@@ -507,4 +507,60 @@ mod tests {
         );
         assert_eq!(sd.validate(), Ok(()));
     }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// SDP-like text built from the attribute names and values this
+        /// layer types, in any order and shape.
+        fn sdp_text() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                Just("v=0".to_string()),
+                "m=(audio|video) (\\$|[0-9]{1,5}) (RTP/AVPF|UDP/TLS/RTP/SAVPF|x) [0-9$ ]{0,12}",
+                "a=rtcp-fb:[*$0-9]{0,4} (ccm|nack|ack|trr-int|x)? ?[a-z0-9= $]{0,16}",
+                "a=fingerprint:[a-z0-9$-]{0,8} ?[0-9A-Fa-f:$]{0,20}",
+                "a=setup:[a-z$]{0,9}",
+                "a=tls-id:[A-Za-z0-9+/_$.-]{0,30}",
+                "[a-z]=\\PC{0,20}",
+            ];
+            proptest::collection::vec(line, 0..12).prop_map(|l| l.join("\n"))
+        }
+
+        proptest! {
+            #[test]
+            fn typed_layer_never_panics(text in sdp_text()) {
+                let Ok(groups) = SessionDescription::parse_groups(&text, 100) else {
+                    return Ok(());
+                };
+                let caps = ccm::CcmCapabilities {
+                    vbcm: ccm::CcmSupport::BOTH,
+                    vbcm_sub_types: vec![1, 2],
+                    ..ccm::CcmCapabilities::fir_and_tmmbr()
+                };
+                for sd in &groups {
+                    let valid = sd.validate().is_ok();
+                    for i in 0..3 {
+                        if let Ok(Some(p)) = dtls::DtlsParams::read(sd, i) {
+                            let _ = p.check_complete();
+                        }
+                    }
+                    let sections: Vec<&[SdpLine]> = sd.media_sections().collect();
+                    for s in &sections {
+                        let answered = ccm::answer_offer(s, &caps);
+                        if valid {
+                            // A valid description has no malformed line.
+                            prop_assert!(answered.is_ok(), "{answered:?}");
+                        }
+                        if let Ok(n) = answered {
+                            let _ = n.answer_lines();
+                        }
+                    }
+                    if let (Some(a), Some(b)) = (sections.first(), sections.last()) {
+                        let _ = ccm::apply_instruction(a, b, &caps);
+                    }
+                }
+            }
+        }
+    }
 }
