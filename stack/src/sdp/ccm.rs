@@ -6,10 +6,11 @@
 //!
 //! - [`answer_offer`], RFC 5104 clause 7.3: the gateway answers an SDP
 //!   offer (e.g. the MRFP, TS 29.333, answering in Local the offer the MRFC
-//!   puts in Remote, Local left to the MG by H.248.1 clause 7.1.8). "The
-//!   answerer MUST remove all CCMs it does not understand or does not wish
-//!   to use"; it "MUST NOT add new" ones; the answer binds both ends, which
-//!   then use only the CCMs negotiated. An offered CCM is therefore answered
+//!   puts in Remote, Local left to the MG by H.248.1 clause 7.1.8). The
+//!   answerer removes the CCMs it does not understand or does not wish to
+//!   use and adds none; the answer binds both ends, which then use only the
+//!   CCMs negotiated (paraphrased: the text of clause 7.3 was not at hand to
+//!   quote). An offered CCM is therefore answered
 //!   only if the gateway can act on it when received (answering binds it to
 //!   honour the peer's requests); the gateway may then send it too when it
 //!   supports sending.
