@@ -1,5 +1,8 @@
 //! Typed views of the `a=` attributes H.248 Local and Remote descriptors
-//! commonly carry (RFC 4566 clauses 5.13 and 6; RFC 3605 for `rtcp`).
+//! commonly carry (RFC 4566 clauses 5.13 and 6; RFC 3605 for `rtcp`; RFC
+//! 4585 / RFC 5104 for `rtcp-fb`, see [`super::rtcp_fb`]; RFC 8122, RFC
+//! 4145 and RFC 8842 for `fingerprint`, `setup` and `tls-id`, see
+//! [`super::dtls`]).
 //!
 //! Each type reads the attribute's value (the text after `<name>:`) without
 //! allocating and writes it back with `Display`; [`Attr::to_line`] builds the
@@ -9,7 +12,9 @@ use std::fmt;
 
 use compact_str::ToCompactString;
 
+use super::dtls::{Fingerprint, Setup, TlsId};
 use super::field::{is_digits, FieldError, SdpField};
+use super::rtcp_fb::RtcpFb;
 use super::SdpLine;
 
 fn err(reason: &'static str) -> FieldError {
@@ -21,6 +26,34 @@ fn number<T: std::str::FromStr>(s: &str, reason: &'static str) -> Result<T, Fiel
         return Err(err(reason));
     }
     s.parse().map_err(|_| err(reason))
+}
+
+/// A value the MGC may leave for the MG to choose with `$` (H.248.1 clause
+/// 7.1.8), or a concrete one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Choice<T> {
+    /// `$`: the MG chooses.
+    Choose,
+    Value(T),
+}
+
+impl<T: Copy> Choice<T> {
+    /// The concrete value, `None` for `$`.
+    pub fn value(&self) -> Option<T> {
+        match self {
+            Choice::Choose => None,
+            Choice::Value(v) => Some(*v),
+        }
+    }
+}
+
+impl<T: fmt::Display> fmt::Display for Choice<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Choice::Choose => f.write_str("$"),
+            Choice::Value(v) => v.fmt(f),
+        }
+    }
 }
 
 /// The media direction properties (RFC 4566 clause 6): `a=sendrecv`,
@@ -250,6 +283,14 @@ pub enum Attr<'a> {
     /// `a=sendrecv` and friends (RFC 4566 clause 6).
     Direction(Direction),
     Rtcp(Rtcp<'a>),
+    /// `a=rtcp-fb:` (RFC 4585 clause 4.2, RFC 5104 clause 7.1).
+    RtcpFb(RtcpFb<'a>),
+    /// `a=fingerprint:` (RFC 8122 clause 5).
+    Fingerprint(Fingerprint<'a>),
+    /// `a=setup:` (RFC 4145 clause 4).
+    Setup(Setup),
+    /// `a=tls-id:` (RFC 8842 clause 4).
+    TlsId(TlsId<'a>),
     /// Any other attribute, untyped.
     Other {
         name: &'a str,
@@ -282,9 +323,30 @@ impl<'a> Attr<'a> {
             )?)
         } else if is(Rtcp::NAME) {
             Attr::Rtcp(Rtcp::parse(need(value)?)?)
+        } else if is(RtcpFb::NAME) {
+            Attr::RtcpFb(RtcpFb::parse(need(value)?)?)
+        } else if is(Fingerprint::NAME) {
+            Attr::Fingerprint(Fingerprint::parse(need(value)?)?)
+        } else if is(Setup::NAME) {
+            Attr::Setup(Setup::parse(need(value)?)?)
+        } else if is(TlsId::NAME) {
+            Attr::TlsId(TlsId::parse(need(value)?)?)
         } else {
             Attr::Other { name, value }
         })
+    }
+
+    /// The rules beyond an attribute's grammar that need no other line:
+    /// [`RtcpFb::check`] and [`Fingerprint::check`]. The rules that need the
+    /// media description (an `rtcp-fb` payload type among the `m=` formats,
+    /// `rtcp-fb` only at media level) are in
+    /// [`super::SessionDescription::validate`].
+    pub fn check(&self) -> Result<(), FieldError> {
+        match self {
+            Attr::RtcpFb(fb) => fb.check(),
+            Attr::Fingerprint(fp) => fp.check(),
+            _ => Ok(()),
+        }
     }
 
     /// Types the value of an `a=` line; an error for other lines.
@@ -307,6 +369,10 @@ impl<'a> Attr<'a> {
             Attr::MaxPtime(_) => "maxptime",
             Attr::Direction(d) => d.as_str(),
             Attr::Rtcp(_) => Rtcp::NAME,
+            Attr::RtcpFb(_) => RtcpFb::NAME,
+            Attr::Fingerprint(_) => Fingerprint::NAME,
+            Attr::Setup(_) => Setup::NAME,
+            Attr::TlsId(_) => TlsId::NAME,
             Attr::Other { name, .. } => name,
         }
     }
@@ -327,6 +393,10 @@ impl fmt::Display for Attr<'_> {
             Attr::Ptime(ms) | Attr::MaxPtime(ms) => write!(f, ":{ms}"),
             Attr::Direction(_) => Ok(()),
             Attr::Rtcp(r) => write!(f, ":{r}"),
+            Attr::RtcpFb(r) => write!(f, ":{r}"),
+            Attr::Fingerprint(r) => write!(f, ":{r}"),
+            Attr::Setup(r) => write!(f, ":{r}"),
+            Attr::TlsId(r) => write!(f, ":{r}"),
             Attr::Other { value, .. } => match value {
                 Some(v) => write!(f, ":{v}"),
                 None => Ok(()),

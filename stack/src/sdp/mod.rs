@@ -7,9 +7,18 @@
 //! space included); [`SdpLine::field`] gives the typed, structured view of a
 //! line (see [`field`]), with the H.248 values `$` (CHOOSE: the MG fills it
 //! in) and `-` (unspecified) recognised.
+//!
+//! Beyond RFC 4566: the RTCP feedback attribute with the Codec Control
+//! Messages ([`rtcp_fb`], RFC 4585 / RFC 5104), the negotiation of those
+//! messages ([`ccm`], RFC 5104 clause 7.3 and TS 23.334 clause 6.2.24), and
+//! the DTLS-SRTP attributes and transports of WebRTC ([`dtls`], RFC 8122,
+//! RFC 4145 / RFC 5763, RFC 8842).
 
 pub mod attribute;
+pub mod ccm;
+pub mod dtls;
 pub mod field;
+pub mod rtcp_fb;
 
 use std::fmt;
 
@@ -17,8 +26,13 @@ use compact_str::ToCompactString;
 use serde::{Deserialize, Serialize};
 
 use crate::model::Text;
-pub use attribute::{Attr, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
+pub use attribute::{Attr, Choice, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
+pub use ccm::{CcmCapabilities, CcmMessage, CcmNegotiation, CcmSupport};
+pub use dtls::{
+    DtlsParams, DtlsRole, Fingerprint, HashFunction, MediaTransport, Setup, SetupRole, TlsId,
+};
 pub use field::{FieldError, SdpField, SdpValue, Tokens};
+pub use rtcp_fb::{AckParam, Ccm, FbKind, FbPayloadType, NackParam, RtcpFb};
 
 /// One session description of a Local or Remote descriptor.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -212,7 +226,13 @@ impl SessionDescription {
     ///
     /// - the first line is `v=` (RFC 4566 clause 5.1) and no other is;
     /// - every line of a type RFC 4566 defines is well-formed (clause 5),
-    ///   and so are the common attributes of [`attribute`];
+    ///   and so are the common attributes of [`attribute`], including the
+    ///   rules of [`Attr::check`] (`rtcp-fb` and `fingerprint`);
+    /// - `a=rtcp-fb` is a media-level attribute whose payload type is `*`,
+    ///   `$` or one of the formats of its `m=` line (RFC 4585 clause 4.2).
+    ///   Its other rule there, "only in media sessions for which AVPF is
+    ///   specified", is not enforced: 3GPP MTSI offers AVPF through SDP
+    ///   capability negotiation (RFC 5939 `a=tcap`) on an `RTP/AVP` line;
     /// - `o=` (clause 5.2), if present, comes right after `v=`, then `s=`
     ///   (clause 5.3), if present; each appears at most once, as do `u=` and
     ///   `z=`;
@@ -236,10 +256,28 @@ impl SessionDescription {
         let mut seen_s = false;
         let mut seen = [false; 4]; // o u z s
         let mut prev = 'v';
+        let mut formats: Option<Tokens<'_>> = None;
         for (i, line) in self.lines.iter().enumerate() {
             let field = line.field().map_err(|e| (i, e))?;
-            if let SdpField::Attribute { name, value } = field {
-                Attr::parse(name, value).map_err(|e| (i, e))?;
+            match field {
+                SdpField::Attribute { name, value } => {
+                    let attr = Attr::parse(name, value).map_err(|e| (i, e))?;
+                    attr.check().map_err(|e| (i, e))?;
+                    if let Attr::RtcpFb(fb) = attr {
+                        match formats {
+                            Some(f) => fb.check_formats(f).map_err(|e| (i, e))?,
+                            None => {
+                                return fail(
+                                    i,
+                                    'a',
+                                    "`rtcp-fb` is a media-level attribute, after an `m=` line",
+                                )
+                            }
+                        }
+                    }
+                }
+                SdpField::Media { formats: f, .. } => formats = Some(f),
+                _ => {}
             }
             let kind = line.kind;
             match kind {
@@ -381,6 +419,69 @@ mod tests {
     }
 
     #[test]
+    fn validate_checks_feedback_and_dtls_attributes() {
+        let fp = "a=fingerprint:sha-256 D1:2C:BE:AD:C4:F6:64:5C:25:16:11:9C:AF:E7:0F:73:\
+                  79:36:4E:9C:1E:15:54:39:0C:06:8B:56:96:97:9B:C5\n";
+        let good = format!(
+            "v=0\nc=IN IP4 $\n{fp}m=video $ UDP/TLS/RTP/SAVPF 96 97\n\
+             a=rtcp-fb:96 ccm fir\na=rtcp-fb:* ccm tmmbr smaxpr=$\na=rtcp-fb:97 nack pli\n\
+             a=rtcp-fb:* trr-int 100\na=rtcp-fb:96 ccm vbcm 1 2\na=rtcp-fb:$ goog-remb\n\
+             a=setup:actpass\na=tls-id:abcdefghijklmnopqrstuvwxyz\n\
+             m=video $ RTP/AVPF $\na=rtcp-fb:100 ccm fir\n"
+        );
+        assert_eq!(one(&good).validate(), Ok(()));
+        let check = |text: &str, index: usize, reason: &str| {
+            let (i, e) = one(text).validate().unwrap_err();
+            assert_eq!(i, index, "{text}: {e}");
+            assert!(e.reason.contains(reason), "{text}: {e}");
+        };
+        let m = "v=0\nm=video $ RTP/AVPF 96\n";
+        check(
+            &format!("{m}a=rtcp-fb:98 ccm fir\n"),
+            2,
+            "not one of the m= line's formats",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm vbcm\n"),
+            2,
+            "at least one H.271 sub-message type",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm foo\n"),
+            2,
+            "unknown `ccm` parameter",
+        );
+        check(
+            &format!("{m}a=rtcp-fb:96 ccm tmmbr smaxpr=fast\n"),
+            2,
+            "smaxpr is not a number",
+        );
+        check(&format!("{m}a=rtcp-fb:96\n"), 2, "needs a payload type");
+        check(
+            "v=0\na=rtcp-fb:* ccm fir\nm=video $ RTP/AVPF 96\n",
+            1,
+            "media-level",
+        );
+        check(
+            &format!("{m}a=fingerprint:sha-256 AB:CD\n"),
+            2,
+            "does not match the hash",
+        );
+        check(
+            &format!("{m}a=fingerprint:sha-256 ab:cd\n"),
+            2,
+            "upper case",
+        );
+        check(
+            &format!("{m}a=fingerprint:blake AB:CD\n"),
+            2,
+            "unknown hash function",
+        );
+        check(&format!("{m}a=setup:client\n"), 2, "actpass");
+        check(&format!("{m}a=tls-id:short\n"), 2, "20 to 255");
+    }
+
+    #[test]
     fn from_field_builds_lines() {
         let mut sd = SessionDescription::default();
         sd.push_field(&SdpField::Version(0))
@@ -405,5 +506,61 @@ mod tests {
             ["v=0", "c=IN IP4 $", "m=audio $ RTP/AVP 0 8", "a=ptime:20"]
         );
         assert_eq!(sd.validate(), Ok(()));
+    }
+
+    mod props {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// SDP-like text built from the attribute names and values this
+        /// layer types, in any order and shape.
+        fn sdp_text() -> impl Strategy<Value = String> {
+            let line = prop_oneof![
+                Just("v=0".to_string()),
+                "m=(audio|video) (\\$|[0-9]{1,5}) (RTP/AVPF|UDP/TLS/RTP/SAVPF|x) [0-9$ ]{0,12}",
+                "a=rtcp-fb:[*$0-9]{0,4} (ccm|nack|ack|trr-int|x)? ?[a-z0-9= $]{0,16}",
+                "a=fingerprint:[a-z0-9$-]{0,8} ?[0-9A-Fa-f:$]{0,20}",
+                "a=setup:[a-z$]{0,9}",
+                "a=tls-id:[A-Za-z0-9+/_$.-]{0,30}",
+                "[a-z]=\\PC{0,20}",
+            ];
+            proptest::collection::vec(line, 0..12).prop_map(|l| l.join("\n"))
+        }
+
+        proptest! {
+            #[test]
+            fn typed_layer_never_panics(text in sdp_text()) {
+                let Ok(groups) = SessionDescription::parse_groups(&text, 100) else {
+                    return Ok(());
+                };
+                let caps = ccm::CcmCapabilities {
+                    vbcm: ccm::CcmSupport::BOTH,
+                    vbcm_sub_types: vec![1, 2],
+                    ..ccm::CcmCapabilities::fir_and_tmmbr()
+                };
+                for sd in &groups {
+                    let valid = sd.validate().is_ok();
+                    for i in 0..3 {
+                        if let Ok(Some(p)) = dtls::DtlsParams::read(sd, i) {
+                            let _ = p.check_complete();
+                        }
+                    }
+                    let sections: Vec<&[SdpLine]> = sd.media_sections().collect();
+                    for s in &sections {
+                        let answered = ccm::answer_offer(s, &caps);
+                        if valid {
+                            // A valid description has no malformed line.
+                            prop_assert!(answered.is_ok(), "{answered:?}");
+                        }
+                        if let Ok(n) = answered {
+                            let _ = n.answer_lines();
+                        }
+                    }
+                    if let (Some(a), Some(b)) = (sections.first(), sections.last()) {
+                        let _ = ccm::apply_instruction(a, b, &caps);
+                    }
+                }
+            }
+        }
     }
 }
