@@ -231,3 +231,37 @@ Transaction = 1 { Context = $ { W-Add = ip/$ { Events = 1 { xyz/a, ds/dscp }, Di
     let found = check(Profile::iq(), Sender::Mgc, None, text);
     assert_eq!(codes(&found), [406, 501, 444, 440, 451], "{found:#?}");
 }
+
+#[test]
+fn bad_ccm_attribute_and_bad_fingerprint_are_449() {
+    let with_sdp = |lines: &str| {
+        IQ_RESERVE.replace(
+            "a=rtpmap:96 telephone-event/8000\n",
+            &format!("a=rtpmap:96 telephone-event/8000\n{lines}"),
+        )
+    };
+    // Well-formed CCM and DTLS lines pass.
+    let good = with_sdp(
+        "a=rtcp-fb:96 ccm fir\na=rtcp-fb:* ccm tmmbr smaxpr=120\na=fingerprint:sha-256 \
+         4A:AD:B9:B1:3F:82:18:3B:54:02:12:DF:3E:5D:49:6B:19:E5:7C:AB:3C:47:A1:2B:8F:2C:3E:2A:4E:2D:2E:1F\n",
+    );
+    let found = check(Profile::iq(), Sender::Mgc, None, &good);
+    assert!(found.is_empty(), "{found:#?}");
+    // A CCM parameter no registry knows, a payload type not on the m= line,
+    // a fingerprint of the wrong length: each is 449 on that descriptor.
+    for bad in [
+        "a=rtcp-fb:96 ccm frobnicate\n",
+        "a=rtcp-fb:97 ccm fir\n",
+        "a=rtcp-fb:96 ccm tmmbr smaxpr=fast\n",
+        "a=fingerprint:sha-256 4A:AD:B9\n",
+        "a=fingerprint:sha-999 4A:AD\n",
+    ] {
+        let found = check(Profile::iq(), Sender::Mgc, None, &with_sdp(bad));
+        assert_eq!(codes(&found), [449], "{bad}: {found:#?}");
+        assert!(
+            found[0].path.ends_with("Stream 1, Local"),
+            "{}",
+            found[0].path
+        );
+    }
+}
