@@ -24,9 +24,11 @@
 //! with the reasoning. No binary ID is assumed: items the catalogue knows by
 //! text name only cannot be BER-encoded, and the BER encoder names them.
 
+pub mod ccm;
 mod ie;
 pub mod iq;
 pub mod mp;
+pub mod webrtc;
 
 pub use ie::*;
 
