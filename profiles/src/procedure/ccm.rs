@@ -41,7 +41,7 @@ use h248_stack::model::{
 };
 use h248_stack::sdp::ccm::{answer_offer, apply_instruction};
 use h248_stack::sdp::{
-    Attr, CcmCapabilities, CcmNegotiation, Ccm, Choice, FbPayloadType, RtcpFb, SdpLine,
+    Attr, Ccm, CcmCapabilities, CcmNegotiation, Choice, FbPayloadType, RtcpFb, SdpLine,
     SessionDescription,
 };
 
@@ -159,7 +159,11 @@ impl CcmFeedback {
 }
 
 /// The `ccm` lines of the media section of `sd` (validated beforehand).
-fn read_ccm(r: Reader, ie: &'static str, sd: &SessionDescription) -> Result<Vec<CcmFeedback>, IeError> {
+fn read_ccm(
+    r: Reader,
+    ie: &'static str,
+    sd: &SessionDescription,
+) -> Result<Vec<CcmFeedback>, IeError> {
     let mut out = Vec::new();
     let Some(section) = sd.media_sections().next() else {
         return Ok(out);
@@ -218,7 +222,8 @@ pub struct StreamDtlsAnswer {
 /// The IEs of a connection-point procedure carrying CCM and / or DTLS-SRTP
 /// IEs: the connection point's own IEs and, per stream, the lines added to
 /// its Local / Remote SDP. A stream named in `ccm` or `dtls` needs its
-/// Local / Remote [`MediaSdp`] in `cp` for its lines to be written.
+/// Local / Remote [`MediaSdp`] in `cp` for its lines to be written
+/// ([`MediaIes::unwritten`] lists those that cannot be).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MediaIes {
     pub cp: ConnectionPointIes,
@@ -318,6 +323,37 @@ fn checked<'a>(
 }
 
 impl MediaIes {
+    /// The IEs the builder cannot write: `(stream, "Local" | "Remote")` for
+    /// each stream whose CCM or DTLS lines belong in a descriptor that the
+    /// stream's [`ConnectionPointIes`] does not carry (a Local / Remote
+    /// descriptor is whole SDP, `c=` and `m=` with its attributes), or that
+    /// names no stream at all. Empty when [`Procedure::request`] writes
+    /// every IE.
+    pub fn unwritten(&self) -> Vec<(StreamId, &'static str)> {
+        let mut out = Vec::new();
+        let needs = self
+            .ccm
+            .iter()
+            .map(|c| (c.stream, !c.local.is_empty(), !c.remote.is_empty()))
+            .chain(self.dtls.iter().map(|d| {
+                (
+                    d.stream,
+                    !d.ies.local_lines().is_empty(),
+                    !d.ies.remote_lines().is_empty(),
+                )
+            }));
+        for (id, local, remote) in needs {
+            let stream = self.cp.streams.iter().find(|s| s.stream == id);
+            if local && stream.and_then(|s| s.local.as_ref()).is_none() {
+                out.push((id, "Local"));
+            }
+            if remote && stream.and_then(|s| s.remote.as_ref()).is_none() {
+                out.push((id, "Remote"));
+            }
+        }
+        out
+    }
+
     pub(crate) fn build<B: ConnectionPoint>(&self) -> ActionRequest {
         let mut cp = self.cp.clone();
         for d in &self.dtls {
@@ -407,11 +443,7 @@ impl MediaIes {
     /// allowed to send), Mp by RFC 5104 clause 7.3 (`answer_offer` on
     /// Remote). The lines of the answer are what the gateway is prepared to
     /// receive; what it may send is in the [`CcmNegotiation`].
-    pub fn negotiate(
-        &self,
-        link: Link,
-        caps: &CcmCapabilities,
-    ) -> Vec<(StreamId, CcmNegotiation)> {
+    pub fn negotiate(&self, link: Link, caps: &CcmCapabilities) -> Vec<(StreamId, CcmNegotiation)> {
         let section = |sdp: &Option<MediaSdp>, lines: &[CcmFeedback]| -> Vec<SdpLine> {
             let Some(sdp) = sdp else { return Vec::new() };
             let mut sd = sdp.session();
@@ -541,7 +573,10 @@ impl MediaReply {
                         append(&mut s.parms.local, d.answer.lines());
                     }
                     for c in self.ccm.iter().filter(|c| c.stream == id) {
-                        append(&mut s.parms.local, c.confirmed.iter().map(CcmFeedback::line));
+                        append(
+                            &mut s.parms.local,
+                            c.confirmed.iter().map(CcmFeedback::line),
+                        );
                     }
                 }
             }
@@ -574,7 +609,12 @@ impl MediaReply {
                     };
                     let confirmed = read_ccm(r, "CCM", local)?;
                     if let Some(c) = confirmed.iter().find(|c| {
-                        matches!(c.param, CcmParam::Tmmbr { smaxpr: Some(Choice::Choose) })
+                        matches!(
+                            c.param,
+                            CcmParam::Tmmbr {
+                                smaxpr: Some(Choice::Choose)
+                            }
+                        )
                     }) {
                         return Err(r.missing(
                             "CCM",

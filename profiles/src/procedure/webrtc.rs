@@ -297,7 +297,10 @@ impl DtlsIes {
         }
         // The transport: the same DTLS-SRTP protocol on both sides.
         let mut transport = None;
-        for (ie, p) in [("Local IP Resources", &local_p), ("Remote IP Resources", &remote_p)] {
+        for (ie, p) in [
+            ("Local IP Resources", &local_p),
+            ("Remote IP Resources", &remote_p),
+        ] {
             let Some(p) = p else { continue };
             let t = DtlsTransport::of(p.transport.as_str()).ok_or_else(|| {
                 r.bad(
@@ -327,12 +330,13 @@ impl DtlsIes {
                             "Local carries the request (`$`), not a fingerprint: the AGW gives its own",
                         ));
                     }
-                    let hash = match one.hash {
-                        Choice::Choose => None,
-                        Choice::Value(f) => Some(FingerprintHash::of(f).ok_or_else(|| {
-                            r.bad(LOCAL, format!("unknown hash function {f}"))
-                        })?),
-                    };
+                    let hash =
+                        match one.hash {
+                            Choice::Choose => None,
+                            Choice::Value(f) => Some(FingerprintHash::of(f).ok_or_else(|| {
+                                r.bad(LOCAL, format!("unknown hash function {f}"))
+                            })?),
+                        };
                     if one.fingerprint.value().is_some() {
                         return Err(r.bad(LOCAL, "the fingerprint of the request is `$`"));
                     }
