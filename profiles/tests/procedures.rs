@@ -1963,8 +1963,22 @@ fn bad_fingerprints_are_449_for_the_reader_and_the_validator() {
         "fingerprint:",
         &format!("fingerprint:sha-256 {sha256}"),
     );
+    // A fingerprint over RTP/AVP is not a DTLS-SRTP stream: no transport.
     let e = webrtc::ConfigureAgwDtls::read_request(&a).expect_err("RTP/AVP");
-    assert_eq!((e.code, e.ie), (449, "Remote IP Resources"));
+    assert_eq!((e.code, e.ie), (472, "transport"));
+    // One side DTLS-SRTP, the other not.
+    let mut ies = iq_dtls_configure();
+    ies.cp.streams[0].local.as_mut().expect("local").proto = Text::from("RTP/AVP");
+    let mut a = webrtc::ConfigureAgwDtls(ies).request();
+    let sd = stream_sdp(&mut a, 1, true);
+    let m = sd
+        .lines
+        .iter_mut()
+        .find(|l| l.kind == 'm')
+        .expect("m= line");
+    *m = h248_stack::sdp::SdpLine::new('m', m.value.replace("UDP/TLS/RTP/SAVP", "RTP/AVP"));
+    let e = webrtc::ConfigureAgwDtls::read_request(&a).expect_err("mixed");
+    assert_eq!((e.code, e.ie), (449, "Local IP Resources"));
 }
 
 #[test]

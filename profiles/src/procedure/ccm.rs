@@ -45,7 +45,7 @@ use h248_stack::sdp::{
     SessionDescription,
 };
 
-use super::webrtc::{DtlsAnswer, DtlsIes, StreamDtls};
+use super::webrtc::{DtlsAnswer, DtlsIes, DtlsTransport, StreamDtls};
 use super::{
     code, iq, mp, read_streams, ConnectionPointIes, ConnectionPointReply, IeError, Link, MediaSdp,
     Need, Procedure, Reader,
@@ -553,6 +553,18 @@ fn read_stream(
     Ok(())
 }
 
+/// The stream's `m=` protocol is UDP/TLS/RTP/SAVP(F).
+fn is_dtls_srtp(sd: &SessionDescription) -> bool {
+    sd.media_sections()
+        .next()
+        .and_then(|m| m.first())
+        .and_then(|l| match l.field() {
+            Ok(h248_stack::sdp::SdpField::Media { proto, .. }) => DtlsTransport::of(proto),
+            _ => None,
+        })
+        .is_some()
+}
+
 impl MediaReply {
     pub(crate) fn build<B: ConnectionPoint>(&self) -> ActionReply {
         let mut action = B::reply(&self.cp);
@@ -635,8 +647,15 @@ impl MediaReply {
                             confirmed,
                         });
                     }
-                    if let Some(answer) = DtlsAnswer::read(r, local)? {
-                        dtls.push(StreamDtlsAnswer { stream: id, answer });
+                    match DtlsAnswer::read(r, local)? {
+                        Some(answer) => dtls.push(StreamDtlsAnswer { stream: id, answer }),
+                        None if rules.reply_fingerprint && is_dtls_srtp(local) => {
+                            return Err(r.missing(
+                                "Local certificate fingerprint",
+                                format!("stream {id}: no a=fingerprint in the reply's Local"),
+                            ))
+                        }
+                        None => {}
                     }
                 }
             }

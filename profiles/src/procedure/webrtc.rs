@@ -284,41 +284,41 @@ impl DtlsIes {
         const REMOTE: &str = "Remote certificate fingerprint";
         let local_p = dtls_params(r, LOCAL, local)?;
         let remote_p = dtls_params(r, REMOTE, remote)?;
-        let uses_dtls = |p: &Option<DtlsParams<'_>>| {
-            p.as_ref().is_some_and(|p| {
-                p.transport.is_dtls()
-                    || !p.fingerprints.is_empty()
-                    || p.setup.is_some()
-                    || p.tls_id.is_some()
-            })
+        // Only streams over UDP/TLS/RTP/SAVP(F) carry these IEs; DTLS or TLS
+        // attributes of other transports (data channel, T.38, MSRP over
+        // TLS, `a=setup` of TCP media) are not these IEs and are left to the
+        // base procedure (their syntax was validated with the SDP).
+        let transport_of = |p: &Option<DtlsParams<'_>>| {
+            p.as_ref()
+                .and_then(|p| DtlsTransport::of(p.transport.as_str()))
         };
-        if !uses_dtls(&local_p) && !uses_dtls(&remote_p) {
-            return Ok(None);
-        }
-        // The transport: the same DTLS-SRTP protocol on both sides.
-        let mut transport = None;
+        let transport = match (transport_of(&local_p), transport_of(&remote_p)) {
+            (None, None) => return Ok(None),
+            (Some(l), Some(rm)) if l != rm => {
+                return Err(r.bad(
+                    "transport",
+                    "Local and Remote use different DTLS-SRTP transports",
+                ))
+            }
+            (Some(t), _) | (None, Some(t)) => t,
+        };
         for (ie, p) in [
             ("Local IP Resources", &local_p),
             ("Remote IP Resources", &remote_p),
         ] {
-            let Some(p) = p else { continue };
-            let t = DtlsTransport::of(p.transport.as_str()).ok_or_else(|| {
-                r.bad(
-                    ie,
-                    format!(
-                        "{}: DTLS attributes go with UDP/TLS/RTP/SAVP or UDP/TLS/RTP/SAVPF",
-                        p.transport
-                    ),
-                )
-            })?;
-            if transport.is_some_and(|x| x != t) {
-                return Err(r.bad(ie, "Local and Remote use different DTLS transports"));
+            if let Some(p) = p {
+                if DtlsTransport::of(p.transport.as_str()).is_none() {
+                    return Err(r.bad(
+                        ie,
+                        format!(
+                            "{}: the other side of the stream uses {}",
+                            p.transport,
+                            transport.proto()
+                        ),
+                    ));
+                }
             }
-            transport = Some(t);
         }
-        let Some(transport) = transport else {
-            return Ok(None);
-        };
         let mut ies = DtlsIes::new(transport);
         if let Some(p) = &local_p {
             match p.fingerprints.as_slice() {
@@ -435,8 +435,11 @@ impl DtlsAnswer {
         out
     }
 
-    /// Reads the reply's Local SDP of one stream (validated): `None` when it
-    /// carries no DTLS attribute; a `$` left is a missing value (472).
+    /// Reads the reply's Local SDP of one stream (validated): `None` when
+    /// the stream is not over UDP/TLS/RTP/SAVP(F) or its Local carries no
+    /// DTLS attribute; with any, the fingerprint is required (RFC 5763
+    /// clause 5: DTLS-SRTP SDP always carries it), and a `$` left is a
+    /// missing value (472).
     pub(crate) fn read(r: Reader, local: &SessionDescription) -> Result<Option<Self>, IeError> {
         const IE: &str = "Local certificate fingerprint";
         let Some(p) = DtlsParams::read(local, 0)
@@ -444,10 +447,9 @@ impl DtlsAnswer {
         else {
             return Ok(None);
         };
-        if p.fingerprints.is_empty() && p.setup.is_none() && p.tls_id.is_none() {
-            if p.transport.is_dtls() {
-                return Err(r.missing(IE, "a DTLS stream without the AGW's fingerprint"));
-            }
+        if DtlsTransport::of(p.transport.as_str()).is_none()
+            || (p.fingerprints.is_empty() && p.setup.is_none() && p.tls_id.is_none())
+        {
             return Ok(None);
         }
         let fingerprint = match p.fingerprints.as_slice() {
