@@ -2206,3 +2206,126 @@ fn the_reply_gives_the_agw_fingerprint_and_answered_ccm_back_to_the_mgc() {
     );
     assert!(read.cp.local.iter().all(|(_, l)| l.has_address()));
 }
+
+/// Every SDP line of the CCM and DTLS samples replaced in turn by damaged
+/// values: each reader answers (accepts or refuses) and never panics.
+#[test]
+fn ccm_and_dtls_readers_survive_damaged_sdp() {
+    let caps = CcmCapabilities::fir_and_tmmbr();
+    let damaged = [
+        "",
+        "rtcp-fb:",
+        "rtcp-fb:* ccm",
+        "rtcp-fb:97 ccm tmmbr smaxpr=",
+        "rtcp-fb:97 ccm tmmbr smaxpr=$",
+        "rtcp-fb:128 ccm fir",
+        "rtcp-fb:97 ccm vbcm x",
+        "fingerprint:",
+        "fingerprint:sha-256",
+        "fingerprint:$ $ $",
+        "fingerprint:SHA-256 $",
+        "setup:",
+        "setup:$",
+        "setup:holdconn",
+        "tls-id:short",
+        "tls-id:$",
+        "m=video $ UDP/TLS/RTP/SAVPF $",
+    ];
+    let ies = iq_dtls_reserve_and_configure();
+    let requests = [
+        ccm::ConfigureAgwCcm(iq_ccm_configure()).request(),
+        ccm::ConfigureImsResourcesCcm(mp_ccm_configure()).request(),
+        webrtc::ReserveAndConfigureAgwDtls(ies.clone()).request(),
+    ];
+    let reply = webrtc::ReserveAndConfigureAgwDtls::reply(&media_reply(
+        Link::Iq,
+        &ies,
+        7,
+        IQ_TERM,
+        Some([10, 1, 1, 1]),
+        &caps,
+    ));
+    let (mut tried, mut refused) = (0usize, 0usize);
+    for request in &requests {
+        for local in [true, false] {
+            let lines = {
+                let mut a = request.clone();
+                let stream = first_stream(&a);
+                if !has_sdp(&mut a, stream, local) {
+                    continue;
+                }
+                stream_sdp(&mut a, stream, local).lines.len()
+            };
+            for i in 0..lines {
+                for value in damaged {
+                    let mut a = request.clone();
+                    let stream = first_stream(&a);
+                    let sd = stream_sdp(&mut a, stream, local);
+                    let kind = if value.starts_with("m=") { 'm' } else { 'a' };
+                    sd.lines[i] =
+                        h248_stack::sdp::SdpLine::new(kind, value.trim_start_matches("m="));
+                    for (_, read) in readers() {
+                        tried += 1;
+                        refused += usize::from(!read(&a));
+                    }
+                }
+            }
+        }
+    }
+    // The reply's Local lines damaged the same way.
+    let mut reply_tried = 0usize;
+    for i in 0..12 {
+        for value in damaged {
+            let mut r = reply.clone();
+            if let h248_stack::model::CommandReply::Add(a) = &mut r.commands[0] {
+                if let h248_stack::model::AuditReturnParameter::Media(m) = &mut a.audit[0] {
+                    if let Some(h248_stack::model::Streams::Multi(s)) = &mut m.streams {
+                        let sd = &mut s[1].parms.local.as_mut().expect("local").groups[0];
+                        if let Some(line) = sd.lines.get_mut(i) {
+                            *line = h248_stack::sdp::SdpLine::new('a', value);
+                        }
+                    }
+                }
+            }
+            reply_tried += 1;
+            let _ = webrtc::ReserveAndConfigureAgwDtls::read_reply(&r);
+            let _ = ccm::ReserveAndConfigureAgwCcm::read_reply(&r);
+        }
+    }
+    assert!(tried > 1000 && refused > 0 && reply_tried > 100);
+}
+
+/// Whether `stream` of a request carries Local (`local` true) or Remote.
+fn has_sdp(action: &mut ActionRequest, stream: u16, local: bool) -> bool {
+    amm_mut(action).descriptors.iter().any(|d| match d {
+        AmmDescriptor::Media(m) => match &m.streams {
+            Some(h248_stack::model::Streams::Multi(list)) => list.iter().any(|s| {
+                s.stream_id == stream
+                    && if local {
+                        s.parms.local.is_some()
+                    } else {
+                        s.parms.remote.is_some()
+                    }
+            }),
+            _ => false,
+        },
+        _ => false,
+    })
+}
+
+fn first_stream(action: &ActionRequest) -> u16 {
+    match &action.commands[0].command {
+        Command::Add(a) | Command::Modify(a) => a
+            .descriptors
+            .iter()
+            .find_map(|d| match d {
+                AmmDescriptor::Media(m) => match &m.streams {
+                    Some(h248_stack::model::Streams::Multi(s)) => s.last().map(|s| s.stream_id),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .expect("a stream"),
+        other => panic!("not an Add / Modify: {other:?}"),
+    }
+}
