@@ -1232,29 +1232,27 @@ impl Engine {
             } else {
                 let sd = media::chosen(local)?;
                 let v = media::view(sd)?;
-                if v.address.is_none() || v.port.is_none() {
-                    if s.allocation.is_none() {
-                        let realm = s
-                            .props
-                            .iter()
-                            .find(|p| p.name.eq_ignore_ascii_case("ipdc/realm"))
-                            .and_then(|p| p.value.as_single())
-                            .map(Text::from);
-                        let r = self
-                            .backend
-                            .reserve(ReserveRequest {
-                                termination: id.clone(),
-                                stream: sid,
-                                family: v.family,
-                                realm,
-                            })
-                            .await;
-                        let allocation = self.counted(r)?;
-                        // Stored at once so that a later failure releases it.
-                        s.allocation = Some(allocation);
-                        if let Some(t) = self.terms.get_mut(id) {
-                            t.streams.insert(sid, s.clone());
-                        }
+                if (v.address.is_none() || v.port.is_none()) && s.allocation.is_none() {
+                    let realm = s
+                        .props
+                        .iter()
+                        .find(|p| p.name.eq_ignore_ascii_case("ipdc/realm"))
+                        .and_then(|p| p.value.as_single())
+                        .map(Text::from);
+                    let r = self
+                        .backend
+                        .reserve(ReserveRequest {
+                            termination: id.clone(),
+                            stream: sid,
+                            family: v.family,
+                            realm,
+                        })
+                        .await;
+                    let allocation = self.counted(r)?;
+                    // Stored at once so that a later failure releases it.
+                    s.allocation = Some(allocation);
+                    if let Some(t) = self.terms.get_mut(id) {
+                        t.streams.insert(sid, s.clone());
                     }
                 }
                 let remote_sd: Option<&SessionDescription> =

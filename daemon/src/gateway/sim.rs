@@ -786,12 +786,14 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn events_are_raised_only_while_detection_is_enabled() {
-        let mut config = SimConfig::default();
-        config.dtmf_script = Some(DtmfScript {
-            digits: Text::from("4#"),
-            delay_ms: 500,
-            interval_ms: 100,
-        });
+        let config = SimConfig {
+            dtmf_script: Some(DtmfScript {
+                digits: Text::from("4#"),
+                delay_ms: 500,
+                interval_ms: 100,
+            }),
+            ..SimConfig::default()
+        };
         let sim = SimBackend::new(config);
         let mut events = sim.take_events().unwrap();
         let t = TerminationId::from("ip/1");
