@@ -3,6 +3,9 @@
 //!
 //! - [`executor`]: the seam between the service (transport, association,
 //!   configuration, metrics) and the gateway engine that executes commands.
+//! - [`gateway`]: the gateway engine (contexts, terminations, media
+//!   backends) that implements [`executor::Executor`].
 #![forbid(unsafe_code)]
 
 pub mod executor;
+pub mod gateway;
