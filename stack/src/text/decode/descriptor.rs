@@ -312,7 +312,10 @@ impl<'a> Parser<'a> {
         self.equal()?;
         let request_id = Some(self.request_id()?);
         let mut events = Vec::new();
-        self.braced_list(|p| {
+        // `Events = id { requestedEvent *(COMMA requestedEvent) }`: at least
+        // one event (an empty list is bare `Events`).
+        self.open()?;
+        self.comma_list(|p| {
             let name = p.pkgd_name()?;
             let mut parts = EventParts::default();
             if p.try_open()? {
@@ -327,6 +330,7 @@ impl<'a> Parser<'a> {
             });
             Ok(())
         })?;
+        self.close()?;
         Ok(EventsDescriptor { request_id, events })
     }
 
@@ -338,7 +342,9 @@ impl<'a> Parser<'a> {
         self.equal()?;
         let request_id = Some(self.request_id()?);
         let mut events = Vec::new();
-        self.braced_list(|p| {
+        // `embedFirst`: at least one event after the request ID.
+        self.open()?;
+        self.comma_list(|p| {
             let name = p.pkgd_name()?;
             let mut parts = EventParts::default();
             if p.try_open()? {
@@ -360,6 +366,7 @@ impl<'a> Parser<'a> {
             });
             Ok(())
         })?;
+        self.close()?;
         Ok(SecondEventsDescriptor { request_id, events })
     }
 

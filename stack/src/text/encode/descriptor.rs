@@ -236,9 +236,11 @@ impl Writer<'_> {
             // after the first starts with its only `v=` line; the first may
             // have none (a partial description such as `c=` and `m=` alone,
             // which the decoder reads as one group).
-            let well_formed = group.lines.first().is_some_and(|line| {
-                line.kind == 'v' || index == 0
-            }) && group.lines[1..].iter().all(|line| line.kind != 'v');
+            let well_formed = group
+                .lines
+                .first()
+                .is_some_and(|line| line.kind == 'v' || index == 0)
+                && group.lines[1..].iter().all(|line| line.kind != 'v');
             if !well_formed {
                 return Err(empty(
                     "SDP session description (each alternative after the first starts with its only v= line)",
