@@ -45,7 +45,8 @@ pub trait Executor: Send + Sync + 'static {
     /// The next Notify (or other request) the gateway wants sent to the
     /// MGC, as the actions of one TransactionRequest; `None` once the
     /// gateway has shut down.
-    fn next_request(&self) -> Pin<Box<dyn Future<Output = Option<Vec<ActionRequest>>> + Send + '_>>;
+    fn next_request(&self)
+        -> Pin<Box<dyn Future<Output = Option<Vec<ActionRequest>>> + Send + '_>>;
 
     /// Current counts for the metrics.
     fn stats(&self) -> GatewayStats;

@@ -3,6 +3,16 @@
 //!
 //! - [`executor`]: the seam between the service (transport, association,
 //!   configuration, metrics) and the gateway engine that executes commands.
+//! - [`config`]: the TOML configuration and its validation.
+//! - [`service`]: the endpoint, the MG's control association, the guard
+//!   against unconfigured peers, serving requests through an executor and
+//!   the orderly shutdown.
+//! - [`metrics`]: Prometheus metrics and the `/metrics` listener.
+//! - [`logging`]: `tracing` output, human or JSON, reloadable level.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod executor;
+pub mod logging;
+pub mod metrics;
+pub mod service;
