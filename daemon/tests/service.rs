@@ -921,3 +921,38 @@ async fn megaco_mgc_udp_ber() {
 async fn megaco_mgc_tcp_compact() {
     against_megaco_mgc(Tr::Tcp, "compact").await;
 }
+
+// ---- the systemd unit --------------------------------------------------------------
+
+/// `systemd-analyze verify` accepts the unit (with ExecStart pointing at the
+/// binary just built, since verify checks that it exists).
+#[test]
+fn systemd_unit_verifies() {
+    let Ok(status) = Process::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("skipped: systemd-analyze not found");
+        return;
+    };
+    assert!(status.status.success());
+    let unit =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../etc/h248d.service"))
+            .unwrap();
+    assert!(unit.contains("Type=notify"));
+    assert!(unit.contains("WatchdogSec="));
+    let unit = unit.replace("/usr/bin/h248d", env!("CARGO_BIN_EXE_h248d"));
+    let dir = std::env::temp_dir().join(format!("h248d-unit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("h248d.service");
+    std::fs::write(&path, unit).unwrap();
+    let out = Process::new("systemd-analyze")
+        .arg("verify")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
