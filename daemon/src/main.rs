@@ -221,13 +221,7 @@ async fn serve(
         }
     };
     notify(&[NotifyState::Stopping]);
-    let report = match Arc::try_unwrap(running) {
-        Ok(r) => r.shutdown().await,
-        Err(_) => {
-            tracing::error!("service still shared at shutdown");
-            return ExitCode::FAILURE;
-        }
-    };
+    let report = running.shutdown().await;
     tracing::info!(?report, "exit");
     if failed {
         ExitCode::FAILURE

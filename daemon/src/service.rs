@@ -587,7 +587,7 @@ impl Running {
     /// Leaves in order: Graceful ServiceChange (when registered), requests
     /// still served during its delay, then drain (bounded by the drain
     /// timeout), then the endpoint stops.
-    pub async fn shutdown(self) -> ShutdownReport {
+    pub async fn shutdown(&self) -> ShutdownReport {
         // No more gateway requests once we announced leaving.
         self.outgoing.abort();
         let graceful_sent = self

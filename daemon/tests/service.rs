@@ -693,10 +693,23 @@ async fn udp_ber_other_port_and_rate_limit() {
     .await
     .expect("retransmissions get every request through");
     assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
-    assert!(
-        metrics.dropped_count("rate_limited") > 0,
-        "the burst was limited"
-    );
+    let limited = metrics.dropped_count("rate_limited");
+    assert!(limited > 0, "the burst was limited");
+
+    // SIGHUP's reload: no limit any more, the next burst passes untouched.
+    let mut runtime = settings.runtime.clone();
+    runtime.rate_limit_per_peer = 0;
+    running.reload(&runtime);
+    let mut pending: Vec<ReplyFuture> = Vec::new();
+    for _ in 0..120 {
+        let modify = request_actions("Context = - { Modify = 11111111/00000000/00000001 }");
+        pending.push(Box::pin(mgc.send_request(mg, v, modify)));
+    }
+    let results = tokio::time::timeout(Duration::from_secs(20), futures_join(pending))
+        .await
+        .expect("answered");
+    assert!(results.iter().all(|r| r.is_ok()), "{results:?}");
+    assert_eq!(metrics.dropped_count("rate_limited"), limited);
     graceful_shutdown(running, mg, &mut control).await;
     mgc.shutdown().await;
 }
