@@ -33,8 +33,11 @@ pub fn init(format: LogFormat, level: &str) -> Result<LogHandle, String> {
     let from_env = env.is_some();
     let filter = filter_of(env.as_deref().unwrap_or(level))?;
     let (filter, handle) = reload::Layer::new(filter);
+    // Colours only on a terminal (not in the journal or a file).
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
     let human = (format == LogFormat::Human).then(|| {
         tracing_subscriber::fmt::layer()
+            .with_ansi(ansi)
             .with_writer(std::io::stderr)
             .with_target(true)
     });

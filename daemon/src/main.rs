@@ -122,7 +122,6 @@ fn run(path: Option<PathBuf>) -> ExitCode {
     let executor = match gateway_executor(&settings) {
         Ok(e) => e,
         Err(e) => {
-            tracing::error!("{e}");
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }

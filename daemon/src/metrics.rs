@@ -247,10 +247,15 @@ impl Metrics {
     }
 
     /// An error descriptor with `code` went `direction`.
+    /// Codes outside H.248.8's range (100 to 999) are counted as `other`,
+    /// so that a peer cannot grow the label set without bound.
     pub fn error(&self, code: u16, direction: &str) {
-        self.errors
-            .with_label_values(&[&code.to_string(), direction])
-            .inc();
+        let code = if (100..1000).contains(&code) {
+            code.to_string()
+        } else {
+            "other".to_string()
+        };
+        self.errors.with_label_values(&[&code, direction]).inc();
     }
 
     /// A message dropped before the engine saw it.
