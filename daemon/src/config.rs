@@ -16,9 +16,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use h248_profiles::profile::Profile;
+
+use crate::gateway::sim::Pool;
+use crate::gateway::{GatewayConfig, SimConfig};
 use h248_stack::association::{MgConfig, MgcAddress};
 use h248_stack::model::{
-    MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, Text, Transaction,
+    MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, TerminationId, Text, Transaction,
 };
 use h248_stack::transaction::{EngineConfig, Role, Segmentation};
 use serde::Deserialize;
@@ -75,10 +78,8 @@ pub struct Config {
     pub log: LogSection,
     #[serde(default)]
     pub service: ServiceSection,
-    /// Handed to the gateway engine unread: its own keys (backend, address
-    /// pools, max contexts and terminations...) are checked by it.
     #[serde(default)]
-    pub gateway: toml::Table,
+    pub gateway: GatewaySection,
 }
 
 /// Which 3GPP profile the MG implements.
@@ -403,6 +404,74 @@ impl Default for ServiceSection {
     }
 }
 
+/// The media backend behind the gateway engine.
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum BackendKind {
+    /// The simulated backend (`[gateway.sim]`).
+    #[default]
+    Sim,
+    /// The external media gateway over a Unix socket (not built yet).
+    External,
+}
+
+/// The gateway engine ([`GatewayConfig`]); absent keys keep its defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct GatewaySection {
+    /// `sim` (default).
+    #[serde(default)]
+    pub backend: BackendKind,
+    /// Most contexts at once (error 412 beyond). Default 10 000.
+    pub max_contexts: Option<usize>,
+    /// Most terminations in contexts at once (510 beyond). Default 20 000.
+    pub max_terminations: Option<usize>,
+    /// Most terminations in one context (434 beyond). Default 8.
+    pub max_terminations_per_context: Option<usize>,
+    /// Prefixes of the ephemeral terminations CHOOSE creates. Default
+    /// `["ip/", "rtp/"]`.
+    pub ephemeral_prefixes: Option<Vec<String>>,
+    /// Physical terminations. Default none.
+    #[serde(default)]
+    pub physical: Vec<String>,
+    /// RTP payload types offered where the MGC writes `$`. Default [0, 8].
+    pub codecs: Option<Vec<u8>>,
+    /// Events kept per termination under LockStep. Default 32.
+    pub event_buffer_size: Option<usize>,
+    /// Notify requests queued for the MGC before new ones are dropped.
+    /// Default 1024.
+    pub notify_queue: Option<usize>,
+    /// Digit map timers (H.248.1 E.6.2). Defaults 4000 and 16000 ms.
+    pub digit_short_timer_ms: Option<u32>,
+    pub digit_long_timer_ms: Option<u32>,
+    #[serde(default)]
+    pub sim: SimSection,
+}
+
+/// The simulated backend ([`SimConfig`]); absent keys keep its defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct SimSection {
+    /// Address pools; default 127.0.0.1 and ::1, ports 20000 to 20999.
+    pub pools: Option<Vec<PoolSection>>,
+    /// Length of a signal without Duration, in ms. Default 2000.
+    pub default_signal_ms: Option<u32>,
+    /// Packet interval of a sending stream, in ms. Default 20.
+    pub packet_interval_ms: Option<u32>,
+    /// Octets per packet. Default 172.
+    pub packet_octets: Option<u64>,
+}
+
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PoolSection {
+    /// The realm it serves (`ipdc/realm`); absent: the default realm.
+    pub realm: Option<String>,
+    pub address: IpAddr,
+    pub first_port: u16,
+    pub last_port: u16,
+}
+
 /// A configuration error, naming the key (or the position, for syntax).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -451,7 +520,10 @@ pub struct Settings {
     pub log_format: LogFormat,
     pub ready: ReadyWhen,
     pub drain_timeout: Duration,
-    pub gateway: toml::Table,
+    /// The gateway engine's configuration.
+    pub gateway: GatewayConfig,
+    /// The simulated backend's (with `gateway.backend = "sim"`).
+    pub sim: SimConfig,
     /// The configuration these settings were made from.
     pub source: Config,
 }
@@ -688,6 +760,8 @@ impl Config {
             return Err(invalid("service.drain_timeout_ms", "must be positive"));
         }
 
+        let (gateway, sim) = self.gateway_config(&profile)?;
+
         Ok(Settings {
             profile,
             profile_kind: self.profile.name,
@@ -713,9 +787,99 @@ impl Config {
             log_format: self.log.format,
             ready: self.service.ready,
             drain_timeout: Duration::from_millis(self.service.drain_timeout_ms),
-            gateway: self.gateway.clone(),
+            gateway,
+            sim,
             source: self.clone(),
         })
+    }
+
+    fn gateway_config(&self, profile: &Profile) -> Result<(GatewayConfig, SimConfig), ConfigError> {
+        let g = &self.gateway;
+        if g.backend == BackendKind::External {
+            return Err(invalid(
+                "gateway.backend",
+                "the external backend is not built in this h248d; use \"sim\"",
+            ));
+        }
+        let mut c = GatewayConfig::new(profile.clone());
+        let positive = |key: &str, v: Option<usize>| match v {
+            Some(0) => Err(invalid(format!("gateway.{key}"), "must be at least 1")),
+            other => Ok(other),
+        };
+        set(
+            &mut c.max_contexts,
+            positive("max_contexts", g.max_contexts)?,
+        );
+        set(
+            &mut c.max_terminations,
+            positive("max_terminations", g.max_terminations)?,
+        );
+        set(
+            &mut c.max_terminations_per_context,
+            positive(
+                "max_terminations_per_context",
+                g.max_terminations_per_context,
+            )?,
+        );
+        if let Some(prefixes) = &g.ephemeral_prefixes {
+            if prefixes.iter().any(|p| p.is_empty()) {
+                return Err(invalid("gateway.ephemeral_prefixes", "empty prefix"));
+            }
+            c.ephemeral_prefixes = prefixes.iter().map(|p| Text::from(p.as_str())).collect();
+        }
+        c.physical = g
+            .physical
+            .iter()
+            .map(|t| TerminationId::new(t.as_str()))
+            .collect();
+        if let Some(codecs) = &g.codecs {
+            if codecs.is_empty() || codecs.iter().any(|&pt| pt > 127) {
+                return Err(invalid(
+                    "gateway.codecs",
+                    "one or more RTP payload types (0 to 127)",
+                ));
+            }
+            c.codecs = codecs.clone();
+        }
+        set(&mut c.event_buffer_size, g.event_buffer_size);
+        set(
+            &mut c.notify_queue,
+            positive("notify_queue", g.notify_queue)?,
+        );
+        set(&mut c.digit_short_timer_ms, g.digit_short_timer_ms);
+        set(&mut c.digit_long_timer_ms, g.digit_long_timer_ms);
+
+        let mut sim = SimConfig::default();
+        if let Some(pools) = &g.sim.pools {
+            if pools.is_empty() {
+                return Err(invalid("gateway.sim.pools", "at least one pool"));
+            }
+            sim.pools = Vec::new();
+            for (i, p) in pools.iter().enumerate() {
+                if p.first_port == 0 || p.first_port > p.last_port {
+                    return Err(invalid(
+                        format!("gateway.sim.pools[{i}]"),
+                        "needs 0 < first_port <= last_port",
+                    ));
+                }
+                sim.pools.push(Pool {
+                    realm: p.realm.as_deref().map(Text::from),
+                    address: p.address,
+                    first_port: p.first_port,
+                    last_port: p.last_port,
+                });
+            }
+        }
+        set(&mut sim.default_signal_ms, g.sim.default_signal_ms);
+        if g.sim.packet_interval_ms == Some(0) {
+            return Err(invalid(
+                "gateway.sim.packet_interval_ms",
+                "must be positive",
+            ));
+        }
+        set(&mut sim.packet_interval_ms, g.sim.packet_interval_ms);
+        set(&mut sim.packet_octets, g.sim.packet_octets);
+        Ok((c, sim))
     }
 
     fn engine_config(&self, local_mid: MId) -> Result<EngineConfig, ConfigError> {
@@ -901,10 +1065,8 @@ mod tests {
             "127.0.0.1:2944".parse::<SocketAddr>().unwrap()
         );
         assert_eq!(s.metrics_listen, Some("127.0.0.1:9248".parse().unwrap()));
-        assert_eq!(
-            s.gateway.get("backend").and_then(|v| v.as_str()),
-            Some("sim")
-        );
+        assert_eq!(s.source.gateway.backend, BackendKind::Sim);
+        assert_eq!(s.gateway.max_contexts, 10_000);
         // Iq speaks versions 2 and 3 (TS 29.334).
         assert_eq!(s.association.version, 3);
         assert_eq!(s.association.min_version, 2);
@@ -922,6 +1084,9 @@ mod tests {
         assert_eq!(s.association.mgcs.len(), 2);
         assert_eq!(s.engine.max_retransmissions, 7);
         assert_eq!(s.runtime.rate_limit_per_peer, 2000);
+        assert_eq!(s.gateway.max_contexts, 10_000);
+        assert_eq!(s.gateway.max_terminations, 20_000);
+        assert_eq!(s.sim.pools.len(), 2);
     }
 
     #[test]
@@ -974,6 +1139,16 @@ mod tests {
         assert!(e.starts_with("log.level:"), "{e}");
         let e = error_of(&format!("{BASE}[engine]\nbackoff_factor = 0\n"));
         assert!(e.starts_with("engine."), "{e}");
+        let e = error_of(&format!("{BASE}[gateway]\nbackend = \"external\"\n"));
+        assert!(e.starts_with("gateway.backend:"), "{e}");
+        let e = error_of(&format!("{BASE}[gateway]\nmax_contexts = 0\n"));
+        assert!(e.starts_with("gateway.max_contexts:"), "{e}");
+        let e = error_of(&format!(
+            "{BASE}[[gateway.sim.pools]]\naddress = \"127.0.0.1\"\nfirst_port = 9\nlast_port = 8\n"
+        ));
+        assert!(e.starts_with("gateway.sim.pools[0]:"), "{e}");
+        let e = error_of(&format!("{BASE}[gateway]\nmax_context = 1\n"));
+        assert!(e.contains("max_context"), "{e}");
         let e = error_of(&format!(
             "{BASE}[[mgc]]\nmid = \"[127.0.0.1]:2944\"\naddress = \"127.0.0.1\"\n"
         ));

@@ -36,8 +36,9 @@ pub struct GatewayStats {
 /// Executes the MGC's requests on the gateway's resources.
 pub trait Executor: Send + Sync + 'static {
     /// Executes the actions of one TransactionRequest in message `version`
-    /// (H.248.1 clause 8.2: actions in order, commands in order, a failed
-    /// command ends its action unless marked optional) and resolves to the
+    /// (H.248.1 clause 8.2.2: actions in order, commands in order; a failed
+    /// command stops the processing of the whole transaction unless it was
+    /// marked optional, `O-`) and resolves to the
     /// TransactionReply's result, with the H.248.8 error of every refusal
     /// scoped to the command that caused it.
     fn execute(&self, version: u8, actions: Vec<ActionRequest>) -> ExecuteFuture;

@@ -3,6 +3,8 @@
 //!
 //! - [`executor`]: the seam between the service (transport, association,
 //!   configuration, metrics) and the gateway engine that executes commands.
+//! - [`gateway`]: the gateway engine (contexts, terminations, media
+//!   backends) that implements [`executor::Executor`].
 //! - [`config`]: the TOML configuration and its validation.
 //! - [`service`]: the endpoint, the MG's control association, the guard
 //!   against unconfigured peers, serving requests through an executor and
@@ -13,6 +15,7 @@
 
 pub mod config;
 pub mod executor;
+pub mod gateway;
 pub mod logging;
 pub mod metrics;
 pub mod service;

@@ -25,7 +25,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use h248_stack::association::MgState;
 use h248d::config::{Config, ReadyWhen, Settings, DEFAULT_CONFIG};
-use h248d::executor::Executor;
+use h248d::gateway::{Gateway, SimBackend};
 use h248d::logging::{self, LogHandle};
 use h248d::metrics::Metrics;
 use h248d::service::{self, Running};
@@ -92,16 +92,13 @@ fn check_config(path: Option<&Path>) -> ExitCode {
     }
 }
 
-/// The gateway engine (`gateway`) behind the service. The integrator
-/// replaces this body with the gateway's constructor once it lands on main,
-/// e.g. `Ok(Arc::new(Gateway::new(settings.profile.clone(), &settings.gateway)?))`:
-/// its configuration is the `[gateway]` table, passed through unread.
-fn gateway_executor(settings: &Settings) -> Result<Arc<dyn Executor>, String> {
-    let keys: Vec<&str> = settings.gateway.keys().map(String::as_str).collect();
-    Err(format!(
-        "gateway engine not built: this h248d has no executor for [gateway] ({})",
-        keys.join(", ")
-    ))
+/// The gateway engine over the configured media backend. Must run inside
+/// the tokio runtime (the gateway spawns its event task).
+fn gateway(settings: &Settings) -> Arc<Gateway> {
+    // `gateway.backend = "external"` is refused by validation until that
+    // backend is built: `sim` is the only one.
+    let backend = Arc::new(SimBackend::new(settings.sim.clone()));
+    Arc::new(Gateway::new(settings.gateway.clone(), backend))
 }
 
 fn run(path: Option<PathBuf>) -> ExitCode {
@@ -119,13 +116,6 @@ fn run(path: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let executor = match gateway_executor(&settings) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("h248d")
@@ -137,7 +127,7 @@ fn run(path: Option<PathBuf>) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(path, settings, executor, log))
+    runtime.block_on(serve(path, settings, log))
 }
 
 fn notify(state: &[NotifyState]) {
@@ -147,14 +137,10 @@ fn notify(state: &[NotifyState]) {
     }
 }
 
-async fn serve(
-    path: Option<PathBuf>,
-    settings: Settings,
-    executor: Arc<dyn Executor>,
-    log: LogHandle,
-) -> ExitCode {
+async fn serve(path: Option<PathBuf>, settings: Settings, log: LogHandle) -> ExitCode {
     let metrics = Arc::new(Metrics::new());
-    let running = match service::start(&settings, executor, metrics).await {
+    let gateway = gateway(&settings);
+    let running = match service::start(&settings, gateway.clone(), metrics).await {
         Ok(r) => Arc::new(running_ok(r)),
         Err(e) => {
             tracing::error!(error = %e, "cannot start");
@@ -221,6 +207,8 @@ async fn serve(
     };
     notify(&[NotifyState::Stopping]);
     let report = running.shutdown().await;
+    // Release the media of every termination left.
+    gateway.shutdown().await;
     tracing::info!(?report, "exit");
     if failed {
         ExitCode::FAILURE

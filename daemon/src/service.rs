@@ -36,7 +36,7 @@ use std::time::{Duration, Instant};
 
 use h248_stack::association::{MgAssociation, MgEvent, MgState};
 use h248_stack::ber::BerLimits;
-use h248_stack::model::{ActionRequest, Command, MId, TransactionResult};
+use h248_stack::model::{ActionRequest, Command, ContextId, MId, TransactionResult};
 use h248_stack::text::{DecodeLimits, Style};
 use h248_stack::transaction::codec::TextCodec;
 use h248_stack::transaction::Failure;
@@ -830,8 +830,14 @@ async fn incoming_task<E: Executor + ?Sized>(
             "request",
             peer = %request.peer,
             transaction = request.transaction_id,
-            context = ?request.actions.first().map(|a| a.context_id.0),
+            context = tracing::field::Empty,
         );
+        // The context named, or (after execution) the one chosen for `$`.
+        if let Some(a) = request.actions.first() {
+            if a.context_id != ContextId::CHOOSE {
+                span.record("context", a.context_id.0);
+            }
+        }
         requests.spawn(serve(request, executor.clone(), metrics.clone()).instrument(span));
     }
 }
@@ -845,6 +851,11 @@ async fn serve<E: Executor + ?Sized>(
     let started = Instant::now();
     let actions = std::mem::take(&mut request.actions);
     let result = executor.execute(request.version, actions).await;
+    if let TransactionResult::ActionReplies(replies) = &result {
+        if let Some(a) = replies.first() {
+            tracing::Span::current().record("context", a.context_id.0);
+        }
+    }
     let ok = count_errors(&result, "out", &metrics);
     let elapsed = started.elapsed();
     metrics.transaction(
@@ -893,8 +904,11 @@ async fn outgoing_task<E: Executor + ?Sized>(
         let span = tracing::info_span!(
             "gateway_request",
             peer = %target.peer,
-            context = ?actions.first().map(|a| a.context_id.0),
+            context = tracing::field::Empty,
         );
+        if let Some(a) = actions.first() {
+            span.record("context", a.context_id.0);
+        }
         let reply = endpoint.send_request(target.peer, target.version, actions);
         let metrics = metrics.clone();
         let control = control.clone();

@@ -969,3 +969,201 @@ fn systemd_unit_verifies() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+// ---- the h248d binary with the real gateway engine ----------------------------------
+
+/// Reads the child's stderr lines into a shared buffer.
+fn collect_stderr(child: &mut Child) -> Arc<Mutex<Vec<String>>> {
+    use std::io::BufRead;
+    let lines = Arc::new(Mutex::new(Vec::new()));
+    let stderr = child.stderr.take().expect("piped stderr");
+    let sink = lines.clone();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            sink.lock().unwrap().push(line);
+        }
+    });
+    lines
+}
+
+fn signal(child: &Child, name: &str) {
+    let status = Process::new("kill")
+        .arg(format!("-{name}"))
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill runs");
+    assert!(status.success());
+}
+
+/// `h248d --config FILE` with the sim gateway: registers with our MGC,
+/// answers Add (CHOOSE context, `ip/$`, Local `$` resolved) and Subtract,
+/// serves `/metrics`, logs JSON with the request span's fields, reloads on
+/// SIGHUP, and on SIGTERM sends Graceful and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn binary_serves_with_the_gateway_and_stops_on_sigterm() {
+    let (mgc, _mgc_incoming, mut control) = our_mgc(Tr::Udp, Enc::Pretty).await;
+    let mgc_addr = mgc.local_addr().unwrap();
+    let metrics_port = free_port(Tr::Tcp);
+    let dir = std::env::temp_dir().join(format!("h248d-bin-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let config = dir.join("h248d.toml");
+    let text = format!(
+        r#"
+[mg]
+mid = "[127.0.0.1]:2946"
+[transport]
+port = 0
+[[mgc]]
+mid = "[127.0.0.1]:{port}"
+address = "127.0.0.1"
+port = {port}
+[engine]
+ack_delay_ms = 10
+[association]
+max_wait_delay_ms = 0
+retry_delay_ms = 200
+attempts_per_mgc = 20
+[metrics]
+listen = "127.0.0.1:{metrics_port}"
+sample_interval_ms = 50
+[log]
+format = "json"
+level = "info,h248d=debug"
+[service]
+drain_timeout_ms = 3000
+"#,
+        port = mgc_addr.port()
+    );
+    std::fs::write(&config, text).unwrap();
+    let mut child = Process::new(env!("CARGO_BIN_EXE_h248d"))
+        .arg("--config")
+        .arg(&config)
+        .env_remove("RUST_LOG")
+        .env_remove("NOTIFY_SOCKET")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("h248d starts");
+    let log = collect_stderr(&mut child);
+    let dump = |log: &Arc<Mutex<Vec<String>>>| log.lock().unwrap().join("\n");
+
+    let (mg, v) =
+        match tokio::time::timeout(Duration::from_secs(10), registered_mg(&mut control)).await {
+            Ok(r) => r,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("no registration:\n{}", dump(&log));
+            }
+        };
+    let add = request_actions(
+        "Context = $ { Add = ip/$ { Media { Stream = 1 { Local { v=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n } } } } }",
+    );
+    let result = tokio::time::timeout(Duration::from_secs(10), mgc.send_request(mg, v, add))
+        .await
+        .expect("in time")
+        .expect("Add answered");
+    let TransactionResult::ActionReplies(actions) = &result else {
+        panic!("Add failed: {result:?}\n{}", dump(&log))
+    };
+    assert_eq!(actions[0].error, None, "{result:?}");
+    let context = actions[0].context_id;
+    let CommandReply::Add(added) = &actions[0].commands[0] else {
+        panic!("an Add reply: {result:?}")
+    };
+    let termination = added.termination_ids[0].clone();
+    assert!(termination.as_str().starts_with("ip/"), "{termination:?}");
+    // The gateway resolved `$` in Local from its sim pool.
+    let reply_text = format!("{:?}", added.audit);
+    assert!(reply_text.contains("127.0.0.1"), "{reply_text}");
+
+    let metrics_addr: SocketAddr = format!("127.0.0.1:{metrics_port}").parse().unwrap();
+    let mut contexts = None;
+    for _ in 0..100 {
+        let text = scrape(metrics_addr, "/metrics").await;
+        contexts = sample(&text, "h248_gateway_contexts");
+        if contexts == Some(1.0) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(contexts, Some(1.0), "{}", dump(&log));
+
+    let subtract = request_actions(&format!(
+        "Context = {} {{ Subtract = {termination} }}",
+        context.0
+    ));
+    let result = mgc
+        .send_request(mg, v, subtract)
+        .await
+        .expect("Subtract answered");
+    let TransactionResult::ActionReplies(actions) = &result else {
+        panic!("Subtract failed: {result:?}")
+    };
+    assert_eq!(actions[0].error, None, "{result:?}");
+
+    // SIGHUP: reloaded, still running.
+    signal(&child, "HUP");
+    let mut reloaded = false;
+    for _ in 0..100 {
+        if log
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("SIGHUP: reloaded"))
+        {
+            reloaded = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(reloaded, "{}", dump(&log));
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+
+    // SIGTERM: Graceful to the MGC, then exit 0.
+    signal(&child, "TERM");
+    let left = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match control.next_event().await {
+                Some(MgcEvent::MgGoingOutOfService { peer, .. })
+                | Some(MgcEvent::MgOutOfService { peer }) => break peer,
+                Some(_) => {}
+                None => panic!("MGC endpoint stopped"),
+            }
+        }
+    })
+    .await
+    .unwrap_or_else(|_| panic!("no Graceful:\n{}", dump(&log)));
+    assert_eq!(left, mg);
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status.code(), Some(0), "{}", dump(&log));
+
+    // JSON logs: every line an object; the request spans carry peer and
+    // transaction.
+    let lines = log.lock().unwrap().clone();
+    assert!(!lines.is_empty());
+    for line in &lines {
+        let value: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(value.get("level").is_some(), "{line}");
+    }
+    let executed: Vec<serde_json::Value> = lines
+        .iter()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "executed")
+        .collect();
+    assert_eq!(executed.len(), 2, "{}", lines.join("\n"));
+    let span = &executed[0]["span"];
+    assert_eq!(span["name"], "request", "{span}");
+    assert_eq!(span["peer"], mgc_addr.to_string(), "{span}");
+    assert!(span["transaction"].is_u64(), "{span}");
+    // The context the gateway chose for `$`.
+    assert_eq!(span["context"], context.0, "{span}");
+    let _ = std::fs::remove_dir_all(&dir);
+    mgc.shutdown().await;
+}

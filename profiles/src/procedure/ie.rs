@@ -681,7 +681,7 @@ fn media_streams(streams: &[StreamDescriptor]) -> MediaDescriptor {
 
 /// The streams of a Media descriptor; parameters given without a Stream
 /// descriptor are stream 1 (29.334 Table 5.7.2.1).
-fn read_streams(media: &MediaDescriptor) -> Vec<(StreamId, &StreamParms)> {
+pub(crate) fn read_streams(media: &MediaDescriptor) -> Vec<(StreamId, &StreamParms)> {
     match &media.streams {
         None => Vec::new(),
         Some(Streams::One(p)) => vec![(1, p)],

@@ -12,8 +12,10 @@
 //! - The heartbeat interval (`hangterm/timerx`): stage 2 has no IE for it
 //!   and whether H.248.36 makes it a property or an event parameter is not
 //!   known; the MG's provisioned interval applies.
-//! - ECN, ICE / STUN, (D)TLS, MSRP and data-channel procedures: their
-//!   packages' items are not known (issue 5, later steps).
+//! - ECN, ICE / STUN, MSRP and data-channel procedures, and the (D)TLS
+//!   failure event: their packages' items are not known. WebRTC DTLS-SRTP
+//!   and CCM, carried in the SDP of Local/Remote, are in [`super::webrtc`]
+//!   and [`super::ccm`].
 
 use h248_stack::model::{ActionReply, ActionRequest, PropertyParm, Text};
 

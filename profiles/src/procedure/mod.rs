@@ -14,6 +14,11 @@
 //! - [`Procedure::reply`] / [`Procedure::read_reply`] do the same for the
 //!   reply ([`Procedure::Reply`]).
 //!
+//! The RTCP Codec Control Message IEs (TS 23.334 §6.2.24, and the Mp
+//! counterpart) are in [`ccm`], the WebRTC DTLS-SRTP IEs of Iq in
+//! [`webrtc`]: both are lines of a stream's Local / Remote SDP added to the
+//! connection-point procedures ([`ccm::MediaIes`]).
+//!
 //! One procedure is one action with one command; procedures that stage 2
 //! allows to combine in one request (e.g. Send Tone with an Add, 23.333 §8.2)
 //! are sent as separate actions or transactions.
@@ -24,9 +29,11 @@
 //! with the reasoning. No binary ID is assumed: items the catalogue knows by
 //! text name only cannot be BER-encoded, and the BER encoder names them.
 
+pub mod ccm;
 mod ie;
 pub mod iq;
 pub mod mp;
+pub mod webrtc;
 
 pub use ie::*;
 

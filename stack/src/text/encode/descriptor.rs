@@ -231,14 +231,17 @@ impl Writer<'_> {
     /// every SDP line `kind=value` followed by an EOL.
     fn sdp_descriptor(&mut self, token: &'static [u8], groups: &[SessionDescription]) -> Encoded {
         self.sdp_open(token);
-        for group in groups {
-            // Each alternative starts with its only `v=` line, which is how a
-            // reader tells the alternatives apart.
-            let well_formed = group.lines.first().is_some_and(|line| line.kind == 'v')
-                && group.lines[1..].iter().all(|line| line.kind != 'v');
+        for (index, group) in groups.iter().enumerate() {
+            // A reader tells the alternatives apart by their `v=` lines: each
+            // after the first starts with its only `v=` line; the first may
+            // have none (a partial description such as `c=` and `m=` alone,
+            // which the decoder reads as one group).
+            let well_formed = group.lines.first().is_some_and(|line| {
+                line.kind == 'v' || index == 0
+            }) && group.lines[1..].iter().all(|line| line.kind != 'v');
             if !well_formed {
                 return Err(empty(
-                    "SDP session description (must start with its only v= line)",
+                    "SDP session description (each alternative after the first starts with its only v= line)",
                 ));
             }
             for line in &group.lines {

@@ -551,10 +551,28 @@ fn sdp_lines_are_escaped_and_checked() {
         compact_descriptor(local(sdp)),
         "M{R{\nv=0\na=x\\}y\\\\}\n}}"
     );
+    // A description without `v=` is written as the decoder reads it: as
+    // the first (here only) alternative.
     let mut no_version = SessionDescription::default();
     no_version.push('c', "IN IP4 $");
+    assert_eq!(
+        compact_descriptor(local(no_version.clone())),
+        "M{R{\nc=IN IP4 $\n}}"
+    );
+    // A later alternative without its `v=` would merge into the one before.
+    let mut two = SessionDescription::default();
+    two.push('v', "0");
+    let remote_two = |groups: Vec<SessionDescription>| {
+        AmmDescriptor::Media(MediaDescriptor {
+            termination_state: None,
+            streams: Some(Streams::One(StreamParms {
+                remote: Some(LocalRemoteDescriptor { groups }),
+                ..StreamParms::default()
+            })),
+        })
+    };
     assert!(matches!(
-        encode_error(&modify(vec![local(no_version)])),
+        encode_error(&modify(vec![remote_two(vec![two, no_version])])),
         EncodeError::InvalidText { .. }
     ));
     let mut line_break = SessionDescription::default();

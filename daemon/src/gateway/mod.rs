@@ -1,0 +1,232 @@
+//! The gateway engine: contexts and terminations with the semantics of
+//! H.248.1 clauses 6 and 7 over a [`MediaBackend`], behind the
+//! [`Executor`] seam.
+//!
+//! - [`engine`]: the context engine (one transaction at a time; every rule
+//!   documented with its clause, every refusal with its H.248.8 code);
+//! - [`backend`]: the media backend trait; [`sim`]: the simulated backend;
+//! - [`media`]: Local / Remote SDP (`$` resolution, CCM negotiation);
+//! - [`digitmap`]: digit maps for `dd/ce`;
+//! - [`codes`]: the H.248.8 codes.
+//!
+//! [`Gateway`] owns the engine behind a tokio mutex, runs a task that
+//! feeds it the backend's events and the digit timers, and queues the
+//! Notify requests they produce for [`Executor::next_request`]. Each
+//! request is first checked by the profile's
+//! [`Validator`](h248_profiles::profile::Validator).
+
+pub mod backend;
+pub mod codes;
+pub mod digitmap;
+pub mod engine;
+pub mod media;
+pub mod sim;
+
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use h248_profiles::profile::{Profile, Validator};
+use h248_stack::model::{ActionRequest, TerminationId, Text, TransactionResult};
+use h248_stack::sdp::CcmCapabilities;
+use tokio::sync::{mpsc, Mutex};
+use tokio::task::JoinHandle;
+
+use crate::executor::{ExecuteFuture, Executor, GatewayStats};
+use backend::BackendEvent;
+pub use backend::{AddressFamily, MediaBackend};
+use engine::{Counters, Engine, Timer};
+pub use sim::{SimBackend, SimConfig};
+
+/// What the engine is configured with.
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    /// The profile requests are checked against (Mp or Iq).
+    pub profile: Profile,
+    /// Prefixes of ephemeral terminations created by CHOOSE: `ip/` makes
+    /// `ip/$` create `ip/1`, `ip/2`...
+    pub ephemeral_prefixes: Vec<Text>,
+    /// Physical terminations (in the NULL context when in no other).
+    pub physical: Vec<TerminationId>,
+    /// Most contexts at once (412 beyond).
+    pub max_contexts: usize,
+    /// Most terminations in one context (434 beyond).
+    pub max_terminations_per_context: usize,
+    /// Most terminations in contexts at once (510 beyond).
+    pub max_terminations: usize,
+    /// The CCMs the gateway supports (RFC 5104; TS 23.334 clause 6.2.24).
+    pub ccm: CcmCapabilities,
+    /// RTP payload types the gateway offers where the MGC writes `$`.
+    pub codecs: Vec<u8>,
+    /// Address families it serves (AuditCapabilities).
+    pub families: Vec<AddressFamily>,
+    /// Events kept per termination under LockStep.
+    pub event_buffer_size: usize,
+    /// Notify requests queued for the service before new ones are dropped.
+    pub notify_queue: usize,
+    /// Digit map timers (H.248.1 E.6.2): after a full match that could
+    /// grow (short) and after a partial match (long), in milliseconds.
+    pub digit_short_timer_ms: u32,
+    pub digit_long_timer_ms: u32,
+}
+
+impl GatewayConfig {
+    /// Defaults for `profile`: ephemeral `ip/` and `rtp/` terminations, no
+    /// physical ones, 10 000 contexts of up to 8 terminations and 20 000
+    /// terminations, FIR and TMMBR, PCMU and PCMA, IPv4 and IPv6.
+    pub fn new(profile: Profile) -> Self {
+        GatewayConfig {
+            profile,
+            ephemeral_prefixes: vec![Text::from("ip/"), Text::from("rtp/")],
+            physical: Vec::new(),
+            max_contexts: 10_000,
+            max_terminations_per_context: 8,
+            max_terminations: 20_000,
+            ccm: CcmCapabilities::fir_and_tmmbr(),
+            codecs: vec![0, 8],
+            families: vec![AddressFamily::Ip4, AddressFamily::Ip6],
+            event_buffer_size: 32,
+            notify_queue: 1024,
+            digit_short_timer_ms: 4000,
+            digit_long_timer_ms: 16000,
+        }
+    }
+}
+
+struct Shared {
+    engine: Mutex<Engine>,
+    counters: Arc<Counters>,
+    outbox: Mutex<mpsc::Receiver<Vec<ActionRequest>>>,
+}
+
+/// The gateway engine as an [`Executor`]. Create it inside a tokio
+/// runtime: it spawns the task that feeds backend events to the engine
+/// (stopped when the `Gateway` is dropped or shut down).
+pub struct Gateway {
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl Gateway {
+    /// A gateway over `backend`, checking requests against
+    /// `config.profile` with the full package catalogue.
+    pub fn new(config: GatewayConfig, backend: Arc<dyn MediaBackend>) -> Self {
+        let text_only = h248_profiles::text_only_items().unwrap_or_default();
+        let validator = Validator::new(config.profile.clone(), &h248_profiles::full(), &text_only);
+        let counters = Arc::new(Counters::default());
+        let (outbox_tx, outbox_rx) = mpsc::channel(config.notify_queue.max(1));
+        let (timer_tx, mut timer_rx) = mpsc::unbounded_channel();
+        let mut events = backend.take_events();
+        let engine = Engine::new(
+            config,
+            validator,
+            backend,
+            counters.clone(),
+            outbox_tx,
+            timer_tx,
+        );
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(engine),
+            counters,
+            outbox: Mutex::new(outbox_rx),
+        });
+        let weak = Arc::downgrade(&shared);
+        let task = tokio::spawn(async move {
+            loop {
+                enum Input {
+                    Backend(BackendEvent),
+                    Timer(Timer),
+                }
+                let input = tokio::select! {
+                    Some(e) = async { match events.as_mut() {
+                        Some(rx) => rx.recv().await,
+                        None => std::future::pending().await,
+                    } } => Input::Backend(e),
+                    Some(t) = timer_rx.recv() => Input::Timer(t),
+                    else => break,
+                };
+                let Some(shared) = weak.upgrade() else { break };
+                let mut engine = shared.engine.lock().await;
+                match input {
+                    Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
+                        engine.signal_completed(&termination, id).await
+                    }
+                    Input::Backend(BackendEvent::Detected {
+                        termination,
+                        stream,
+                        name,
+                        params,
+                    }) => engine.observe(&termination, stream, &name, params).await,
+                    Input::Timer(t) => engine.timer(t).await,
+                }
+            }
+        });
+        Gateway { shared, task }
+    }
+
+    /// Subtracts every termination (releasing the media) and stops the
+    /// event task; [`Executor::next_request`] then returns `None` once the
+    /// queued Notify requests are taken.
+    pub async fn shutdown(&self) {
+        self.shared.engine.lock().await.clear().await;
+        self.task.abort();
+    }
+
+    /// Notify requests dropped because the queue to the service was full.
+    pub fn notifies_dropped(&self) -> u64 {
+        self.shared
+            .counters
+            .notifies_dropped
+            .load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Executor for Gateway {
+    fn execute(&self, version: u8, actions: Vec<ActionRequest>) -> ExecuteFuture {
+        let shared = self.shared.clone();
+        Box::pin(async move {
+            let mut engine = shared.engine.lock().await;
+            let result: TransactionResult = engine.execute(version, actions).await;
+            result
+        })
+    }
+
+    fn next_request(
+        &self,
+    ) -> Pin<Box<dyn std::future::Future<Output = Option<Vec<ActionRequest>>> + Send + '_>> {
+        Box::pin(async move {
+            let mut outbox = self.shared.outbox.lock().await;
+            if self.task.is_finished() {
+                return outbox.try_recv().ok();
+            }
+            tokio::select! {
+                r = outbox.recv() => r,
+                _ = wait_finished(&self.task) => outbox.try_recv().ok(),
+            }
+        })
+    }
+
+    fn stats(&self) -> GatewayStats {
+        let c = &self.shared.counters;
+        GatewayStats {
+            contexts: c.contexts.load(Ordering::Relaxed),
+            terminations: c.terminations.load(Ordering::Relaxed),
+            backend_calls: c.backend_calls.load(Ordering::Relaxed),
+            backend_errors: c.backend_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Resolves once the event task has ended (polled every 100 ms: the task
+/// handle cannot be awaited by reference).
+async fn wait_finished(task: &JoinHandle<()>) {
+    while !task.is_finished() {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
