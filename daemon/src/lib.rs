@@ -5,7 +5,17 @@
 //!   configuration, metrics) and the gateway engine that executes commands.
 //! - [`gateway`]: the gateway engine (contexts, terminations, media
 //!   backends) that implements [`executor::Executor`].
+//! - [`config`]: the TOML configuration and its validation.
+//! - [`service`]: the endpoint, the MG's control association, the guard
+//!   against unconfigured peers, serving requests through an executor and
+//!   the orderly shutdown.
+//! - [`metrics`]: Prometheus metrics and the `/metrics` listener.
+//! - [`logging`]: `tracing` output, human or JSON, reloadable level.
 #![forbid(unsafe_code)]
 
+pub mod config;
 pub mod executor;
 pub mod gateway;
+pub mod logging;
+pub mod metrics;
+pub mod service;
