@@ -77,37 +77,8 @@ pub struct ConfigureAgwConnectionPoint(pub ConnectionPointIes);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveAndConfigureAgwConnectionPoint(pub ConnectionPointIes);
 
-macro_rules! connection_point {
-    ($ty:ident, $name:literal, $clause:literal, $rules:expr, $address_in_reply:expr) => {
-        impl Procedure for $ty {
-            const NAME: &'static str = $name;
-            const CLAUSE: &'static str = $clause;
-            const LINK: Link = Link::Iq;
-            const INITIATOR: Sender = Sender::Mgc;
-            type Reply = ConnectionPointReply;
-
-            fn request(&self) -> ActionRequest {
-                self.0.build($rules)
-            }
-            fn read_request(action: &ActionRequest) -> Result<Self, IeError> {
-                ConnectionPointIes::read(Reader(Self::NAME), action, $rules).map($ty)
-            }
-            fn reply(reply: &Self::Reply) -> ActionReply {
-                reply.build($rules.command)
-            }
-            fn read_reply(action: &ActionReply) -> Result<Self::Reply, IeError> {
-                ConnectionPointReply::read(
-                    Reader(Self::NAME),
-                    action,
-                    $rules.command,
-                    $address_in_reply,
-                )
-            }
-        }
-    };
-}
-
 connection_point!(
+    Link::Iq,
     ReserveAgwConnectionPoint,
     "Reserve AGW Connection Point",
     "23.334 §8",
@@ -115,6 +86,7 @@ connection_point!(
     true
 );
 connection_point!(
+    Link::Iq,
     ConfigureAgwConnectionPoint,
     "Configure AGW Connection Point",
     "23.334 §8",
@@ -122,6 +94,7 @@ connection_point!(
     false
 );
 connection_point!(
+    Link::Iq,
     ReserveAndConfigureAgwConnectionPoint,
     "Reserve and Configure AGW Connection Point",
     "23.334 §8.2",

@@ -29,6 +29,39 @@
 //! with the reasoning. No binary ID is assumed: items the catalogue knows by
 //! text name only cannot be BER-encoded, and the BER encoder names them.
 
+/// The [`Procedure`] implementation of a connection-point procedure
+/// (reserve / configure / both) of either link: a newtype over
+/// [`ConnectionPointIes`] built and read with its command rules.
+macro_rules! connection_point {
+    ($link:expr, $ty:ident, $name:literal, $clause:literal, $rules:expr, $address_in_reply:expr) => {
+        impl Procedure for $ty {
+            const NAME: &'static str = $name;
+            const CLAUSE: &'static str = $clause;
+            const LINK: Link = $link;
+            const INITIATOR: Sender = Sender::Mgc;
+            type Reply = ConnectionPointReply;
+
+            fn request(&self) -> ActionRequest {
+                self.0.build($rules)
+            }
+            fn read_request(action: &ActionRequest) -> Result<Self, IeError> {
+                ConnectionPointIes::read(Reader(Self::NAME), action, $rules).map($ty)
+            }
+            fn reply(reply: &Self::Reply) -> ActionReply {
+                reply.build($rules.command)
+            }
+            fn read_reply(action: &ActionReply) -> Result<Self::Reply, IeError> {
+                ConnectionPointReply::read(
+                    Reader(Self::NAME),
+                    action,
+                    $rules.command,
+                    $address_in_reply,
+                )
+            }
+        }
+    };
+}
+
 pub mod ccm;
 mod ie;
 pub mod iq;

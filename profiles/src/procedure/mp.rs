@@ -69,37 +69,8 @@ pub struct ConfigureImsResources(pub ConnectionPointIes);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReserveAndConfigureImsResources(pub ConnectionPointIes);
 
-macro_rules! connection_point {
-    ($ty:ident, $name:literal, $clause:literal, $rules:expr, $address_in_reply:expr) => {
-        impl Procedure for $ty {
-            const NAME: &'static str = $name;
-            const CLAUSE: &'static str = $clause;
-            const LINK: Link = Link::Mp;
-            const INITIATOR: Sender = Sender::Mgc;
-            type Reply = ConnectionPointReply;
-
-            fn request(&self) -> ActionRequest {
-                self.0.build($rules)
-            }
-            fn read_request(action: &ActionRequest) -> Result<Self, IeError> {
-                ConnectionPointIes::read(Reader(Self::NAME), action, $rules).map($ty)
-            }
-            fn reply(reply: &Self::Reply) -> ActionReply {
-                reply.build($rules.command)
-            }
-            fn read_reply(action: &ActionReply) -> Result<Self::Reply, IeError> {
-                ConnectionPointReply::read(
-                    Reader(Self::NAME),
-                    action,
-                    $rules.command,
-                    $address_in_reply,
-                )
-            }
-        }
-    };
-}
-
 connection_point!(
+    Link::Mp,
     ReserveImsResources,
     "Reserve IMS Resources",
     "23.333 §8.21",
@@ -107,6 +78,7 @@ connection_point!(
     true
 );
 connection_point!(
+    Link::Mp,
     ConfigureImsResources,
     "Configure IMS Resources",
     "23.333 §8.22",
@@ -114,6 +86,7 @@ connection_point!(
     false
 );
 connection_point!(
+    Link::Mp,
     ReserveAndConfigureImsResources,
     "Reserve and Configure IMS Resources",
     "23.333 §8.20",
