@@ -110,7 +110,7 @@ impl<'a> Parser<'a> {
         let mut media = IndAudMediaDescriptor::default();
         let mut single: Option<IndAudStreamParms> = None;
         let mut multi: Option<Vec<IndAudStreamDescriptor>> = None;
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::TerminationState) => {
@@ -119,7 +119,7 @@ impl<'a> Parser<'a> {
                 Some(Tok::Stream) => {
                     let stream_id = p.stream_id_value()?;
                     let mut parms = IndAudStreamParms::default();
-                    p.braced_list(|p| {
+                    p.braced_nonempty(|p| {
                         let w = p.word();
                         p.ind_aud_stream_parm(&w, &mut parms)
                     })?;
@@ -235,7 +235,7 @@ impl<'a> Parser<'a> {
     /// Annex B `indAudlocalControlDescriptor` after `LocalControl`.
     fn ind_aud_local_control(&mut self) -> PResult<IndAudLocalControlDescriptor> {
         let mut lc = IndAudLocalControlDescriptor::default();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::Mode) if !p.at_slash() => {
@@ -261,7 +261,7 @@ impl<'a> Parser<'a> {
     /// Annex B `indAudterminationStateDescriptor` after `TerminationState`.
     fn ind_aud_termination_state(&mut self) -> PResult<IndAudTerminationStateDescriptor> {
         let mut ts = IndAudTerminationStateDescriptor::default();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::ServiceStates) if !p.at_slash() => {

@@ -95,7 +95,7 @@ impl<'a> Parser<'a> {
         let mut media = MediaDescriptor::default();
         let mut single: Option<StreamParms> = None;
         let mut multi: Option<Vec<StreamDescriptor>> = None;
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::TerminationState) => {
@@ -110,7 +110,7 @@ impl<'a> Parser<'a> {
                 Some(Tok::Stream) => {
                     let stream_id = p.stream_id_value()?;
                     let mut parms = StreamParms::default();
-                    p.braced_list(|p| {
+                    p.braced_nonempty(|p| {
                         let w = p.word();
                         p.stream_parm(&w, &mut parms)
                     })?;
@@ -178,7 +178,7 @@ impl<'a> Parser<'a> {
     /// Annex B `localControlDescriptor` after `LocalControl`.
     fn local_control_descriptor(&mut self) -> PResult<LocalControlDescriptor> {
         let mut lc = LocalControlDescriptor::default();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::Mode) if !p.at_slash() => {
@@ -206,7 +206,7 @@ impl<'a> Parser<'a> {
     /// Annex B `terminationStateDescriptor` after `TerminationState`.
     fn termination_state_descriptor(&mut self) -> PResult<TerminationStateDescriptor> {
         let mut ts = TerminationStateDescriptor::default();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let w = p.word();
             match w.tok {
                 Some(Tok::ServiceStates) if !p.at_slash() => {
@@ -455,7 +455,7 @@ impl<'a> Parser<'a> {
                 p.equal()?;
                 let id = p.uint16("signal list ID")?;
                 let mut list = Vec::new();
-                p.braced_list(|p| {
+                p.braced_nonempty(|p| {
                     let signal = p.signal_request()?;
                     list.push(signal);
                     Ok(())
@@ -498,7 +498,7 @@ impl<'a> Parser<'a> {
             Some(Tok::NotifyCompletion) => {
                 self.equal()?;
                 let mut reasons = Vec::new();
-                self.braced_list(|p| {
+                self.braced_nonempty(|p| {
                     let reason = p.token_of(NOTIFICATION_REASONS, "notification reason")?;
                     reasons.push(reason);
                     Ok(())
@@ -584,7 +584,7 @@ impl<'a> Parser<'a> {
         self.equal()?;
         let request_id = self.request_id()?;
         let mut events = Vec::new();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let timestamp = p.try_time_stamp()?;
             if timestamp.is_some() {
                 p.expect(b':', "`:` after the time stamp")?;
@@ -643,7 +643,7 @@ impl<'a> Parser<'a> {
     /// Annex B `packagesDescriptor` after `Packages`.
     pub(super) fn packages_descriptor(&mut self) -> PResult<PackagesDescriptor> {
         let mut packages = Vec::new();
-        self.braced_list(|p| {
+        self.braced_nonempty(|p| {
             let item = p.packages_item()?;
             packages.push(item);
             Ok(())
@@ -770,13 +770,22 @@ mod tests {
             (DecodeErrorKind::Expected("`Signals`"), 23)
         );
         assert_eq!(
-            error("M{ST=1{},O{}}"),
+            error("M{ST=1{O{MO=SR}},O{MO=SR}}"),
             (
                 DecodeErrorKind::InvalidValue(
                     "Media with both stream parameters and Stream descriptors"
                 ),
-                13
+                26
             )
+        );
+        // The grammar's descriptors hold at least one item (megaco agrees).
+        assert_eq!(
+            error("M{}"),
+            (DecodeErrorKind::Expected("media parameter"), 3)
+        );
+        assert_eq!(
+            error("M{ST=1{O{}}}"),
+            (DecodeErrorKind::Expected("package/item name"), 10)
         );
         assert_eq!(error("M{L{v=0}"), (DecodeErrorKind::Expected("`}`"), 12));
         assert_eq!(

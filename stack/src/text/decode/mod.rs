@@ -210,6 +210,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    /// `LBRKT item *(COMMA item) RBRKT`: a braced list of at least one item,
+    /// as the grammar writes most descriptors (Erlang/OTP megaco refuses the
+    /// empty forms too).
+    fn braced_nonempty(&mut self, item: impl FnMut(&mut Self) -> PResult<()>) -> PResult<()> {
+        self.open()?;
+        self.comma_list(item)?;
+        self.close()
+    }
+
     /// `LBRKT [item *(COMMA item)] RBRKT`: a braced list that may be empty.
     fn braced_list(&mut self, item: impl FnMut(&mut Self) -> PResult<()>) -> PResult<()> {
         self.open()?;
