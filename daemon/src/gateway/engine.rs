@@ -340,19 +340,9 @@ impl Engine {
         version: u8,
         action: &ActionRequest,
     ) -> (Option<Refusal>, HashMap<usize, Refusal>) {
-        let message = MegacoMessage {
-            auth_header: None,
-            message: Message {
-                version,
-                mid: MId::Device(Text::from("mgc")),
-                body: MessageBody::Transactions(vec![Transaction::Request(TransactionRequest {
-                    transaction_id: 1,
-                    actions: vec![action.clone()],
-                })]),
-            },
-        };
-        let violations = self.validator.check(
-            &message,
+        let violations = self.validator.check_action(
+            version,
+            action,
             CheckContext {
                 sender: Sender::Mgc,
                 transport: None,
@@ -361,17 +351,12 @@ impl Engine {
         let mut action_level = None;
         let mut per_command: HashMap<usize, Refusal> = HashMap::new();
         for v in violations {
-            let index = v
-                .path
-                .split(", command ")
-                .nth(1)
-                .and_then(|rest| rest.split(' ').next().and_then(|n| n.parse::<usize>().ok()));
             let refusal = Refusal::new(v.code, format!("{}: {}", v.path, v.message));
-            match index {
-                Some(n) if n >= 1 => {
-                    per_command.entry(n - 1).or_insert(refusal);
+            match v.command {
+                Some(n) => {
+                    per_command.entry(n).or_insert(refusal);
                 }
-                _ => {
+                None => {
                     action_level.get_or_insert(refusal);
                 }
             }

@@ -55,6 +55,9 @@ pub struct Violation {
     pub path: String,
     /// What is wrong, naming the rule.
     pub message: String,
+    /// The command (0-based, within its action) the violation is in, when
+    /// it is in one: the command a gateway refuses for it.
+    pub command: Option<usize>,
 }
 
 impl fmt::Display for Violation {
@@ -167,8 +170,31 @@ impl Validator {
             validator: self,
             context,
             out: Vec::new(),
+            command: None,
         };
         check.message(&message.message);
+        check.out
+    }
+
+    /// Every violation of the profile in one action of a request in
+    /// message `version` (the version and action rules of [`check`]
+    /// without the message around it); paths start at the context.
+    ///
+    /// [`check`]: Validator::check
+    pub fn check_action(
+        &self,
+        version: u8,
+        action: &ActionRequest,
+        context: Context,
+    ) -> Vec<Violation> {
+        let mut check = Check {
+            validator: self,
+            context,
+            out: Vec::new(),
+            command: None,
+        };
+        check.version(version);
+        check.action_request(None, action);
         check.out
     }
 }
@@ -183,6 +209,8 @@ struct Check<'v> {
     validator: &'v Validator,
     context: Context,
     out: Vec<Violation>,
+    /// The command being checked (0-based within its action).
+    command: Option<usize>,
 }
 
 fn command_kind(command: &Command) -> CommandKind {
@@ -257,18 +285,23 @@ impl Check<'_> {
             code,
             path: path.into(),
             message: message.into(),
+            command: self.command,
         });
     }
 
-    fn message(&mut self, message: &Message) {
-        if !self.profile().protocol_versions.contains(&message.version) {
+    fn version(&mut self, version: u8) {
+        if !self.profile().protocol_versions.contains(&version) {
             let text = format!(
                 "protocol version {} is not one of the profile's {:?}",
-                message.version,
+                version,
                 self.profile().protocol_versions
             );
             self.report(406, "message header", text);
         }
+    }
+
+    fn message(&mut self, message: &Message) {
+        self.version(message.version);
         let MessageBody::Transactions(transactions) = &message.body else {
             return;
         };
@@ -286,7 +319,7 @@ impl Check<'_> {
                 Transaction::Request(request) => {
                     let path = format!("transaction {}", request.transaction_id);
                     for action in &request.actions {
-                        self.action_request(&path, action);
+                        self.action_request(Some(&path), action);
                     }
                 }
                 Transaction::Reply(reply) => {
@@ -325,16 +358,23 @@ impl Check<'_> {
         }
     }
 
-    fn action_request(&mut self, transaction: &str, action: &ActionRequest) {
-        let path = format!("{transaction}, context {}", context_name(action.context_id));
+    /// An action request, its path under `transaction` when there is one.
+    fn action_request(&mut self, transaction: Option<&str>, action: &ActionRequest) {
+        let context = context_name(action.context_id);
+        let path = match transaction {
+            Some(transaction) => format!("{transaction}, context {context}"),
+            None => format!("context {context}"),
+        };
         if let Some(request) = &action.context_request {
             let mut walker = Walker::new(path.clone());
             walker.context(request);
             self.items(walker);
         }
         for (i, request) in action.commands.iter().enumerate() {
+            self.command = Some(i);
             self.command(&path, i + 1, request);
         }
+        self.command = None;
     }
 
     fn command(&mut self, action: &str, index: usize, request: &CommandRequest) {
@@ -511,6 +551,7 @@ impl Check<'_> {
             self.items(walker);
         }
         for (i, reply) in action.commands.iter().enumerate() {
+            self.command = Some(i);
             let kind = reply_kind(reply);
             let (terminations, audit): (&[TerminationId], Option<&TerminationAudit>) = match reply {
                 CommandReply::Add(r)
@@ -556,6 +597,7 @@ impl Check<'_> {
                 self.items(walker);
             }
         }
+        self.command = None;
     }
 
     /// The package rules for every item a walk found.

@@ -314,8 +314,7 @@ impl<'a> Parser<'a> {
         let mut events = Vec::new();
         // `Events = id { requestedEvent *(COMMA requestedEvent) }`: at least
         // one event (an empty list is bare `Events`).
-        self.open()?;
-        self.comma_list(|p| {
+        self.braced_nonempty(|p| {
             let name = p.pkgd_name()?;
             let mut parts = EventParts::default();
             if p.try_open()? {
@@ -330,7 +329,6 @@ impl<'a> Parser<'a> {
             });
             Ok(())
         })?;
-        self.close()?;
         Ok(EventsDescriptor { request_id, events })
     }
 
@@ -343,8 +341,7 @@ impl<'a> Parser<'a> {
         let request_id = Some(self.request_id()?);
         let mut events = Vec::new();
         // `embedFirst`: at least one event after the request ID.
-        self.open()?;
-        self.comma_list(|p| {
+        self.braced_nonempty(|p| {
             let name = p.pkgd_name()?;
             let mut parts = EventParts::default();
             if p.try_open()? {
@@ -366,7 +363,6 @@ impl<'a> Parser<'a> {
             });
             Ok(())
         })?;
-        self.close()?;
         Ok(SecondEventsDescriptor { request_id, events })
     }
 
