@@ -520,6 +520,27 @@ fn detect_dtmf() -> mp::DetectDtmf {
     }
 }
 
+/// Send Tone on a new termination: the Reserve IMS Resources Add with the
+/// tone (23.333 §8.2).
+fn send_tone_on_new_termination() -> mp::SendToneOnNewTermination {
+    let tone = send_tone();
+    let mut reserve = mp_reserve();
+    reserve.events = tone.events;
+    mp::SendToneOnNewTermination {
+        reserve,
+        tone: tone.tone,
+        signal: tone.signal,
+    }
+}
+
+/// Detect DTMF on a new termination: the Reserve IMS Resources Add with
+/// `dd/ce` (23.333 §8.11).
+fn detect_dtmf_on_new_termination() -> mp::DetectDtmfOnNewTermination {
+    let mut reserve = mp_reserve();
+    reserve.events = Some(detect_dtmf().events);
+    mp::DetectDtmfOnNewTermination { reserve }
+}
+
 // ---- CCM (23.334 §6.2.24, Mp counterpart) and WebRTC DTLS-SRTP samples -----------------------
 
 fn avpf_video(address: ConnAddress, port: MediaPort) -> MediaSdp {
@@ -1067,6 +1088,20 @@ fn all(env: &Env) -> Vec<Outcome> {
         exercise(env, &detect_dtmf(), &mp_accepted(), Encodes, Encodes),
         exercise(
             env,
+            &send_tone_on_new_termination(),
+            &mp_reply,
+            Encodes,
+            Encodes,
+        ),
+        exercise(
+            env,
+            &detect_dtmf_on_new_termination(),
+            &mp_reply,
+            Encodes,
+            Encodes,
+        ),
+        exercise(
+            env,
             &mp::ReportDtmf {
                 target: mp_target(),
                 request_id: 4,
@@ -1546,6 +1581,78 @@ fn notify_and_service_change_requests_missing_a_mandatory_ie_are_refused() {
 
 type ReaderFn = (&'static str, fn(&ActionRequest) -> bool);
 
+#[test]
+fn procedures_combined_with_a_new_termination_check_their_ies() {
+    use mp::{DetectDtmfOnNewTermination as Dtmf, SendToneOnNewTermination as Tone};
+    // The heartbeat is mandatory when a new termination is requested.
+    let mut tone = send_tone_on_new_termination();
+    tone.reserve.events.as_mut().expect("events").heartbeat = false;
+    assert_eq!(
+        code_of::<Tone>(&tone.request()),
+        (472, "Notify termination heartbeat")
+    );
+    let mut dtmf = detect_dtmf_on_new_termination();
+    dtmf.reserve.events.as_mut().expect("events").heartbeat = false;
+    assert_eq!(
+        code_of::<Dtmf>(&dtmf.request()),
+        (472, "Notify termination heartbeat")
+    );
+    // The tone / dd/ce.
+    let mut a = send_tone_on_new_termination().request();
+    amm_mut(&mut a)
+        .descriptors
+        .retain(|d| !matches!(d, AmmDescriptor::Signals(_)));
+    assert_eq!(code_of::<Tone>(&a), (472, "Tone"));
+    let mut dtmf = detect_dtmf_on_new_termination();
+    dtmf.reserve.events.as_mut().expect("events").dtmf = None;
+    assert_eq!(
+        code_of::<Dtmf>(&dtmf.request()),
+        (472, "Start_DTMF_Detection")
+    );
+    // NotifyCompletion needs g/sc.
+    let mut tone = send_tone_on_new_termination();
+    tone.reserve
+        .events
+        .as_mut()
+        .expect("events")
+        .signal_completion = false;
+    assert_eq!(
+        code_of::<Tone>(&tone.request()),
+        (472, "Notify Tone Completion")
+    );
+    // The Reserve IEs: Local Connection Address Request, a new termination.
+    let mut tone = send_tone_on_new_termination();
+    tone.reserve.streams[0].local = None;
+    assert_eq!(
+        code_of::<Tone>(&tone.request()),
+        (472, "Local Connection Address Request")
+    );
+    let mut dtmf = detect_dtmf_on_new_termination();
+    dtmf.reserve.termination = tid(MP_TERM);
+    assert_eq!(
+        code_of::<Dtmf>(&dtmf.request()).1,
+        "Bearer Termination Request"
+    );
+    // On an existing termination the procedures are Modify requests: the
+    // combined readers refuse them with 421.
+    assert_eq!(code_of::<Tone>(&send_tone().request()), (421, "command"));
+    assert_eq!(code_of::<Dtmf>(&detect_dtmf().request()), (421, "command"));
+    // A reply without the allocated address is refused.
+    let reply = reserved_reply(
+        12,
+        MP_TERM,
+        vec![(1, audio(ip([10, 2, 2, 2]), MediaPort::Port(6000)))],
+    );
+    assert!(Tone::read_reply(&Tone::reply(&reply)).is_ok());
+    let no_address = reserved_reply(12, MP_TERM, Vec::new());
+    assert_eq!(
+        Tone::read_reply(&Tone::reply(&no_address))
+            .expect_err("refused")
+            .code,
+        472
+    );
+}
+
 fn reads<P: Procedure>(a: &ActionRequest) -> bool {
     P::read_request(a).is_ok()
 }
@@ -1606,6 +1713,14 @@ fn readers() -> Vec<ReaderFn> {
             reads::<mp::AnnouncementCompleted>,
         ),
         (mp::DetectDtmf::NAME, reads::<mp::DetectDtmf>),
+        (
+            mp::SendToneOnNewTermination::NAME,
+            reads::<mp::SendToneOnNewTermination>,
+        ),
+        (
+            mp::DetectDtmfOnNewTermination::NAME,
+            reads::<mp::DetectDtmfOnNewTermination>,
+        ),
         (mp::ReportDtmf::NAME, reads::<mp::ReportDtmf>),
         (mp::StopDtmfDetection::NAME, reads::<mp::StopDtmfDetection>),
         (
@@ -1757,6 +1872,8 @@ fn readers_survive_every_corpus_message() {
         mp::StopAnnouncement,
         mp::AnnouncementCompleted,
         mp::DetectDtmf,
+        mp::SendToneOnNewTermination,
+        mp::DetectDtmfOnNewTermination,
         mp::ReportDtmf,
         mp::StopDtmfDetection,
         mp::TerminationHeartbeat,

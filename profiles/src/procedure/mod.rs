@@ -19,9 +19,12 @@
 //! [`webrtc`]: both are lines of a stream's Local / Remote SDP added to the
 //! connection-point procedures ([`ccm::MediaIes`]).
 //!
-//! One procedure is one action with one command; procedures that stage 2
-//! allows to combine in one request (e.g. Send Tone with an Add, 23.333 §8.2)
-//! are sent as separate actions or transactions.
+//! One procedure is one action with one command. Where stage 2 lets a
+//! procedure request a new termination ("Bearer Termination / Bearer
+//! Termination Request", 23.333 §8.2 Send Tone, §8.11 Detect DTMF) the
+//! combination is its own type: one Add carrying the Reserve IMS Resources
+//! IEs and the procedure's Signals / Events
+//! ([`mp::SendToneOnNewTermination`], [`mp::DetectDtmfOnNewTermination`]).
 //!
 //! The stage-3 mapping of most IEs (TS 29.333 / 29.334 §5.17) was not
 //! readable (`../shared/spec/3gpp-profiles.md` §7); where an IE's H.248
