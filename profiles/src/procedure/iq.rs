@@ -1,21 +1,33 @@
 //! The Iq procedures (IMS-ALG → IMS-AGW and back), TS 23.334 clause 8 and
 //! §6.1, profiled by TS 29.334.
 //!
-//! Not built here, and why:
-//! - Realm Availability Activate / Notification (H.248.41 Amd 1 `ipra`):
-//!   only the Available Realms property `ipra/ar` is known; the event the
-//!   IMS-ALG activates and the IMS-AGW notifies has no name in any source
-//!   read, so neither message can be written (an invented name would be
-//!   refused by the profile as an unknown event, 451).
-//! - RTCP handling (H.248.57 `rtcph`): its properties are not known (see
-//!   [`super::IpControl`]).
-//! - The heartbeat interval (`hangterm/timerx`): stage 2 has no IE for it
-//!   and whether H.248.36 makes it a property or an event parameter is not
-//!   known; the MG's provisioned interval applies.
-//! - ECN, ICE / STUN, MSRP and data-channel procedures, and the (D)TLS
-//!   failure event: their packages' items are not known. WebRTC DTLS-SRTP
-//!   and CCM, carried in the SDP of Local/Remote, are in [`super::webrtc`]
-//!   and [`super::ccm`].
+//! Not built here, and why (each needs the named document; none of the
+//! stored copies read holds it, see `profiles/README.md` "Known gaps"):
+//! - Realm Availability Activate / Notification (23.334 §8: IEs "Realm
+//!   Availability Activate" M on ROOT, "Realm Availability Changes" M): the
+//!   event of the `ipra` package (H.248.41 Amendment 1) that is requested
+//!   on ROOT and notified, with its parameters; only the Available Realms
+//!   property `ipra/ar` is known (29.334 Table 5.17.1.1, a BGF trace). An
+//!   invented event name would be refused by the profile itself (451).
+//! - RTCP handling (H.248.57 `rtcph`, Iq mandatory): no item name of the
+//!   package is known (H.248.57 not read; 29.334 §5.14.3 usage not read).
+//! - The heartbeat interval `hangterm/timerx` (H.248.36): stage 2 has no IE
+//!   for it, and whether H.248.36 defines it as a property or as a
+//!   parameter of the heartbeat event (and its ID) is in H.248.36 clause 6,
+//!   not read; the MG's provisioned interval applies.
+//! - ECN (23.334 §6.2.13; H.248.82 `ecnrous`, IANA 0x010b): H.248.82 not
+//!   read and not in the Iq profile data seen (29.334 Table 5.14.2.1 cut).
+//! - ICE / STUN consent (23.334 §6.2.17; H.248.50 `stunb`…`kar`, revised
+//!   H.248.50 `stnconfres` 0x0120): item names in H.248.50, not read.
+//! - WebRTC data channel (§6.2.22; draft H.248.SCTP `sctpbcc` / `sctpreset`,
+//!   H.248.WEBRTC `dcep`), T.38 over DTLS and MSRP over TLS (§6.2.10.3,
+//!   §5.19; H.248.90 / H.248.93 TLS packages, H.248.69 / H.248.89 for MSRP
+//!   and TCP), the "Notify (D)TLS session establishment Failure" event
+//!   (H.248.90 / H.248.93) and SDES (§6.2.10.2; H.248.77 `srtp` or the SDP
+//!   `a=crypto` line, 29.334 Table 5.17.1.1 row not visible): the item names
+//!   are in those Recommendations and the mapping in 29.334 §5.17.1, none
+//!   read. WebRTC DTLS-SRTP and CCM, carried in the SDP of Local / Remote,
+//!   are in [`super::webrtc`] and [`super::ccm`].
 
 use h248_stack::model::{ActionReply, ActionRequest, PropertyParm, Text};
 
