@@ -80,7 +80,7 @@ pub fn decode(
     terms: &dyn TerminationIdMapping,
     limits: &BerLimits,
 ) -> Result<MegacoMessage, BerDecodeError> {
-    decode::message(input, names, terms, limits)
+    decode::message(input, names, terms, limits).map_err(|e| *e)
 }
 
 /// Appends the BER encoding of `message` (definite, minimal lengths) to

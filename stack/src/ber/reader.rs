@@ -22,7 +22,8 @@ pub(crate) mod universal {
     pub const SEQUENCE: u32 = 16;
 }
 
-type Result<T> = std::result::Result<T, BerDecodeError>;
+/// Errors are boxed: the success path of every element stays small.
+pub(crate) type Result<T> = std::result::Result<T, Box<BerDecodeError>>;
 
 /// The length octets of an element (X.690 clause 8.1.3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -141,33 +142,42 @@ fn header(input: &[u8]) -> IResult<&[u8], Header, HeaderError<'_>> {
 /// elements small (they are passed by value everywhere).
 #[derive(Debug, Clone, Copy)]
 struct Bounds {
-    max_depth: u32,
+    max_depth: u16,
     max_list_len: u32,
 }
 
 impl From<BerLimits> for Bounds {
     fn from(limits: BerLimits) -> Self {
-        let narrow = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         Bounds {
-            max_depth: narrow(limits.max_depth),
-            max_list_len: narrow(limits.max_list_len),
+            max_depth: u16::try_from(limits.max_depth).unwrap_or(u16::MAX),
+            max_list_len: u32::try_from(limits.max_list_len).unwrap_or(u32::MAX),
         }
     }
 }
 
+/// Offsets are kept in 32 bits (elements stay small enough to live in
+/// registers); a message is bounded by `max_message_size` long before.
+fn offset32(offset: usize) -> u32 {
+    u32::try_from(offset).unwrap_or(u32::MAX)
+}
+
 /// One element: its tag, whether constructed, its contents, and where it is.
+///
+/// Kept to 40 bytes so that `Result<Option<Tlv>>` is returned without the
+/// copies a larger value costs on every element.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tlv<'a> {
+    pub content: &'a [u8],
+    bounds: Bounds,
+    /// Absolute offset of the identifier octets.
+    offset: u32,
     pub tag: Tag,
     pub constructed: bool,
-    pub content: &'a [u8],
-    /// Absolute offset of the identifier octets.
-    pub offset: usize,
-    /// Absolute offset of the contents.
-    content_offset: usize,
+    /// Length of the identifier and length octets (the contents start at
+    /// `offset + header_len`).
+    header_len: u8,
     /// Nesting depth of this element; the outermost is 1.
-    depth: u32,
-    bounds: Bounds,
+    depth: u16,
 }
 
 /// A position inside the contents of a constructed element (or the input).
@@ -177,13 +187,13 @@ pub(crate) struct Cursor<'a> {
     pos: usize,
     /// Absolute offset of `data[0]`.
     base: usize,
-    depth: u32,
-    bounds: Bounds,
     type_name: &'static str,
+    bounds: Bounds,
+    items: u32,
+    depth: u16,
     /// The input itself rather than an element's contents: running out of
     /// bytes is truncation rather than an overlong inner length.
     outermost: bool,
-    items: u32,
 }
 
 impl<'a> Cursor<'a> {
@@ -201,12 +211,13 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn error_at(&self, pos: usize, kind: BerErrorKind) -> BerDecodeError {
-        BerDecodeError {
+    #[cold]
+    fn error_at(&self, pos: usize, kind: BerErrorKind) -> Box<BerDecodeError> {
+        Box::new(BerDecodeError {
             offset: self.base + pos,
             type_name: self.type_name,
             kind,
-        }
+        })
     }
 
     fn overrun(&self) -> BerErrorKind {
@@ -222,11 +233,13 @@ impl<'a> Cursor<'a> {
         self.base + self.pos
     }
 
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.pos >= self.data.len()
     }
 
-    fn header_error(&self, start: usize, error: nom::Err<HeaderError<'a>>) -> BerDecodeError {
+    #[cold]
+    fn header_error(&self, start: usize, error: nom::Err<HeaderError<'a>>) -> Box<BerDecodeError> {
         let (rest_len, problem) = match error {
             nom::Err::Error(e) | nom::Err::Failure(e) => (e.rest.len(), e.problem),
             nom::Err::Incomplete(_) => (0, HeaderProblem::Truncated),
@@ -244,28 +257,48 @@ impl<'a> Cursor<'a> {
     }
 
     /// Reads the element at `start`; returns it and where the next begins.
+    ///
+    /// The form of nearly every Annex A element (one identifier octet, a
+    /// short definite length that fits) is read here inline; every other
+    /// form goes to [`Self::read_general`].
+    #[inline(always)]
     fn read_at(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
-        let input = self.data.get(start..).unwrap_or_default();
-        // Fast path for the form of nearly every Annex A element: one
-        // identifier octet and a short definite length; nom parses the rest.
-        let (head, header_len) = match *input {
-            [identifier, length, ..] if identifier & 0x1f != 0x1f && length & 0x80 == 0 => (
-                Header {
-                    tag: Tag {
-                        class: CLASSES[usize::from(identifier >> 6)],
-                        number: u32::from(identifier & 0x1f),
+        if let Some(&[identifier, length]) = self.data.get(start..start + 2) {
+            let content_start = start + 2;
+            let end = content_start + usize::from(length);
+            let depth = self.depth + 1;
+            if identifier & 0x1f != 0x1f
+                && length & 0x80 == 0
+                && end <= self.data.len()
+                && depth <= self.bounds.max_depth
+            {
+                return Ok((
+                    Tlv {
+                        content: self.data.get(content_start..end).unwrap_or_default(),
+                        bounds: self.bounds,
+                        offset: offset32(self.base + start),
+                        tag: Tag {
+                            class: CLASSES[usize::from(identifier >> 6)],
+                            number: u32::from(identifier & 0x1f),
+                        },
+                        constructed: identifier & 0x20 != 0,
+                        header_len: 2,
+                        depth,
                     },
-                    constructed: identifier & 0x20 != 0,
-                    length: Length::Definite(usize::from(length)),
-                },
-                2,
-            ),
-            _ => {
-                let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
-                (head, input.len() - rest.len())
+                    end,
+                ));
             }
-        };
-        let rest = input.get(header_len..).unwrap_or_default();
+        }
+        self.read_general(start)
+    }
+
+    /// [`Self::read_at`] for every form: long identifiers, long and
+    /// indefinite lengths, and the errors.
+    #[inline(never)]
+    fn read_general(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
+        let input = self.data.get(start..).unwrap_or_default();
+        let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
+        let header_len = input.len() - rest.len();
         let depth = self.depth + 1;
         if depth > self.bounds.max_depth {
             return Err(self.error_at(start, BerErrorKind::DepthExceeded));
@@ -295,13 +328,15 @@ impl<'a> Cursor<'a> {
             .unwrap_or_default();
         Ok((
             Tlv {
+                content,
+                bounds: self.bounds,
+                offset: offset32(self.base + start),
                 tag: head.tag,
                 constructed: head.constructed,
-                content,
-                offset: self.base + start,
-                content_offset: self.base + content_start,
+                // identifier (at most 6 octets for a u32 tag number) and
+                // length (at most 128 octets) always fit
+                header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
                 depth,
-                bounds: self.bounds,
             },
             end,
         ))
@@ -311,22 +346,13 @@ impl<'a> Cursor<'a> {
     /// including) their end-of-contents octets; inner elements are walked,
     /// with the same depth bound, so that `00 00` inside them is not taken
     /// for the end.
-    fn indefinite_content_len(&self, start: usize, depth: u32) -> Result<usize> {
+    fn indefinite_content_len(&self, start: usize, depth: u16) -> Result<usize> {
         let mut pos = start;
         loop {
             match self.data.get(pos..pos + 2) {
                 Some([0, 0]) => return Ok(pos - start),
                 Some(_) => {}
-                None => {
-                    return Err(self.error_at(
-                        self.data.len(),
-                        if self.outermost {
-                            BerErrorKind::Truncated
-                        } else {
-                            BerErrorKind::LengthBeyondContainer
-                        },
-                    ))
-                }
+                None => return Err(self.error_at(self.data.len(), self.overrun())),
             }
             let inner = Cursor {
                 depth,
@@ -338,6 +364,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next element, if any.
+    #[inline]
     pub fn next(&mut self) -> Result<Option<Tlv<'a>>> {
         if self.is_empty() {
             return Ok(None);
@@ -348,6 +375,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next item of a SEQUENCE OF, counted against the list limit.
+    #[inline]
     pub fn next_item(&mut self) -> Result<Option<Tlv<'a>>> {
         if self.is_empty() {
             return Ok(None);
@@ -360,6 +388,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next item of a SEQUENCE OF whose items have universal tag `number`.
+    #[inline]
     pub fn next_universal(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
         match self.next_item()? {
             Some(tlv) => {
@@ -371,13 +400,13 @@ impl<'a> Cursor<'a> {
     }
 
     /// The OPTIONAL component `[number]`, if it is next.
+    #[inline]
     pub fn optional(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
         match self.data.get(self.pos) {
             None => return Ok(None),
             // A one-octet identifier: compare it without parsing the element.
             Some(&identifier) if identifier & 0x1f != 0x1f => {
-                let context = identifier & 0xc0 == 0x80;
-                if !context || u32::from(identifier & 0x1f) != number {
+                if identifier & 0xc0 != 0x80 || u32::from(identifier & 0x1f) != number {
                     return Ok(None);
                 }
             }
@@ -393,46 +422,71 @@ impl<'a> Cursor<'a> {
     }
 
     /// The mandatory component `[number]`.
+    #[inline]
     pub fn required(&mut self, number: u32) -> Result<Tlv<'a>> {
-        let at = self.pos;
         match self.optional(number)? {
             Some(tlv) => Ok(tlv),
-            None => {
-                let expected = Tag::context(number);
-                Err(match self.read_at(at).ok() {
-                    Some((found, _)) => self.error_at(
-                        at,
-                        BerErrorKind::UnexpectedTag {
-                            expected,
-                            found: found.tag,
-                        },
-                    ),
-                    None => self.error_at(at, BerErrorKind::MissingComponent { expected }),
-                })
-            }
+            None => Err(self.missing(number)),
+        }
+    }
+
+    /// The error for a mandatory component `[number]` that is not next.
+    #[cold]
+    #[inline(never)]
+    fn missing(&self, number: u32) -> Box<BerDecodeError> {
+        let expected = Tag::context(number);
+        match self.read_at(self.pos).ok() {
+            Some((found, _)) => self.error_at(
+                self.pos,
+                BerErrorKind::UnexpectedTag {
+                    expected,
+                    found: found.tag,
+                },
+            ),
+            None => self.error_at(self.pos, BerErrorKind::MissingComponent { expected }),
         }
     }
 
     /// End of a SEQUENCE without extension marker: nothing may follow.
+    #[inline]
     pub fn finish(&mut self) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        Err(self.not_finished())
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn not_finished(&mut self) -> Box<BerDecodeError> {
         let at = self.pos;
-        match self.next()? {
-            None => Ok(()),
-            Some(tlv) => Err(self.error_at(
+        match self.next() {
+            Err(e) => e,
+            Ok(None) => self.error_at(at, BerErrorKind::TrailingBytes),
+            Ok(Some(tlv)) => self.error_at(
                 at,
                 BerErrorKind::ConstraintViolated(if tlv.tag.class == TagClass::Context {
                     "component out of order or not in this type"
                 } else {
                     "unexpected element after the last component"
                 }),
-            )),
+            ),
         }
     }
 
     /// End of an extensible SEQUENCE (`...`): components with context tags
     /// beyond the last one known (`last_known`) are later extensions and are
     /// skipped; anything else is an error.
+    #[inline]
     pub fn finish_extensible(&mut self, last_known: u32) -> Result<()> {
+        if self.is_empty() {
+            return Ok(());
+        }
+        self.skip_extensions(last_known)
+    }
+
+    #[inline(never)]
+    fn skip_extensions(&mut self, last_known: u32) -> Result<()> {
         loop {
             let at = self.pos;
             match self.next()? {
@@ -452,18 +506,26 @@ impl<'a> Cursor<'a> {
 }
 
 impl<'a> Tlv<'a> {
-    pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> BerDecodeError {
-        BerDecodeError {
-            offset: self.offset,
-            type_name,
-            kind,
-        }
+    /// Absolute offset of the identifier octets.
+    pub fn offset(&self) -> usize {
+        self.offset as usize
     }
 
-    fn violated(&self, type_name: &'static str, what: &'static str) -> BerDecodeError {
+    #[cold]
+    pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
+        Box::new(BerDecodeError {
+            offset: self.offset(),
+            type_name,
+            kind,
+        })
+    }
+
+    #[cold]
+    fn violated(&self, type_name: &'static str, what: &'static str) -> Box<BerDecodeError> {
         self.error(type_name, BerErrorKind::ConstraintViolated(what))
     }
 
+    #[inline]
     pub fn expect_tag(&self, type_name: &'static str, expected: Tag) -> Result<()> {
         if self.tag == expected {
             Ok(())
@@ -479,6 +541,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// A cursor over the components of this constructed element.
+    #[inline]
     pub fn cursor(&self, type_name: &'static str) -> Result<Cursor<'a>> {
         if !self.constructed {
             return Err(self.violated(type_name, "expected a constructed encoding"));
@@ -486,7 +549,7 @@ impl<'a> Tlv<'a> {
         Ok(Cursor {
             data: self.content,
             pos: 0,
-            base: self.content_offset,
+            base: self.offset() + usize::from(self.header_len),
             depth: self.depth,
             bounds: self.bounds,
             type_name,
@@ -496,6 +559,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// The one element inside an EXPLICIT tag (a CHOICE component).
+    #[inline]
     pub fn explicit(&self, type_name: &'static str) -> Result<Tlv<'a>> {
         let mut inner = self.cursor(type_name)?;
         let tlv = inner.next()?.ok_or_else(|| {
@@ -509,7 +573,8 @@ impl<'a> Tlv<'a> {
     }
 
     /// The error for a CHOICE alternative that is not known.
-    pub fn unknown_alternative(&self, type_name: &'static str) -> BerDecodeError {
+    #[cold]
+    pub fn unknown_alternative(&self, type_name: &'static str) -> Box<BerDecodeError> {
         self.error(
             type_name,
             BerErrorKind::UnknownAlternative { found: self.tag },

@@ -23,7 +23,7 @@ use super::BerLimits;
 use crate::model::*;
 use crate::package::{BinaryNames, ItemKind, ParameterKind};
 
-type Result<T> = std::result::Result<T, BerDecodeError>;
+use super::reader::Result;
 
 /// Decodes one message (see [`super::decode`]).
 pub(super) fn message(
@@ -34,24 +34,26 @@ pub(super) fn message(
 ) -> Result<MegacoMessage> {
     const TYPE: &str = "MegacoMessage";
     if input.len() > limits.max_message_size {
-        return Err(BerDecodeError {
+        return Err(Box::new(BerDecodeError {
             offset: 0,
             type_name: TYPE,
             kind: BerErrorKind::MessageTooLarge,
-        });
+        }));
     }
     let mut outer = Cursor::outermost(input, *limits, TYPE);
-    let tlv = outer.next()?.ok_or(BerDecodeError {
-        offset: 0,
-        type_name: TYPE,
-        kind: BerErrorKind::Truncated,
+    let tlv = outer.next()?.ok_or_else(|| {
+        Box::new(BerDecodeError {
+            offset: 0,
+            type_name: TYPE,
+            kind: BerErrorKind::Truncated,
+        })
     })?;
     if !outer.is_empty() {
-        return Err(BerDecodeError {
+        return Err(Box::new(BerDecodeError {
             offset: outer.offset(),
             type_name: TYPE,
             kind: BerErrorKind::TrailingBytes,
-        });
+        }));
     }
     tlv.expect_tag(TYPE, super::error::Tag::universal(universal::SEQUENCE))?;
     Decoder {

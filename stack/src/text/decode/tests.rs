@@ -300,3 +300,25 @@ fn events_with_stream_keep_active_and_notify_behaviour() {
         AmmDescriptor::Events(EventsDescriptor::default())
     );
 }
+
+#[test]
+fn names_are_at_most_64_characters() {
+    let name64 = format!("d{}", "1".repeat(63));
+    let m = ok(&format!(
+        "!/1 [10.0.0.1] T=1{{C=1{{MF=t1{{DM={name64}{{(x)}}}}}}}}"
+    ));
+    assert!(format!("{m:?}").contains(&name64));
+    let name65 = format!("d{}", "1".repeat(64));
+    let e = err(format!("!/1 [10.0.0.1] T=1{{C=1{{MF=t1{{DM={name65}{{(x)}}}}}}}}").as_bytes());
+    assert!(e.to_string().contains("digit map name"), "{e}");
+}
+
+#[test]
+fn parameter_names_are_at_most_64_characters() {
+    let long = format!("p{}", "d".repeat(64));
+    let input = format!("!/1 [10.0.0.1] T=1{{C=1{{N=t1{{OE=1{{dd/ce{{ds=\"1\",{long}=UM}}}}}}}}}}");
+    let e = err(input.as_bytes());
+    assert!(e.to_string().contains("parameter"), "{e}");
+    let ok_input = input.replace(&long, &long[..64]);
+    assert!(format!("{:?}", ok(&ok_input)).contains(&long[..64]));
+}

@@ -169,12 +169,20 @@ impl<'a> Parser<'a> {
         rest.get(..len).unwrap_or_default()
     }
 
-    /// Annex B `NAME` after LWSP: a letter, then letters, digits, `_`.
+    /// Annex B `NAME` after LWSP: a letter, then letters, digits, `_`, at most
+    /// 64 characters (`ALPHA *63(ALPHA / DIGIT / "_")`).
     pub(super) fn name(&mut self, what: &'static str) -> PResult<Text> {
         let w = self.word();
-        match w.text.first() {
-            Some(b) if b.is_ascii_alphabetic() => self.text_of(w.text, w.start),
-            _ => Err(self.error_at(w.start, DecodeErrorKind::Expected(what))),
+        self.name_of(&w, what)
+    }
+
+    /// The word just read as an Annex B `NAME`, or `Expected(what)` at it.
+    fn name_of(&self, word: &super::Word<'_>, what: &'static str) -> PResult<Text> {
+        match word.text.first() {
+            Some(b) if b.is_ascii_alphabetic() && word.text.len() <= 64 => {
+                self.text_of(word.text, word.start)
+            }
+            _ => Err(self.error_at(word.start, DecodeErrorKind::Expected(what))),
         }
     }
 
@@ -304,11 +312,7 @@ impl<'a> Parser<'a> {
 
     /// `eventOther` / `sigOther`: `NAME parmValue`, the name at `word`.
     pub(super) fn other_parm(&mut self, word: &super::Word<'_>) -> PResult<PropertyParm> {
-        match word.text.first() {
-            Some(b) if b.is_ascii_alphabetic() => {}
-            _ => return Err(self.error_at(word.start, DecodeErrorKind::Expected("parameter"))),
-        }
-        let name = self.text_of(word.text, word.start)?;
+        let name = self.name_of(word, "parameter")?;
         let value = self.parm_value()?;
         Ok(PropertyParm { name, value })
     }

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Transactions per second and latency through h248d over UDP loopback, side by
+# side with Erlang/OTP megaco's MG, both driven by the same load generator
+# (../shared/tools/megaco-load: raw-UDP MGC, Add/Modify/Subtract cycles).
+#
+#   benches/scripts/daemon-load.sh [ENCODING] [LEVELS] [SECONDS]
+#       ENCODING  pretty (default) or compact
+#       LEVELS    transactions in flight, comma separated (default 1,16,64,256)
+#       SECONDS   measured seconds per level (default 10; 2 s warm-up each)
+#
+# The generator is pinned to CPU 0 and the MG under test to CPU 1 (the fair
+# comparison rule of megaco-load's README); h248d runs one tokio worker
+# thread. Each MG prints one RESULT line per level (trans/s, p50/p90/p99,
+# MG CPU% of one core, RSS). `H248_SKIP_ANCHOR=1` skips the megaco MG.
+# `HOLD=N` also opens N contexts first and reports the MG's RSS with them.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+shared=${H248_SHARED:-$root/../shared}
+load=$shared/tools/megaco-load
+encoding=${1:-pretty}
+levels=${2:-1,16,64,256}
+seconds=${3:-10}
+hold=${HOLD:-0}
+[ -d "$load" ] || { echo "skipped: ../shared not found" >&2; exit 0; }
+command -v erl >/dev/null || { echo "erl not installed (apt install erlang-base erlang-megaco)" >&2; exit 2; }
+
+bin=$root/target/dist/h248d
+[ -x "$bin" ] || cargo build --profile dist --bin h248d --manifest-path "$root/Cargo.toml"
+tmp=$(mktemp -d)
+mg_pid=""
+cleanup() { [ -n "$mg_pid" ] && kill "$mg_pid" 2>/dev/null; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+mgc_port=12944
+mg_port=12946
+
+# h248d: our MG, Iq profile, sim backend, limits raised for a load test.
+cat >"$tmp/h248d.toml" <<EOF
+[profile]
+name = "iq"
+[mg]
+mid = "[127.0.0.1]:$mg_port"
+[transport]
+kind = "udp"
+address = "127.0.0.1"
+port = $mg_port
+encoding = "$encoding"
+[[mgc]]
+mid = "[127.0.0.1]:$mgc_port"
+address = "127.0.0.1"
+port = $mgc_port
+[association]
+version = 1
+[security]
+rate_limit_per_peer = 10000000
+rate_limit_burst = 1000000
+[metrics]
+enabled = false
+[log]
+level = "warn"
+[service]
+ready = "listening"
+[gateway]
+max_contexts = 200000
+max_terminations = 400000
+EOF
+"$bin" check-config "$tmp/h248d.toml" >/dev/null
+
+run_level_set() { # name, command to start the MG (backgrounded)
+    local name=$1
+    shift
+    echo "== $name ($encoding, levels $levels, ${seconds}s each)"
+    LOAD_CPU=0 "$load/run-load.sh" --listen 127.0.0.1:$mgc_port --mg 127.0.0.1:$mg_port \
+        --encoding "$encoding" --concurrency "$levels" --duration "$seconds" --warmup 2 \
+        --hold "$hold" --mg-pid auto --max-seconds 900 >"$tmp/$name.out" 2>&1 &
+    local gen=$!
+    sleep 2
+    "$@" &
+    mg_pid=$!
+    wait "$gen" || true
+    kill "$mg_pid" 2>/dev/null || true
+    wait "$mg_pid" 2>/dev/null || true
+    mg_pid=""
+    grep -E "RESULT|HOLD|error|Error" "$tmp/$name.out" || cat "$tmp/$name.out"
+}
+
+run_level_set h248d env TOKIO_WORKER_THREADS=1 taskset -c 1 "$bin" --config "$tmp/h248d.toml"
+if [ "${H248_SKIP_ANCHOR:-0}" != 1 ]; then
+    run_level_set megaco-mg_min env MG_CPU=1 "$load/run-mg-min.sh" --port $mg_port \
+        --mgc 127.0.0.1:$mgc_port --encoding "$encoding" --timeout 900
+fi
