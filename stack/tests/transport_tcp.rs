@@ -195,3 +195,71 @@ async fn lost_connections_fail_requests_at_once() {
     assert_eq!(outcome, Err(RequestError::Failed(Failure::PeerLost)));
     assert_eq!(mgc.stats().await.unwrap().peers_lost, 2);
 }
+
+/// `bind_filtered`: a connection the filter refuses is closed at once, its
+/// request is never executed and no peer is counted; an accepted peer is
+/// served as usual.
+#[tokio::test]
+async fn accept_filter_closes_refused_peers() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let refused = Arc::new(AtomicUsize::new(0));
+    let allowed_port = Arc::new(std::sync::Mutex::new(None::<u16>));
+    let filter = {
+        let refused = refused.clone();
+        let allowed_port = allowed_port.clone();
+        Arc::new(move |peer: SocketAddr| {
+            let ok = *allowed_port.lock().unwrap() == Some(peer.port());
+            if !ok {
+                refused.fetch_add(1, Ordering::Relaxed);
+            }
+            ok
+        })
+    };
+    let (mg, mg_incoming) = spawn(
+        Role::Mg,
+        Enc::Compact,
+        TcpTransport::bind_filtered(any, TcpOptions::default(), filter)
+            .await
+            .unwrap(),
+    );
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    let framed = |id: u32| {
+        let message = format!(
+            "!/3 [192.0.2.9]:2944\nT={id}{{C={id}{{MF={}}}}}",
+            termination(id)
+        );
+        let mut bytes = vec![3, 0];
+        bytes.extend_from_slice(&((message.len() + 4) as u16).to_be_bytes());
+        bytes.extend_from_slice(message.as_bytes());
+        bytes
+    };
+    // A stranger: closed without an answer.
+    let mut stranger = TcpStream::connect(mg_addr).await.unwrap();
+    let _ = stranger.write_all(&framed(1)).await;
+    let mut rest = Vec::new();
+    let n = tokio::time::timeout(Duration::from_secs(5), stranger.read_to_end(&mut rest))
+        .await
+        .expect("the stranger's connection closes")
+        .unwrap_or(0);
+    assert_eq!(n, 0);
+    assert_eq!(refused.load(Ordering::Relaxed), 1);
+    // An allowed peer (bound to a known local port) is served.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    *allowed_port.lock().unwrap() = Some(socket.local_addr().unwrap().port());
+    let mut friend = socket.connect(mg_addr).await.unwrap();
+    friend.write_all(&framed(2)).await.unwrap();
+    let mut header = [0u8; 4];
+    tokio::time::timeout(Duration::from_secs(5), friend.read_exact(&mut header))
+        .await
+        .expect("a reply")
+        .unwrap();
+    assert_eq!(header[..2], [3, 0]);
+    assert_once(&executions, 1);
+    assert!(executions.lock().unwrap().keys().all(|(_, id)| *id == 2));
+    assert_eq!(refused.load(Ordering::Relaxed), 1);
+    assert_eq!(mg.stats().await.unwrap().peers_lost, 0);
+}

@@ -44,7 +44,7 @@ pub use endpoint::{
 #[cfg(feature = "tokio")]
 pub use sctp::SctpTransport;
 #[cfg(feature = "tokio")]
-pub use tcp::TcpTransport;
+pub use tcp::{AcceptFilter, TcpTransport};
 #[cfg(feature = "tokio")]
 pub use tpkt::{TpktCodec, TpktError};
 #[cfg(feature = "tokio")]

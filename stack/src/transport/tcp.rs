@@ -9,6 +9,7 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
@@ -44,6 +45,12 @@ impl Default for TcpOptions {
     }
 }
 
+/// Decides, from its remote address, whether an incoming connection is
+/// served (`true`) or closed at once (`false`): a gateway serves only its
+/// configured controllers (H.248.1 clause 10: traffic from unauthorised
+/// peers is not processed).
+pub type AcceptFilter = Arc<dyn Fn(SocketAddr) -> bool + Send + Sync>;
+
 /// TCP with TPKT framing: a listener (optional) and connections on demand.
 pub struct TcpTransport {
     conns: Connections,
@@ -63,13 +70,31 @@ impl std::fmt::Debug for TcpTransport {
 impl TcpTransport {
     /// Listens on `addr` (IPv4 or IPv6) and connects on demand.
     pub async fn bind(addr: SocketAddr, options: TcpOptions) -> io::Result<Self> {
+        Self::listen(addr, options, None).await
+    }
+
+    /// [`Self::bind`], closing at once every incoming connection `filter`
+    /// refuses (nothing is read from it and no peer is reported).
+    pub async fn bind_filtered(
+        addr: SocketAddr,
+        options: TcpOptions,
+        filter: AcceptFilter,
+    ) -> io::Result<Self> {
+        Self::listen(addr, options, Some(filter)).await
+    }
+
+    async fn listen(
+        addr: SocketAddr,
+        options: TcpOptions,
+        filter: Option<AcceptFilter>,
+    ) -> io::Result<Self> {
         let listener = TcpListener::bind(addr).await?;
         let local = listener.local_addr()?;
         let conns = Connections::new(options.queue_len);
         let spawner = conns.spawner();
         conns
             .spawner()
-            .spawn(accept_loop(listener, spawner, options));
+            .spawn(accept_loop(listener, spawner, options, filter));
         Ok(TcpTransport {
             conns,
             local: Some(local),
@@ -92,10 +117,20 @@ impl TcpTransport {
     }
 }
 
-async fn accept_loop(listener: TcpListener, spawner: Spawner, options: TcpOptions) {
+async fn accept_loop(
+    listener: TcpListener,
+    spawner: Spawner,
+    options: TcpOptions,
+    filter: Option<AcceptFilter>,
+) {
     loop {
         match listener.accept().await {
             Ok((stream, peer)) => {
+                if filter.as_ref().is_some_and(|accept| !accept(peer)) {
+                    tracing::debug!(%peer, "TCP connection refused by the accept filter");
+                    drop(stream);
+                    continue;
+                }
                 let (id, queue) = spawner.opened(peer);
                 spawner.spawn(run(stream, peer, id, queue, spawner.clone(), options));
             }
