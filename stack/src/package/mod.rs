@@ -14,7 +14,7 @@
 
 mod base;
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap as HashMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -203,6 +203,9 @@ pub enum CatalogueError {
 #[derive(Debug, Clone, Default)]
 pub struct Catalogue {
     packages: Vec<Package>,
+    /// Indexes by lower-case name and by binary ID, with FxHash: the codecs
+    /// look a name up for every package item of a message, and these keys
+    /// come from the catalogue's own data, not from peers.
     by_name: HashMap<Text, usize>,
     by_id: HashMap<u16, usize>,
 }
