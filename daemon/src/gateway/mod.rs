@@ -9,9 +9,11 @@
 //! - [`digitmap`]: digit maps for `dd/ce`;
 //! - [`codes`]: the H.248.8 codes.
 //!
-//! [`Gateway`] owns the engine behind a tokio mutex, runs a task that
-//! feeds it the backend's events and the digit timers, and queues the
-//! Notify requests they produce for [`Executor::next_request`]. Each
+//! [`Gateway`] owns the engine, runs a task that feeds it the backend's
+//! events and the digit timers, and queues the Notify requests they
+//! produce for [`Executor::next_request`]. Transactions run concurrently,
+//! serialised per context ([`engine::access`]); no backend call is awaited
+//! under the engine's state lock. Each
 //! request is first checked by the profile's
 //! [`Validator`](h248_profiles::profile::Validator).
 
@@ -35,7 +37,7 @@ use tokio::task::JoinHandle;
 use crate::executor::{ExecuteFuture, Executor, GatewayStats};
 use backend::BackendEvent;
 pub use backend::{AddressFamily, MediaBackend};
-use engine::{Counters, Engine, Timer};
+use engine::{Access, Counters, Engine, Held, Timer};
 pub use sim::{SimBackend, SimConfig};
 
 /// What the engine is configured with.
@@ -94,7 +96,7 @@ impl GatewayConfig {
 }
 
 struct Shared {
-    engine: Mutex<Engine>,
+    engine: Engine,
     counters: Arc<Counters>,
     outbox: Mutex<mpsc::Receiver<Vec<ActionRequest>>>,
 }
@@ -126,7 +128,7 @@ impl Gateway {
             timer_tx,
         );
         let shared = Arc::new(Shared {
-            engine: Mutex::new(engine),
+            engine,
             counters,
             outbox: Mutex::new(outbox_rx),
         });
@@ -146,19 +148,36 @@ impl Gateway {
                     else => break,
                 };
                 let Some(shared) = weak.upgrade() else { break };
-                let mut engine = shared.engine.lock().await;
+                let engine = &shared.engine;
+                // Each event waits for its termination's context only.
                 match input {
                     Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
-                        engine.signal_completed(&termination, id).await
+                        engine
+                            .for_termination(&termination, || {
+                                engine.signal_completed(&termination, id)
+                            })
+                            .await
                     }
                     Input::Backend(BackendEvent::Detected {
                         termination,
                         stream,
                         name,
                         params,
-                    }) => engine.observe(&termination, stream, &name, params).await,
-                    Input::Timer(t) => engine.timer(t).await,
-                }
+                    }) => {
+                        engine
+                            .for_termination(&termination, || {
+                                engine.observe(&termination, stream, &name, params)
+                            })
+                            .await
+                    }
+                    Input::Timer(t) => {
+                        let Timer::Digits { termination, .. } = &t;
+                        let termination = termination.clone();
+                        engine
+                            .for_termination(&termination, || engine.timer(t))
+                            .await
+                    }
+                };
             }
         });
         Gateway { shared, task }
@@ -168,7 +187,13 @@ impl Gateway {
     /// event task; [`Executor::next_request`] then returns `None` once the
     /// queued Notify requests are taken.
     pub async fn shutdown(&self) {
-        self.shared.engine.lock().await.clear().await;
+        let engine = &self.shared.engine;
+        engine
+            .with_access(&Access::Exclusive, async {
+                engine.clear().await;
+                ((), Held::default())
+            })
+            .await;
         self.task.abort();
     }
 
@@ -191,8 +216,11 @@ impl Executor for Gateway {
     fn execute(&self, version: u8, actions: Vec<ActionRequest>) -> ExecuteFuture {
         let shared = self.shared.clone();
         Box::pin(async move {
-            let mut engine = shared.engine.lock().await;
-            let result: TransactionResult = engine.execute(version, actions).await;
+            let engine = &shared.engine;
+            let access = engine::access(&actions);
+            let result: TransactionResult = engine
+                .with_access(&access, engine.execute(version, actions))
+                .await;
             result
         })
     }
