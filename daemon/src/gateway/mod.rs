@@ -5,6 +5,7 @@
 //! - [`engine`]: the context engine (one transaction at a time; every rule
 //!   documented with its clause, every refusal with its H.248.8 code);
 //! - [`backend`]: the media backend trait; [`sim`]: the simulated backend;
+//!   [`external`]: the media gateway's own process over a Unix socket;
 //! - [`media`]: Local / Remote SDP (`$` resolution, CCM negotiation);
 //! - [`digitmap`]: digit maps for `dd/ce`;
 //! - [`codes`]: the H.248.8 codes.
@@ -21,6 +22,7 @@ pub mod backend;
 pub mod codes;
 pub mod digitmap;
 pub mod engine;
+pub mod external;
 pub mod media;
 pub mod sim;
 
@@ -38,6 +40,7 @@ use crate::executor::{ExecuteFuture, Executor, GatewayStats};
 use backend::BackendEvent;
 pub use backend::{AddressFamily, MediaBackend};
 use engine::{Access, Counters, Engine, Held, Timer};
+pub use external::{ExternalBackend, ExternalConfig};
 pub use sim::{SimBackend, SimConfig};
 
 /// What the engine is configured with.
