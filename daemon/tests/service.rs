@@ -595,6 +595,7 @@ async fn udp_unconfigured_and_hostile_input() {
         b"MEGACO/3 [127.0.0.1]:9\nTransaction = 99999999999999999999 { }",
         b"MEGACO/3 [127.0.0.1]:9\nTransaction = 6 { Context = 1 { Add = a { Media { Stream = 1 { Local { v=0\n",
     ];
+    let mut answered_400 = 0.0;
     for message in readable_header {
         raw.send_to(message, service_addr).await.unwrap();
         let answer = recv_within(&raw, 2000).await.expect("an error answer");
@@ -604,6 +605,7 @@ async fn udp_unconfigured_and_hostile_input() {
             "{}",
             String::from_utf8_lossy(&answer)
         );
+        answered_400 += 1.0;
     }
     // Nesting far beyond the limit.
     let mut deep =
@@ -611,7 +613,11 @@ async fn udp_unconfigured_and_hostile_input() {
     deep.extend(vec![b'{'; 4000]);
     raw.send_to(&deep, service_addr).await.unwrap();
     let answer = recv_within(&raw, 2000).await.expect("an error answer");
-    assert!(error_code(&answer).is_some_and(|c| (400..500).contains(&c)));
+    let deep_code = error_code(&answer);
+    assert!(deep_code.is_some_and(|c| (400..500).contains(&c)));
+    if deep_code == Some(400) {
+        answered_400 += 1.0;
+    }
     // No readable header: dropped.
     for junk in [&b"\x00\x01\x02garbage"[..], b"", b"MEGACO/", &[0xff; 300]] {
         raw.send_to(junk, service_addr).await.unwrap();
@@ -645,6 +651,12 @@ async fn udp_unconfigured_and_hostile_input() {
             "h248_engine_events_total{event=\"undecodable_messages\"}"
         )
         .is_some_and(|n| n >= 5.0),
+        "{text}"
+    );
+    // The 400 answers the engine sent count among the errors by code.
+    assert_eq!(
+        sample(&text, "h248_errors_total{code=\"400\",direction=\"out\"}"),
+        Some(answered_400),
         "{text}"
     );
     graceful_shutdown(running, mg, &mut control).await;
