@@ -663,6 +663,53 @@ async fn udp_unconfigured_and_hostile_input() {
     mgc.shutdown().await;
 }
 
+/// Over TCP a connection from anything but a configured MGC (here the
+/// MGC's address from another port) is closed at accept, before it sends
+/// anything, and counted; the MGC's own connection is served throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_strangers_are_closed_at_accept() {
+    let (mgc, _mgc_incoming, mut control) = our_mgc(Tr::Tcp, Enc::Pretty).await;
+    let mgc_addr = mgc.local_addr().unwrap();
+    let (gateway, _notifies) = TestGateway::new();
+    let metrics = Arc::new(Metrics::new());
+    let settings = settings(Tr::Tcp, Enc::Pretty, mgc_addr, "");
+    let running = service::start(&settings, gateway.clone(), metrics.clone())
+        .await
+        .expect("service starts");
+    let (mg, v) = tokio::time::timeout(Duration::from_secs(10), registered_mg(&mut control))
+        .await
+        .expect("registered in time");
+
+    for (n, request) in [&b""[..], b"\x03\x00\x00\x0cMEGACO/3 x"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut stranger = tokio::net::TcpStream::connect(running.local_addr())
+            .await
+            .expect("the listener accepts");
+        if !request.is_empty() {
+            // Writing may already fail: the connection is closed.
+            let _ = stranger.write_all(request).await;
+        }
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(2), stranger.read(&mut buf))
+            .await
+            .expect("closed at once, not left open");
+        assert_eq!(read.unwrap_or(0), 0, "a stranger's connection is closed");
+        let want = n as u64 + 1;
+        eventually("the stranger counted", || {
+            metrics.dropped_count("unconfigured_peer") == want
+        })
+        .await;
+    }
+
+    tokio::time::timeout(Duration::from_secs(10), add_modify_subtract(&mgc, mg, v))
+        .await
+        .expect("the MGC is still served");
+    graceful_shutdown(running, mg, &mut control).await;
+    mgc.shutdown().await;
+}
+
 /// With `match_port` (the default), the MGC's address from another port is
 /// not served either; a flood above the rate limit is cut.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
