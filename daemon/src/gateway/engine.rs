@@ -510,6 +510,15 @@ impl Engine {
                 let _all = self.scope.write().await;
                 let (out, held) = work.await;
                 self.release_claims(held);
+                // Contexts it emptied (Move, Subtract of ALL) were not
+                // claimed: forget their locks too. Nobody else runs now.
+                let mut st = self.st();
+                let State {
+                    claims, contexts, ..
+                } = &mut *st;
+                claims.retain(|id, lock| {
+                    *id == 0 || contexts.contains_key(id) || Arc::strong_count(lock) > 1
+                });
                 out
             }
             Access::Contexts(ids) => {
@@ -2499,6 +2508,112 @@ fn push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(context: ContextId, command: Command) -> ActionRequest {
+        ActionRequest {
+            context_id: context,
+            context_request: None,
+            context_attr_audit: None,
+            commands: vec![CommandRequest::new(command)],
+        }
+    }
+
+    fn amm(id: &str) -> AmmRequest {
+        AmmRequest {
+            termination_ids: vec![TerminationId::from(id)],
+            descriptors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn access_names_the_contexts_a_transaction_holds() {
+        let add = |id| Command::Add(amm(id));
+        assert_eq!(
+            access(&[
+                request(ContextId(7), Command::Modify(amm("ip/1"))),
+                request(ContextId::CHOOSE, add("ip/$")),
+                request(ContextId(3), Command::Modify(amm("ip/2"))),
+                request(ContextId(7), Command::Modify(amm("ip/1"))),
+            ]),
+            Access::Contexts(vec![3, 7])
+        );
+        // A physical termination comes out of the NULL context.
+        assert_eq!(
+            access(&[request(ContextId::CHOOSE, add("tdm/1"))]),
+            Access::Contexts(vec![0])
+        );
+        assert_eq!(
+            access(&[request(ContextId::NULL, Command::Modify(amm("ROOT")))]),
+            Access::Contexts(vec![0])
+        );
+        assert_eq!(
+            access(&[request(ContextId::ALL, Command::Modify(amm("*")))]),
+            Access::Exclusive
+        );
+        assert_eq!(
+            access(&[request(ContextId(2), Command::Move(amm("ip/1")))]),
+            Access::Exclusive
+        );
+    }
+
+    /// The per-context locks live as long as their contexts: none is left
+    /// behind by Add / Subtract, a failed Add, Move, or unknown contexts.
+    #[tokio::test]
+    async fn context_locks_are_forgotten_with_their_contexts() {
+        let profile = h248_profiles::profile::Profile::iq();
+        let validator = Validator::new(profile.clone(), &h248_profiles::full(), &[]);
+        let (outbox, _outbox_rx) = mpsc::channel(16);
+        let (timers, _timers_rx) = mpsc::unbounded_channel();
+        let engine = Engine::new(
+            GatewayConfig::new(profile),
+            validator,
+            Arc::new(super::super::SimBackend::new(Default::default())),
+            Arc::new(Counters::default()),
+            outbox,
+            timers,
+        );
+        let run = |actions: Vec<ActionRequest>| {
+            let engine = &engine;
+            async move {
+                let access = access(&actions);
+                match engine
+                    .with_access(&access, engine.execute(3, actions))
+                    .await
+                {
+                    TransactionResult::ActionReplies(r) => r,
+                    TransactionResult::Error(e) => panic!("{e:?}"),
+                }
+            }
+        };
+        let add = || request(ContextId::CHOOSE, Command::Add(amm("ip/$")));
+        let r = run(vec![add()]).await;
+        let c1 = r[0].context_id;
+        let r = run(vec![add()]).await;
+        let c2 = r[0].context_id;
+        assert_eq!(engine.st().claims.len(), 2);
+        // Unknown contexts (411) leave nothing.
+        run(vec![request(ContextId(999), Command::Modify(amm("ip/1")))]).await;
+        assert_eq!(engine.st().claims.len(), 2);
+        // A failed Add under CHOOSE (unknown prefix: 430) leaves nothing.
+        run(vec![request(ContextId::CHOOSE, Command::Add(amm("zz/$")))]).await;
+        assert_eq!(engine.st().claims.len(), 2);
+        // Move empties c1 (exclusive), Subtract empties c2.
+        run(vec![request(c2, Command::Move(amm("ip/1")))]).await;
+        assert_eq!(engine.context_count(), 1);
+        assert_eq!(engine.st().claims.len(), 1);
+        let subtract = Command::Subtract(SubtractRequest {
+            termination_ids: vec![TerminationId::from("*")],
+            audit: None,
+        });
+        run(vec![request(c2, subtract)]).await;
+        assert_eq!(engine.context_count(), 0);
+        assert!(
+            engine.st().claims.is_empty(),
+            "{:?}",
+            engine.st().claims.keys()
+        );
+        assert_ne!(c1, c2);
+    }
 
     #[test]
     fn wildcards_match_per_level() {

@@ -356,11 +356,20 @@ impl ExternalBackend {
                     "too many media gateway calls in progress",
                 ));
             }
-            if link.lines.try_send(line).is_err() {
-                return Err(Refusal::new(
-                    codes::TEMPORARILY_BUSY,
-                    "media gateway connection congested",
-                ));
+            match link.lines.try_send(line) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => {
+                    return Err(Refusal::new(
+                        codes::TEMPORARILY_BUSY,
+                        "media gateway connection congested",
+                    ))
+                }
+                Err(mpsc::error::TrySendError::Closed(_)) => {
+                    return Err(Refusal::new(
+                        codes::SERVICE_UNAVAILABLE,
+                        "media gateway connection lost",
+                    ))
+                }
             }
             link.waiting.insert(id, tx);
         }
