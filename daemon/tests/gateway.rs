@@ -914,3 +914,60 @@ async fn a_slow_backend_call_holds_up_only_its_own_context() {
     assert_eq!(audited_mode(&r), Some(StreamMode::SendRecv));
     assert_eq!(gw.stats().contexts, 2);
 }
+
+/// Backend events are held up only by their own context too: DTMF on one
+/// context reaches the MGC while a backend call of another context waits.
+#[tokio::test]
+async fn events_of_other_contexts_pass_a_slow_backend_call() {
+    let backend = Arc::new(GatedBackend {
+        inner: SimBackend::new(SimConfig::default()),
+        slow: std::sync::Mutex::new(None),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let gw = Arc::new(Gateway::new(
+        GatewayConfig::new(Profile::mp()),
+        backend.clone(),
+    ));
+    let add = || action(ContextId::CHOOSE, vec![add_ip(true)]);
+    let (ctx1, id1) = added(&replies(gw.execute(3, vec![add()]).await));
+    let (ctx2, id2) = added(&replies(gw.execute(3, vec![add()]).await));
+    for (ctx, id) in [(ctx1, &id1), (ctx2, &id2)] {
+        let mut events = EventsIes::new(5);
+        events.dtmf = Some(DigitMapIe::Body(Text::from("(1xx)")));
+        let detect = mp::DetectDtmf {
+            target: Target {
+                context: ctx,
+                termination: id.clone(),
+            },
+            events,
+        };
+        let r = replies(gw.execute(3, vec![detect.request()]).await);
+        assert_eq!(error_code(&r), None, "{r:?}");
+    }
+
+    *backend.slow.lock().unwrap() = Some(id1.clone());
+    let slow = tokio::spawn(gw.execute(
+        3,
+        vec![action(
+            ContextId(ctx1),
+            vec![modify_mode(&id1, StreamMode::SendRecv)],
+        )],
+    ));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!slow.is_finished());
+
+    // A digit of the held context first: it waits; the other's pass it.
+    assert_eq!(backend.inner.inject_digits(&id1, "9"), 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(backend.inner.inject_digits(&id2, "123"), 3);
+    let notify = tokio::time::timeout(Duration::from_secs(5), gw.next_request())
+        .await
+        .expect("the other context's Notify is not held up")
+        .expect("a Notify");
+    let report = mp::ReportDtmf::read_request(&notify[0]).expect("Report DTMF");
+    assert_eq!(report.digits, "123");
+    assert!(!slow.is_finished());
+
+    backend.gate.add_permits(1);
+    assert_eq!(error_code(&replies(slow.await.unwrap())), None);
+}

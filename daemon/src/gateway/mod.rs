@@ -26,6 +26,7 @@ pub mod external;
 pub mod media;
 pub mod sim;
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -33,7 +34,8 @@ use std::sync::Arc;
 use h248_profiles::profile::{Profile, Validator};
 use h248_stack::model::{ActionRequest, TerminationId, Text, TransactionResult};
 use h248_stack::sdp::CcmCapabilities;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::oneshot::error::TryRecvError;
+use tokio::sync::{mpsc, oneshot, Mutex, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::executor::{ExecuteFuture, Executor, GatewayStats};
@@ -137,11 +139,13 @@ impl Gateway {
         });
         let weak = Arc::downgrade(&shared);
         let task = tokio::spawn(async move {
+            // Events of one termination are handled in arrival order (each
+            // waits for the one before); events of different terminations
+            // run side by side, each holding its own context, so a slow
+            // backend call delays only its context's events.
+            let permits = Arc::new(Semaphore::new(MAX_EVENTS_IN_FLIGHT));
+            let mut last: HashMap<TerminationId, oneshot::Receiver<()>> = HashMap::new();
             loop {
-                enum Input {
-                    Backend(BackendEvent),
-                    Timer(Timer),
-                }
                 let input = tokio::select! {
                     Some(e) = async { match events.as_mut() {
                         Some(rx) => rx.recv().await,
@@ -150,37 +154,29 @@ impl Gateway {
                     Some(t) = timer_rx.recv() => Input::Timer(t),
                     else => break,
                 };
-                let Some(shared) = weak.upgrade() else { break };
-                let engine = &shared.engine;
-                // Each event waits for its termination's context only.
-                match input {
-                    Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
-                        engine
-                            .for_termination(&termination, || {
-                                engine.signal_completed(&termination, id)
-                            })
-                            .await
-                    }
-                    Input::Backend(BackendEvent::Detected {
-                        termination,
-                        stream,
-                        name,
-                        params,
-                    }) => {
-                        engine
-                            .for_termination(&termination, || {
-                                engine.observe(&termination, stream, &name, params)
-                            })
-                            .await
-                    }
-                    Input::Timer(t) => {
-                        let Timer::Digits { termination, .. } = &t;
-                        let termination = termination.clone();
-                        engine
-                            .for_termination(&termination, || engine.timer(t))
-                            .await
-                    }
+                // Bounded: past the limit the backend's queue fills up and
+                // it drops (and counts) events.
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
                 };
+                let Some(shared) = weak.upgrade() else { break };
+                let termination = input.termination().clone();
+                if last.len() >= MAX_EVENTS_IN_FLIGHT {
+                    last.retain(|_, done| matches!(done.try_recv(), Err(TryRecvError::Empty)));
+                }
+                let (done, done_rx) = oneshot::channel();
+                let before = last.insert(termination.clone(), done_rx);
+                tokio::spawn(async move {
+                    if let Some(before) = before {
+                        let _ = before.await;
+                    }
+                    let engine = &shared.engine;
+                    engine
+                        .for_termination(&termination, || input.apply(engine))
+                        .await;
+                    let _ = done.send(());
+                    drop(permit);
+                });
             }
         });
         Gateway { shared, task }
@@ -250,6 +246,40 @@ impl Executor for Gateway {
             terminations: c.terminations.load(Ordering::Relaxed),
             backend_calls: c.backend_calls.load(Ordering::Relaxed),
             backend_errors: c.backend_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Most backend events and digit timers handled at once.
+const MAX_EVENTS_IN_FLIGHT: usize = 256;
+
+/// What the event task feeds the engine.
+enum Input {
+    Backend(BackendEvent),
+    Timer(Timer),
+}
+
+impl Input {
+    fn termination(&self) -> &TerminationId {
+        match self {
+            Input::Backend(BackendEvent::SignalCompleted { termination, .. })
+            | Input::Backend(BackendEvent::Detected { termination, .. })
+            | Input::Timer(Timer::Digits { termination, .. }) => termination,
+        }
+    }
+
+    async fn apply(self, engine: &Engine) {
+        match self {
+            Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
+                engine.signal_completed(&termination, id).await
+            }
+            Input::Backend(BackendEvent::Detected {
+                termination,
+                stream,
+                name,
+                params,
+            }) => engine.observe(&termination, stream, &name, params).await,
+            Input::Timer(t) => engine.timer(t).await,
         }
     }
 }
