@@ -12,13 +12,13 @@
 
 use std::collections::HashSet;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use h248_profiles::profile::Profile;
 
 use crate::gateway::sim::Pool;
-use crate::gateway::{GatewayConfig, SimConfig};
+use crate::gateway::{ExternalConfig, GatewayConfig, SimConfig};
 use h248_stack::association::{MgConfig, MgcAddress};
 use h248_stack::model::{
     MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, TerminationId, Text, Transaction,
@@ -411,7 +411,8 @@ pub enum BackendKind {
     /// The simulated backend (`[gateway.sim]`).
     #[default]
     Sim,
-    /// The external media gateway over a Unix socket (not built yet).
+    /// The media gateway's own process over a Unix socket
+    /// (`[gateway.external]`, `daemon/BACKEND-PROTOCOL.md`).
     External,
 }
 
@@ -419,7 +420,7 @@ pub enum BackendKind {
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
 #[serde(deny_unknown_fields)]
 pub struct GatewaySection {
-    /// `sim` (default).
+    /// `sim` (default) or `external`.
     #[serde(default)]
     pub backend: BackendKind,
     /// Most contexts at once (error 412 beyond). Default 10 000.
@@ -446,6 +447,29 @@ pub struct GatewaySection {
     pub digit_long_timer_ms: Option<u32>,
     #[serde(default)]
     pub sim: SimSection,
+    #[serde(default)]
+    pub external: ExternalSection,
+}
+
+/// The external backend ([`ExternalConfig`]); `socket` is required with
+/// `gateway.backend = "external"`, absent keys keep the defaults.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq, Default)]
+#[serde(deny_unknown_fields)]
+pub struct ExternalSection {
+    /// The media gateway's Unix socket.
+    pub socket: Option<PathBuf>,
+    /// Longest wait for one call's answer (error 500 beyond). Default 5000.
+    pub call_timeout_ms: Option<u64>,
+    /// First wait before reconnecting, doubled up to the maximum. Defaults
+    /// 100 and 5000.
+    pub reconnect_delay_ms: Option<u64>,
+    pub max_reconnect_delay_ms: Option<u64>,
+    /// Most calls waiting for an answer (error 511 beyond). Default 1024.
+    pub max_in_flight: Option<usize>,
+    /// Events and signals the media gateway supports (`pkg/item`,
+    /// `pkg/*`). Defaults: those of the sim backend.
+    pub events: Option<Vec<String>>,
+    pub signals: Option<Vec<String>>,
 }
 
 /// The simulated backend ([`SimConfig`]); absent keys keep its defaults.
@@ -524,6 +548,8 @@ pub struct Settings {
     pub gateway: GatewayConfig,
     /// The simulated backend's (with `gateway.backend = "sim"`).
     pub sim: SimConfig,
+    /// The external backend's (with `gateway.backend = "external"`).
+    pub external: Option<ExternalConfig>,
     /// The configuration these settings were made from.
     pub source: Config,
 }
@@ -761,6 +787,7 @@ impl Config {
         }
 
         let (gateway, sim) = self.gateway_config(&profile)?;
+        let external = self.external_config(&engine)?;
 
         Ok(Settings {
             profile,
@@ -789,18 +816,13 @@ impl Config {
             drain_timeout: Duration::from_millis(self.service.drain_timeout_ms),
             gateway,
             sim,
+            external,
             source: self.clone(),
         })
     }
 
     fn gateway_config(&self, profile: &Profile) -> Result<(GatewayConfig, SimConfig), ConfigError> {
         let g = &self.gateway;
-        if g.backend == BackendKind::External {
-            return Err(invalid(
-                "gateway.backend",
-                "the external backend is not built in this h248d; use \"sim\"",
-            ));
-        }
         let mut c = GatewayConfig::new(profile.clone());
         let positive = |key: &str, v: Option<usize>| match v {
             Some(0) => Err(invalid(format!("gateway.{key}"), "must be at least 1")),
@@ -880,6 +902,78 @@ impl Config {
         set(&mut sim.packet_interval_ms, g.sim.packet_interval_ms);
         set(&mut sim.packet_octets, g.sim.packet_octets);
         Ok((c, sim))
+    }
+
+    /// `[gateway.external]`, checked against the engine's Pending timing:
+    /// a call must time out (500) before the engine gives up on the
+    /// transaction after its last Pending (506, H.248.1 Annex D.1.4).
+    fn external_config(
+        &self,
+        engine: &EngineConfig,
+    ) -> Result<Option<ExternalConfig>, ConfigError> {
+        let x = &self.gateway.external;
+        if self.gateway.backend != BackendKind::External {
+            return Ok(None);
+        }
+        let Some(socket) = &x.socket else {
+            return Err(invalid(
+                "gateway.external.socket",
+                "required with gateway.backend = \"external\"",
+            ));
+        };
+        let mut c = ExternalConfig::new(socket.clone());
+        let positive = |key: &str, v: Option<u64>| match v {
+            Some(0) => Err(invalid(
+                format!("gateway.external.{key}"),
+                "must be positive",
+            )),
+            other => Ok(other),
+        };
+        set_ms(
+            &mut c.call_timeout,
+            positive("call_timeout_ms", x.call_timeout_ms)?,
+        );
+        set_ms(
+            &mut c.reconnect_delay,
+            positive("reconnect_delay_ms", x.reconnect_delay_ms)?,
+        );
+        set_ms(
+            &mut c.max_reconnect_delay,
+            positive("max_reconnect_delay_ms", x.max_reconnect_delay_ms)?,
+        );
+        if c.max_reconnect_delay < c.reconnect_delay {
+            return Err(invalid(
+                "gateway.external.max_reconnect_delay_ms",
+                "must be at least reconnect_delay_ms",
+            ));
+        }
+        if x.max_in_flight == Some(0) {
+            return Err(invalid(
+                "gateway.external.max_in_flight",
+                "must be at least 1",
+            ));
+        }
+        set(&mut c.max_in_flight, x.max_in_flight);
+        if let Some(events) = &x.events {
+            c.events = events.iter().map(|e| Text::from(e.as_str())).collect();
+        }
+        if let Some(signals) = &x.signals {
+            c.signals = signals.iter().map(|e| Text::from(e.as_str())).collect();
+        }
+        let pending_span =
+            engine.provisional_response_timer * engine.mg_originated_pending_limit.max(1);
+        if c.call_timeout >= pending_span {
+            return Err(invalid(
+                "gateway.external.call_timeout_ms",
+                format!(
+                    "must be below engine.provisional_response_timer_ms x \
+                     engine.mg_originated_pending_limit ({} ms), after which the \
+                     transaction fails with 506",
+                    pending_span.as_millis()
+                ),
+            ));
+        }
+        Ok(Some(c))
     }
 
     fn engine_config(&self, local_mid: MId) -> Result<EngineConfig, ConfigError> {
@@ -1087,6 +1181,17 @@ mod tests {
         assert_eq!(s.gateway.max_contexts, 10_000);
         assert_eq!(s.gateway.max_terminations, 20_000);
         assert_eq!(s.sim.pools.len(), 2);
+        assert!(s.external.is_none());
+        // Its [gateway.external] section, selected.
+        let text = text.replace("backend = \"sim\"", "backend = \"external\"");
+        let s = Config::parse(&text)
+            .unwrap()
+            .validate()
+            .expect("external validates");
+        let x = s.external.expect("external settings");
+        assert_eq!(x.socket, PathBuf::from("/run/media-gateway/h248.sock"));
+        assert_eq!(x.call_timeout, Duration::from_millis(5000));
+        assert_eq!(x.max_in_flight, 1024);
     }
 
     #[test]
@@ -1140,7 +1245,25 @@ mod tests {
         let e = error_of(&format!("{BASE}[engine]\nbackoff_factor = 0\n"));
         assert!(e.starts_with("engine."), "{e}");
         let e = error_of(&format!("{BASE}[gateway]\nbackend = \"external\"\n"));
-        assert!(e.starts_with("gateway.backend:"), "{e}");
+        assert!(e.starts_with("gateway.external.socket:"), "{e}");
+        let ext =
+            "[gateway]\nbackend = \"external\"\n[gateway.external]\nsocket = \"/run/m.sock\"\n";
+        let e = error_of(&format!("{BASE}{ext}call_timeout_ms = 0\n"));
+        assert!(e.starts_with("gateway.external.call_timeout_ms:"), "{e}");
+        // 2000 ms x 10 Pendings: a call may not outlast the last Pending.
+        let e = error_of(&format!("{BASE}{ext}call_timeout_ms = 20000\n"));
+        assert!(e.starts_with("gateway.external.call_timeout_ms:"), "{e}");
+        let e = error_of(&format!("{BASE}{ext}max_in_flight = 0\n"));
+        assert!(e.starts_with("gateway.external.max_in_flight:"), "{e}");
+        let e = error_of(&format!(
+            "{BASE}{ext}reconnect_delay_ms = 500\nmax_reconnect_delay_ms = 100\n"
+        ));
+        assert!(
+            e.starts_with("gateway.external.max_reconnect_delay_ms:"),
+            "{e}"
+        );
+        let e = error_of(&format!("{BASE}{ext}sokcet = \"x\"\n"));
+        assert!(e.contains("sokcet"), "{e}");
         let e = error_of(&format!("{BASE}[gateway]\nmax_contexts = 0\n"));
         assert!(e.starts_with("gateway.max_contexts:"), "{e}");
         let e = error_of(&format!(
@@ -1153,6 +1276,30 @@ mod tests {
             "{BASE}[[mgc]]\nmid = \"[127.0.0.1]:2944\"\naddress = \"127.0.0.1\"\n"
         ));
         assert!(e.starts_with("mgc[1]:"), "{e}");
+    }
+
+    #[test]
+    fn the_external_backend_is_configured() {
+        let s = Config::parse(&format!(
+            "{BASE}[gateway]\nbackend = \"external\"\n[gateway.external]\n\
+             socket = \"/run/h248d/media.sock\"\ncall_timeout_ms = 3000\n\
+             reconnect_delay_ms = 50\nmax_reconnect_delay_ms = 800\nmax_in_flight = 16\n\
+             events = [\"dd/*\"]\nsignals = [\"an/apf\"]\n"
+        ))
+        .unwrap()
+        .validate()
+        .unwrap();
+        let x = s.external.expect("external settings");
+        assert_eq!(x.socket, PathBuf::from("/run/h248d/media.sock"));
+        assert_eq!(x.call_timeout, Duration::from_millis(3000));
+        assert_eq!(x.reconnect_delay, Duration::from_millis(50));
+        assert_eq!(x.max_reconnect_delay, Duration::from_millis(800));
+        assert_eq!(x.max_in_flight, 16);
+        assert_eq!(x.events, vec![Text::from("dd/*")]);
+        assert_eq!(x.signals, vec![Text::from("an/apf")]);
+        // The sim backend has none.
+        let s = Config::parse(BASE).unwrap().validate().unwrap();
+        assert!(s.external.is_none());
     }
 
     #[test]

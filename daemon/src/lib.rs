@@ -11,6 +11,7 @@
 //!   the orderly shutdown.
 //! - [`metrics`]: Prometheus metrics and the `/metrics` listener.
 //! - [`logging`]: `tracing` output, human or JSON, reloadable level.
+//! - [`tcp`]: TCP with TPKT that closes strangers' connections at accept.
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -19,3 +20,4 @@ pub mod gateway;
 pub mod logging;
 pub mod metrics;
 pub mod service;
+pub mod tcp;

@@ -25,7 +25,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use h248_stack::association::MgState;
 use h248d::config::{Config, ReadyWhen, Settings, DEFAULT_CONFIG};
-use h248d::gateway::{Gateway, SimBackend};
+use h248d::gateway::{ExternalBackend, Gateway, MediaBackend, SimBackend};
 use h248d::logging::{self, LogHandle};
 use h248d::metrics::Metrics;
 use h248d::service::{self, Running};
@@ -95,9 +95,10 @@ fn check_config(path: Option<&Path>) -> ExitCode {
 /// The gateway engine over the configured media backend. Must run inside
 /// the tokio runtime (the gateway spawns its event task).
 fn gateway(settings: &Settings) -> Arc<Gateway> {
-    // `gateway.backend = "external"` is refused by validation until that
-    // backend is built: `sim` is the only one.
-    let backend = Arc::new(SimBackend::new(settings.sim.clone()));
+    let backend: Arc<dyn MediaBackend> = match &settings.external {
+        Some(external) => Arc::new(ExternalBackend::new(external.clone())),
+        None => Arc::new(SimBackend::new(settings.sim.clone())),
+    };
     Arc::new(Gateway::new(settings.gateway.clone(), backend))
 }
 

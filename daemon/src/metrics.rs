@@ -7,7 +7,7 @@
 //! |---|---|---|---|
 //! | `transactions_total` | counter | `command`, `direction` (in, out), `result` (ok, error, failed) | each request served or sent; `command` is that of the first command of the first action |
 //! | `transaction_duration_seconds` | histogram | `command`, `direction` | in: executor time; out: until the reply |
-//! | `errors_total` | counter | `code`, `direction` | error descriptors in replies sent (out) or received (in) |
+//! | `errors_total` | counter | `code`, `direction` | error descriptors in replies sent (out) or received (in), and the message-level errors the engine answers undecodable messages with (out: 400...) |
 //! | `retransmissions_total` | counter | `kind` (request, reply) | engine counters |
 //! | `duplicates_total` | counter | `kind` (request, reply) | engine counters |
 //! | `pendings_total` | counter | `direction` (sent, received) | engine counters |

@@ -4,7 +4,8 @@
 //!
 //! - **Guard.** Every message passes a guard before the engine sees it:
 //!   only the configured MGCs are served (anything else is dropped and
-//!   counted as `unconfigured_peer`), messages above
+//!   counted as `unconfigured_peer`; over TCP their connections are closed
+//!   at accept, [`crate::tcp`]), messages above
 //!   `security.max_message_size` are dropped (`too_large`), and each peer
 //!   gets a token bucket of `security.rate_limit_per_peer` messages per
 //!   second with a burst of `security.rate_limit_burst` (`rate_limited`).
@@ -36,15 +37,17 @@ use std::time::{Duration, Instant};
 
 use h248_stack::association::{MgAssociation, MgEvent, MgState};
 use h248_stack::ber::BerLimits;
-use h248_stack::model::{ActionRequest, Command, ContextId, MId, TransactionResult};
+use h248_stack::model::{
+    ActionRequest, Command, ContextId, MId, MegacoMessage, MessageBody, TransactionResult,
+};
 use h248_stack::text::{DecodeLimits, Style};
-use h248_stack::transaction::codec::TextCodec;
+use h248_stack::transaction::codec::{CodecDecodeError, MessageCodec, TextCodec};
 use h248_stack::transaction::Failure;
 use h248_stack::transport::sctp::SctpOptions;
 use h248_stack::transport::tcp::TcpOptions;
 use h248_stack::transport::{
     AssociationHandle, BerCodec, Endpoint, EndpointStats, IncomingRequest, IncomingRequests,
-    RequestError, SctpTransport, TcpTransport, Transport, TransportEvent, UdpTransport,
+    RequestError, SctpTransport, Transport, TransportEvent, UdpTransport,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -54,6 +57,7 @@ use tracing::Instrument;
 use crate::config::{AllowedPeers, Encoding, RuntimeSettings, Settings, TransportKind};
 use crate::executor::Executor;
 use crate::metrics::Metrics;
+use crate::tcp::FilteredTcpTransport;
 
 type Peer = SocketAddr;
 type Control = AssociationHandle<MgAssociation<Peer>, Peer>;
@@ -217,20 +221,51 @@ impl<T: Transport<Peer = SocketAddr>> Transport for Guarded<T> {
 
 // ---- starting ------------------------------------------------------------------
 
+/// A codec that counts the message-level errors the engine sends
+/// (H.248.1 clause 8.2.2: 400 for a message it could not decode, 406...)
+/// under `h248_errors_total{direction="out"}`, as the service counts the
+/// errors of its replies; the engine answers those without the service.
+#[derive(Clone)]
+struct Counted<C> {
+    inner: C,
+    metrics: Arc<Metrics>,
+}
+
+impl<C: MessageCodec> MessageCodec for Counted<C> {
+    fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError> {
+        self.inner.decode(bytes)
+    }
+
+    fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
+        self.inner.encode(message, out)?;
+        if let MessageBody::Error(e) = &message.message.body {
+            self.metrics.error(e.code, "out");
+        }
+        Ok(())
+    }
+}
+
 type Spawned = (Endpoint<Peer>, IncomingRequests<Peer>, Control);
 
 fn spawn_endpoint<T: Transport<Peer = SocketAddr>>(
     settings: &Settings,
     transport: Guarded<T>,
     association: MgAssociation<Peer>,
+    metrics: &Arc<Metrics>,
 ) -> Result<Spawned, ServiceError> {
     let config = settings.engine.clone();
-    let text = |style| TextCodec {
-        style,
-        limits: DecodeLimits {
-            max_message_size: settings.max_message_size,
-            ..DecodeLimits::default()
-        },
+    let counted = |inner| Counted {
+        inner,
+        metrics: metrics.clone(),
+    };
+    let text = |style| {
+        counted(TextCodec {
+            style,
+            limits: DecodeLimits {
+                max_message_size: settings.max_message_size,
+                ..DecodeLimits::default()
+            },
+        })
     };
     let spawned = match settings.encoding {
         Encoding::Pretty => {
@@ -240,12 +275,15 @@ fn spawn_endpoint<T: Transport<Peer = SocketAddr>>(
             Endpoint::spawn_with_association(config, text(Style::Compact), transport, association)
         }
         Encoding::Ber => {
-            let codec = BerCodec {
-                limits: BerLimits {
-                    max_message_size: settings.max_message_size,
-                    ..BerLimits::default()
+            let codec = Counted {
+                inner: BerCodec {
+                    limits: BerLimits {
+                        max_message_size: settings.max_message_size,
+                        ..BerLimits::default()
+                    },
+                    ..BerCodec::new()
                 },
-                ..BerCodec::new()
+                metrics: metrics.clone(),
             };
             Endpoint::spawn_with_association(config, codec, transport, association)
         }
@@ -334,26 +372,36 @@ pub async fn start<E: Executor + ?Sized>(
                 inner: t,
                 state: guard.clone(),
             };
-            spawn_endpoint(settings, guarded, association)?
+            spawn_endpoint(settings, guarded, association, &metrics)?
         }
         TransportKind::Tcp => {
             let options = TcpOptions {
                 max_message_size: settings.max_message_size,
                 ..TcpOptions::default()
             };
-            let t =
-                TcpTransport::bind(bind, options)
-                    .await
-                    .map_err(|source| ServiceError::Bind {
-                        kind: "tcp",
-                        addr: bind,
-                        source,
-                    })?;
+            // Strangers' connections are closed at accept (counted as
+            // unconfigured_peer, like their datagrams).
+            let state = guard.clone();
+            let filter: crate::tcp::AcceptFilter = Arc::new(move |peer: &SocketAddr| {
+                let served = state.allowed.allows(peer);
+                if !served {
+                    state.metrics.dropped("unconfigured_peer");
+                    tracing::debug!(%peer, "TCP connection closed: not a configured MGC");
+                }
+                served
+            });
+            let t = FilteredTcpTransport::bind(bind, options, filter)
+                .await
+                .map_err(|source| ServiceError::Bind {
+                    kind: "tcp",
+                    addr: bind,
+                    source,
+                })?;
             let guarded = Guarded {
                 inner: t,
                 state: guard.clone(),
             };
-            spawn_endpoint(settings, guarded, association)?
+            spawn_endpoint(settings, guarded, association, &metrics)?
         }
         TransportKind::Sctp => {
             let t = SctpTransport::bind(bind, SctpOptions::default())
@@ -367,7 +415,7 @@ pub async fn start<E: Executor + ?Sized>(
                 inner: t,
                 state: guard.clone(),
             };
-            spawn_endpoint(settings, guarded, association)?
+            spawn_endpoint(settings, guarded, association, &metrics)?
         }
     };
     let local_addr = endpoint.local_addr().unwrap_or(bind);

@@ -744,3 +744,230 @@ mod leaks {
         }
     }
 }
+
+// ---- concurrency: no backend call awaited under the engine's lock ----------------------------
+
+/// The sim backend, except that `configure` of one chosen termination
+/// waits until the test opens the gate.
+struct GatedBackend {
+    inner: SimBackend,
+    slow: std::sync::Mutex<Option<TerminationId>>,
+    gate: tokio::sync::Semaphore,
+}
+
+impl h248d::gateway::MediaBackend for GatedBackend {
+    fn reserve(
+        &self,
+        r: h248d::gateway::backend::ReserveRequest,
+    ) -> h248d::gateway::backend::BackendFuture<'_, h248d::gateway::backend::Allocation> {
+        self.inner.reserve(r)
+    }
+    fn release(
+        &self,
+        t: TerminationId,
+        s: StreamId,
+    ) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        self.inner.release(t, s)
+    }
+    fn configure(
+        &self,
+        setup: h248d::gateway::backend::StreamSetup,
+    ) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        Box::pin(async move {
+            let slow = self.slow.lock().unwrap().clone();
+            if slow.as_ref() == Some(&setup.termination) {
+                self.gate.acquire().await.expect("gate open").forget();
+            }
+            self.inner.configure(setup).await
+        })
+    }
+    fn start_signal(
+        &self,
+        s: h248d::gateway::backend::SignalStart,
+    ) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        self.inner.start_signal(s)
+    }
+    fn stop_signal(
+        &self,
+        t: TerminationId,
+        id: u64,
+    ) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        self.inner.stop_signal(t, id)
+    }
+    fn detect_events(
+        &self,
+        t: TerminationId,
+        names: Vec<Text>,
+    ) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        self.inner.detect_events(t, names)
+    }
+    fn statistics(
+        &self,
+        t: TerminationId,
+    ) -> h248d::gateway::backend::BackendFuture<'_, Vec<StatisticsParameter>> {
+        self.inner.statistics(t)
+    }
+    fn forget(&self, t: TerminationId) -> h248d::gateway::backend::BackendFuture<'_, ()> {
+        self.inner.forget(t)
+    }
+    fn can_detect(&self, name: &str) -> bool {
+        self.inner.can_detect(name)
+    }
+    fn can_generate(&self, name: &str) -> bool {
+        self.inner.can_generate(name)
+    }
+    fn take_events(
+        &self,
+    ) -> Option<tokio::sync::mpsc::Receiver<h248d::gateway::backend::BackendEvent>> {
+        self.inner.take_events()
+    }
+}
+
+fn modify_mode(id: &TerminationId, mode: StreamMode) -> Command {
+    Command::Modify(AmmRequest {
+        termination_ids: vec![id.clone()],
+        descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
+            termination_state: None,
+            streams: Some(Streams::One(StreamParms {
+                local_control: Some(LocalControlDescriptor {
+                    stream_mode: Some(mode),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            })),
+        })],
+    })
+}
+
+fn audited_mode(replies: &[ActionReply]) -> Option<StreamMode> {
+    let CommandReply::AuditValue(AuditReply::Result { audit, .. }) = &replies[0].commands[0] else {
+        return None;
+    };
+    audit.iter().find_map(|a| match a {
+        AuditReturnParameter::Media(m) => match &m.streams {
+            Some(Streams::Multi(list)) => list[0].parms.local_control.as_ref()?.stream_mode,
+            Some(Streams::One(p)) => p.local_control.as_ref()?.stream_mode,
+            None => None,
+        },
+        _ => None,
+    })
+}
+
+/// A backend call that does not return holds up the transactions of its
+/// own context (clause 6.1: a context's commands in order) and nothing
+/// else: another context is served meanwhile, and the waiting transaction
+/// sees the slow one's outcome.
+#[tokio::test]
+async fn a_slow_backend_call_holds_up_only_its_own_context() {
+    let backend = Arc::new(GatedBackend {
+        inner: SimBackend::new(SimConfig::default()),
+        slow: std::sync::Mutex::new(None),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let gw = Arc::new(Gateway::new(
+        GatewayConfig::new(Profile::iq()),
+        backend.clone(),
+    ));
+    let r = replies(
+        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add_ip(true)])])
+            .await,
+    );
+    let (ctx, id) = added(&r);
+    *backend.slow.lock().unwrap() = Some(id.clone());
+
+    let slow = tokio::spawn(gw.execute(
+        3,
+        vec![action(
+            ContextId(ctx),
+            vec![modify_mode(&id, StreamMode::SendRecv)],
+        )],
+    ));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!slow.is_finished());
+
+    // Another context: served while the slow call waits.
+    let other = tokio::time::timeout(
+        Duration::from_secs(5),
+        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add_ip(true)])]),
+    )
+    .await
+    .expect("another context is not held up");
+    let (other_ctx, _) = added(&replies(other));
+    assert_ne!(other_ctx, ctx);
+
+    // The same context: waits for the slow transaction.
+    let audit = Command::AuditValue(AuditRequest {
+        termination_ids: vec![id.clone()],
+        audit: AuditDescriptor {
+            tokens: vec![AuditToken::Media],
+            property_tokens: Vec::new(),
+        },
+    });
+    let same = tokio::spawn(gw.execute(3, vec![action(ContextId(ctx), vec![audit])]));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!same.is_finished(), "same context must wait");
+
+    backend.gate.add_permits(1);
+    let r = replies(slow.await.unwrap());
+    assert_eq!(error_code(&r), None);
+    let r = replies(same.await.unwrap());
+    assert_eq!(audited_mode(&r), Some(StreamMode::SendRecv));
+    assert_eq!(gw.stats().contexts, 2);
+}
+
+/// Backend events are held up only by their own context too: DTMF on one
+/// context reaches the MGC while a backend call of another context waits.
+#[tokio::test]
+async fn events_of_other_contexts_pass_a_slow_backend_call() {
+    let backend = Arc::new(GatedBackend {
+        inner: SimBackend::new(SimConfig::default()),
+        slow: std::sync::Mutex::new(None),
+        gate: tokio::sync::Semaphore::new(0),
+    });
+    let gw = Arc::new(Gateway::new(
+        GatewayConfig::new(Profile::mp()),
+        backend.clone(),
+    ));
+    let add = || action(ContextId::CHOOSE, vec![add_ip(true)]);
+    let (ctx1, id1) = added(&replies(gw.execute(3, vec![add()]).await));
+    let (ctx2, id2) = added(&replies(gw.execute(3, vec![add()]).await));
+    for (ctx, id) in [(ctx1, &id1), (ctx2, &id2)] {
+        let mut events = EventsIes::new(5);
+        events.dtmf = Some(DigitMapIe::Body(Text::from("(1xx)")));
+        let detect = mp::DetectDtmf {
+            target: Target {
+                context: ctx,
+                termination: id.clone(),
+            },
+            events,
+        };
+        let r = replies(gw.execute(3, vec![detect.request()]).await);
+        assert_eq!(error_code(&r), None, "{r:?}");
+    }
+
+    *backend.slow.lock().unwrap() = Some(id1.clone());
+    let slow = tokio::spawn(gw.execute(
+        3,
+        vec![action(
+            ContextId(ctx1),
+            vec![modify_mode(&id1, StreamMode::SendRecv)],
+        )],
+    ));
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!slow.is_finished());
+
+    // A digit of the held context first: it waits; the other's pass it.
+    assert_eq!(backend.inner.inject_digits(&id1, "9"), 1);
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    assert_eq!(backend.inner.inject_digits(&id2, "123"), 3);
+    let notify = tokio::time::timeout(Duration::from_secs(5), gw.next_request())
+        .await
+        .expect("the other context's Notify is not held up")
+        .expect("a Notify");
+    let report = mp::ReportDtmf::read_request(&notify[0]).expect("Report DTMF");
+    assert_eq!(report.digits, "123");
+    assert!(!slow.is_finished());
+
+    backend.gate.add_permits(1);
+    assert_eq!(error_code(&replies(slow.await.unwrap())), None);
+}

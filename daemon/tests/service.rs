@@ -595,6 +595,7 @@ async fn udp_unconfigured_and_hostile_input() {
         b"MEGACO/3 [127.0.0.1]:9\nTransaction = 99999999999999999999 { }",
         b"MEGACO/3 [127.0.0.1]:9\nTransaction = 6 { Context = 1 { Add = a { Media { Stream = 1 { Local { v=0\n",
     ];
+    let mut answered_400 = 0.0;
     for message in readable_header {
         raw.send_to(message, service_addr).await.unwrap();
         let answer = recv_within(&raw, 2000).await.expect("an error answer");
@@ -604,6 +605,7 @@ async fn udp_unconfigured_and_hostile_input() {
             "{}",
             String::from_utf8_lossy(&answer)
         );
+        answered_400 += 1.0;
     }
     // Nesting far beyond the limit.
     let mut deep =
@@ -611,7 +613,11 @@ async fn udp_unconfigured_and_hostile_input() {
     deep.extend(vec![b'{'; 4000]);
     raw.send_to(&deep, service_addr).await.unwrap();
     let answer = recv_within(&raw, 2000).await.expect("an error answer");
-    assert!(error_code(&answer).is_some_and(|c| (400..500).contains(&c)));
+    let deep_code = error_code(&answer);
+    assert!(deep_code.is_some_and(|c| (400..500).contains(&c)));
+    if deep_code == Some(400) {
+        answered_400 += 1.0;
+    }
     // No readable header: dropped.
     for junk in [&b"\x00\x01\x02garbage"[..], b"", b"MEGACO/", &[0xff; 300]] {
         raw.send_to(junk, service_addr).await.unwrap();
@@ -647,6 +653,59 @@ async fn udp_unconfigured_and_hostile_input() {
         .is_some_and(|n| n >= 5.0),
         "{text}"
     );
+    // The 400 answers the engine sent count among the errors by code.
+    assert_eq!(
+        sample(&text, "h248_errors_total{code=\"400\",direction=\"out\"}"),
+        Some(answered_400),
+        "{text}"
+    );
+    graceful_shutdown(running, mg, &mut control).await;
+    mgc.shutdown().await;
+}
+
+/// Over TCP a connection from anything but a configured MGC (here the
+/// MGC's address from another port) is closed at accept, before it sends
+/// anything, and counted; the MGC's own connection is served throughout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tcp_strangers_are_closed_at_accept() {
+    let (mgc, _mgc_incoming, mut control) = our_mgc(Tr::Tcp, Enc::Pretty).await;
+    let mgc_addr = mgc.local_addr().unwrap();
+    let (gateway, _notifies) = TestGateway::new();
+    let metrics = Arc::new(Metrics::new());
+    let settings = settings(Tr::Tcp, Enc::Pretty, mgc_addr, "");
+    let running = service::start(&settings, gateway.clone(), metrics.clone())
+        .await
+        .expect("service starts");
+    let (mg, v) = tokio::time::timeout(Duration::from_secs(10), registered_mg(&mut control))
+        .await
+        .expect("registered in time");
+
+    for (n, request) in [&b""[..], b"\x03\x00\x00\x0cMEGACO/3 x"]
+        .into_iter()
+        .enumerate()
+    {
+        let mut stranger = tokio::net::TcpStream::connect(running.local_addr())
+            .await
+            .expect("the listener accepts");
+        if !request.is_empty() {
+            // Writing may already fail: the connection is closed.
+            let _ = stranger.write_all(request).await;
+        }
+        let mut buf = [0u8; 64];
+        let read = tokio::time::timeout(Duration::from_secs(2), stranger.read(&mut buf))
+            .await
+            .expect("closed at once, not left open");
+        assert_eq!(read.unwrap_or(0), 0, "a stranger's connection is closed");
+        let want = n as u64 + 1;
+        eventually("the stranger counted", || {
+            metrics.dropped_count("unconfigured_peer") == want
+        })
+        .await;
+    }
+
+    tokio::time::timeout(Duration::from_secs(10), add_modify_subtract(&mgc, mg, v))
+        .await
+        .expect("the MGC is still served");
     graceful_shutdown(running, mg, &mut control).await;
     mgc.shutdown().await;
 }

@@ -45,10 +45,18 @@ pub const BAD_VALUE: u16 = 449;
 pub const UNKNOWN_EVENT: u16 = 451;
 /// 452 No such signal in this package.
 pub const UNKNOWN_SIGNAL: u16 = 452;
+/// 500 Internal software failure in the MG: the media gateway's process
+/// did not answer a backend call in time, or answered nonsense (the
+/// outcome of the call is unknown).
+pub const INTERNAL_FAILURE: u16 = 500;
 /// 501 Not Implemented.
 pub const NOT_IMPLEMENTED: u16 = 501;
+/// 503 Service Unavailable: the media gateway's process is not connected.
+pub const SERVICE_UNAVAILABLE: u16 = 503;
 /// 510 Insufficient resources (address pools, the maximum of terminations).
 pub const INSUFFICIENT_RESOURCES: u16 = 510;
+/// 511 Temporarily Busy: too many calls to the media gateway in progress.
+pub const TEMPORARILY_BUSY: u16 = 511;
 /// 512 Media Gateway unequipped to detect requested Event.
 pub const CANNOT_DETECT: u16 = 512;
 /// 513 Media Gateway unequipped to generate requested Signals.

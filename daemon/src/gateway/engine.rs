@@ -221,14 +221,9 @@ fn is_dtmf_completion(name: &str) -> bool {
     name.eq_ignore_ascii_case("dd/ce")
 }
 
-/// The engine's state.
-pub struct Engine {
-    config: GatewayConfig,
-    validator: Validator,
-    backend: Arc<dyn MediaBackend>,
-    counters: Arc<Counters>,
-    outbox: mpsc::Sender<Vec<ActionRequest>>,
-    timers: mpsc::UnboundedSender<Timer>,
+/// What the engine holds about contexts and terminations, behind a
+/// short-lived lock (never held across a backend call).
+struct State {
     contexts: BTreeMap<u32, Ctx>,
     terms: HashMap<TerminationId, Term>,
     /// Terminations in contexts.
@@ -237,299 +232,12 @@ pub struct Engine {
     next_termination: u64,
     next_signal: u64,
     root_events: Option<EventsDescriptor>,
+    /// One serialisation lock per context ID in use ([`Engine::claim`]);
+    /// 0 is the NULL context.
+    claims: HashMap<u32, Arc<tokio::sync::Mutex<()>>>,
 }
 
-impl Engine {
-    pub fn new(
-        config: GatewayConfig,
-        validator: Validator,
-        backend: Arc<dyn MediaBackend>,
-        counters: Arc<Counters>,
-        outbox: mpsc::Sender<Vec<ActionRequest>>,
-        timers: mpsc::UnboundedSender<Timer>,
-    ) -> Self {
-        let mut terms = HashMap::new();
-        for (i, id) in config.physical.iter().enumerate() {
-            terms.insert(id.clone(), Term::new(true, 0, i as u64 + 1));
-        }
-        Engine {
-            config,
-            validator,
-            backend,
-            counters,
-            outbox,
-            timers,
-            contexts: BTreeMap::new(),
-            terms,
-            in_contexts: 0,
-            next_context: 1,
-            next_termination: 1,
-            next_signal: 1,
-            root_events: None,
-        }
-    }
-
-    fn publish(&self) {
-        self.counters
-            .contexts
-            .store(self.contexts.len() as u64, Ordering::Relaxed);
-        self.counters
-            .terminations
-            .store(self.in_contexts as u64, Ordering::Relaxed);
-    }
-
-    /// Counts a backend call and its failure.
-    fn counted<T>(&self, result: Result<T, Refusal>) -> Result<T, Refusal> {
-        self.counters.backend_calls.fetch_add(1, Ordering::Relaxed);
-        if result.is_err() {
-            self.counters.backend_errors.fetch_add(1, Ordering::Relaxed);
-        }
-        result
-    }
-
-    /// Contexts that exist now.
-    pub fn context_count(&self) -> usize {
-        self.contexts.len()
-    }
-
-    /// Terminations in contexts now.
-    pub fn termination_count(&self) -> usize {
-        self.in_contexts
-    }
-
-    // ---- transactions ----------------------------------------------------------------------
-
-    /// Executes one TransactionRequest (H.248.1 clause 8.2): actions in
-    /// order, commands in order. Each action is first checked against the
-    /// profile; a violation refuses the command it belongs to (or the
-    /// action, for context properties) with its code. A failed command
-    /// that is not optional (`O-`, clause 8.1.1) stops the transaction:
-    /// the reply carries the replies of the commands executed and the Error
-    /// descriptor of the failed one (clause 8.2.2); what succeeded before
-    /// is not undone.
-    pub async fn execute(&mut self, version: u8, actions: Vec<ActionRequest>) -> TransactionResult {
-        if !self
-            .validator
-            .profile()
-            .protocol_versions
-            .contains(&version)
-        {
-            return TransactionResult::Error(
-                Refusal::new(
-                    codes::VERSION_NOT_SUPPORTED,
-                    format!("version {version} is not in the profile"),
-                )
-                .descriptor(),
-            );
-        }
-        let mut replies = Vec::new();
-        for action in actions {
-            let stop = self.action(version, action, &mut replies).await;
-            if stop {
-                break;
-            }
-        }
-        self.publish();
-        TransactionResult::ActionReplies(replies)
-    }
-
-    /// The profile's violations in one action: those of its context
-    /// properties, and per command (0-based index).
-    fn check(
-        &self,
-        version: u8,
-        action: &ActionRequest,
-    ) -> (Option<Refusal>, HashMap<usize, Refusal>) {
-        let violations = self.validator.check_action(
-            version,
-            action,
-            CheckContext {
-                sender: Sender::Mgc,
-                transport: None,
-            },
-        );
-        let mut action_level = None;
-        let mut per_command: HashMap<usize, Refusal> = HashMap::new();
-        for v in violations {
-            let refusal = Refusal::new(v.code, format!("{}: {}", v.path, v.message));
-            match v.command {
-                Some(n) => {
-                    per_command.entry(n).or_insert(refusal);
-                }
-                None => {
-                    action_level.get_or_insert(refusal);
-                }
-            }
-        }
-        (action_level, per_command)
-    }
-
-    /// One action (clause 8.1.1: a context and its commands). Returns
-    /// whether the transaction stops here.
-    async fn action(
-        &mut self,
-        version: u8,
-        action: ActionRequest,
-        replies: &mut Vec<ActionReply>,
-    ) -> bool {
-        let (action_violation, command_violations) = self.check(version, &action);
-        let refuse_action = |replies: &mut Vec<ActionReply>, r: Refusal| {
-            replies.push(ActionReply {
-                context_id: action.context_id,
-                error: Some(r.descriptor()),
-                context_reply: None,
-                commands: Vec::new(),
-            });
-            true
-        };
-        if let Some(r) = action_violation {
-            return refuse_action(replies, r);
-        }
-        let mut scope = match action.context_id {
-            ContextId::NULL => Scope::Null,
-            ContextId::ALL => Scope::All,
-            ContextId::CHOOSE => Scope::Choose,
-            ContextId(id) => {
-                // Clause 6.1.1 / H.248.8 411: a specific ID must name an
-                // existing context.
-                if !self.contexts.contains_key(&id) {
-                    return refuse_action(
-                        replies,
-                        Refusal::new(codes::UNKNOWN_CONTEXT, format!("no context {id}")),
-                    );
-                }
-                Scope::Specific(id)
-            }
-        };
-        if let Some(request) = &action.context_request {
-            if let Scope::Specific(id) = scope {
-                if let Err(r) = self.context_properties(id, request) {
-                    return refuse_action(replies, r);
-                }
-            } else if scope != Scope::Choose && !request.is_empty() {
-                // Context properties belong to one context (clause 6.1.1).
-                return refuse_action(
-                    replies,
-                    Refusal::new(
-                        codes::ILLEGAL_ACTION,
-                        "context properties on the NULL or ALL context",
-                    ),
-                );
-            }
-        }
-        let first_reply = replies.len();
-        let mut stop = false;
-        let mut props_applied = action.context_id != ContextId::CHOOSE;
-        for (i, request) in action.commands.iter().enumerate() {
-            let outcome = match command_violations.get(&i) {
-                Some(r) => Err(r.clone()),
-                None => self.command(&mut scope, request).await,
-            };
-            // Under CHOOSE the context properties apply once the first
-            // command has created the context.
-            if let (false, Scope::Specific(id), Some(props)) =
-                (props_applied, scope, &action.context_request)
-            {
-                props_applied = true;
-                if let Err(r) = self.context_properties(id, props) {
-                    push(replies, first_reply, ContextId(id), None);
-                    if let Some(last) = replies.last_mut() {
-                        last.error = Some(r.descriptor());
-                    }
-                    return true;
-                }
-            }
-            match outcome {
-                Ok(list) => {
-                    for (context, reply) in list {
-                        push(replies, first_reply, context, Some(reply));
-                    }
-                }
-                Err(refusal) => {
-                    let context = match scope {
-                        Scope::Specific(id) => ContextId(id),
-                        _ => action.context_id,
-                    };
-                    push(
-                        replies,
-                        first_reply,
-                        context,
-                        Some(error_reply(&request.command, &refusal)),
-                    );
-                    if !request.optional {
-                        stop = true;
-                        break;
-                    }
-                }
-            }
-        }
-        if replies.len() == first_reply {
-            let context = match scope {
-                Scope::Specific(id) => ContextId(id),
-                _ => action.context_id,
-            };
-            push(replies, first_reply, context, None);
-        }
-        if let Some(audit) = &action.context_attr_audit {
-            if let Scope::Specific(id) = scope {
-                if let Some(reply) = replies.last_mut() {
-                    reply.context_reply = self.context_audit(id, audit);
-                }
-            }
-        }
-        stop
-    }
-
-    /// Context properties (clause 6.1.1 priority 0–15, emergency, IEPS;
-    /// clause 7.1.18 topology between terminations of the context).
-    fn context_properties(&mut self, id: u32, request: &ContextRequest) -> Result<(), Refusal> {
-        if let Some(p) = request.priority {
-            if p > 15 {
-                return refuse(codes::BAD_VALUE, format!("priority {p} is not 0 to 15"));
-            }
-        }
-        let members = self
-            .contexts
-            .get(&id)
-            .map(|c| c.terminations.clone())
-            .unwrap_or_default();
-        if let Some(topology) = &request.topology {
-            for t in topology {
-                for end in [&t.from, &t.to] {
-                    let known = end.has_all_wildcard() || members.iter().any(|m| m == end);
-                    if !known {
-                        return refuse(
-                            codes::NOT_IN_CONTEXT,
-                            format!("topology names {end}, not in context {id}"),
-                        );
-                    }
-                }
-            }
-        }
-        let Some(ctx) = self.contexts.get_mut(&id) else {
-            return refuse(codes::UNKNOWN_CONTEXT, format!("no context {id}"));
-        };
-        if let Some(p) = request.priority {
-            ctx.priority = Some(p);
-        }
-        if let Some(e) = request.emergency {
-            ctx.emergency = e;
-        }
-        if let Some(i) = request.ieps {
-            ctx.ieps = Some(i);
-        }
-        if let Some(topology) = &request.topology {
-            for t in topology {
-                ctx.topology
-                    .retain(|x| !(x.from == t.from && x.to == t.to && x.stream_id == t.stream_id));
-                if t.direction != TopologyDirection::Bothway {
-                    ctx.topology.push(t.clone());
-                }
-            }
-        }
-        Ok(())
-    }
-
+impl State {
     /// The context audit (clause 7.2.5, v3 context attribute audit).
     fn context_audit(&self, id: u32, audit: &ContextAttrAuditRequest) -> Option<ContextRequest> {
         let ctx = self.contexts.get(&id)?;
@@ -548,33 +256,6 @@ impl Engine {
         }
         Some(reply)
     }
-
-    /// One command. Replies come with the context they belong to (several
-    /// under the ALL context).
-    async fn command(
-        &mut self,
-        scope: &mut Scope,
-        request: &CommandRequest,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
-        let ids = ids_of(&request.command);
-        if ids.is_empty() {
-            return refuse(codes::BAD_COMMAND, "a command without a termination");
-        }
-        match &request.command {
-            Command::Add(amm) => self.add(scope, amm).await,
-            Command::Move(amm) => self.move_(scope, amm).await,
-            Command::Modify(amm) => self.modify(*scope, amm, request.wildcard_return).await,
-            Command::Subtract(s) => self.subtract(*scope, s, request.wildcard_return).await,
-            Command::AuditValue(a) => self.audit_value(*scope, a, request.wildcard_return).await,
-            Command::AuditCapabilities(a) => self.audit_capabilities(*scope, a),
-            Command::ServiceChange(sc) => self.service_change(*scope, sc),
-            // Clause 7.2.7: Notify goes from the MG to the MGC. A profile
-            // that lets the MGC send it gets 501 (H.248.8: not implemented).
-            Command::Notify(_) => refuse(codes::NOT_IMPLEMENTED, "Notify from the MGC"),
-        }
-    }
-
-    // ---- termination selection ----------------------------------------------------------------
 
     /// The terminations an existing-termination command addresses (clause
     /// 6.2.2 wildcards): 442 for CHOOSE or ROOT, 430 for an unknown ID, 435
@@ -632,60 +313,6 @@ impl Engine {
         Ok(out)
     }
 
-    fn new_context_id(&mut self) -> Result<u32, Refusal> {
-        // Bounded (H.248.8 412 when the configured maximum is reached).
-        if self.contexts.len() >= self.config.max_contexts {
-            return refuse(
-                codes::NO_CONTEXT_AVAILABLE,
-                format!("{} contexts exist, the maximum", self.contexts.len()),
-            );
-        }
-        loop {
-            let id = self.next_context;
-            self.next_context = match self.next_context.wrapping_add(1) {
-                n if n == 0 || n >= ContextId::CHOOSE.0 => 1,
-                n => n,
-            };
-            if !self.contexts.contains_key(&id) {
-                return Ok(id);
-            }
-        }
-    }
-
-    /// Puts a termination into a context (creating a CHOOSE context on
-    /// first use): 434 when the context is full, 510 at the maximum of
-    /// terminations.
-    fn admit(&mut self, scope: &mut Scope) -> Result<u32, Refusal> {
-        if self.in_contexts >= self.config.max_terminations {
-            return refuse(
-                codes::INSUFFICIENT_RESOURCES,
-                format!("{} terminations in contexts, the maximum", self.in_contexts),
-            );
-        }
-        match *scope {
-            Scope::Specific(id) => {
-                let count = self.contexts.get(&id).map_or(0, |c| c.terminations.len());
-                if count >= self.config.max_terminations_per_context {
-                    return refuse(
-                        codes::CONTEXT_FULL,
-                        format!("context {id} holds {count} terminations, the maximum"),
-                    );
-                }
-                Ok(id)
-            }
-            Scope::Choose => {
-                let id = self.new_context_id()?;
-                self.contexts.insert(id, Ctx::default());
-                *scope = Scope::Specific(id);
-                Ok(id)
-            }
-            Scope::Null | Scope::All => refuse(
-                codes::ILLEGAL_ACTION,
-                "Add and Move go to a specific context or CHOOSE",
-            ),
-        }
-    }
-
     fn join(&mut self, context: u32, id: &TerminationId) {
         if let Some(ctx) = self.contexts.get_mut(&context) {
             ctx.terminations.push(id.clone());
@@ -720,20 +347,607 @@ impl Engine {
         }
     }
 
+    /// Puts a termination back into context `from` (recreated if the move
+    /// emptied it).
+    fn restore_into(&mut self, id: &TerminationId, from: u32, snapshot: Option<Term>) {
+        self.contexts.entry(from).or_default();
+        if let Some(t) = snapshot {
+            self.terms.insert(id.clone(), t);
+        }
+        self.join(from, id);
+    }
+}
+
+/// A context held by a transaction or an event ([`Engine::claim`]).
+pub struct Claim {
+    context: u32,
+    _guard: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// The contexts one transaction or event holds; released (and their
+/// locks forgotten once unused) by [`Engine::release_claims`].
+#[derive(Default)]
+pub struct Held {
+    claims: Vec<Claim>,
+}
+
+/// What a transaction needs to hold before it runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// These contexts (0: the NULL context), beside other transactions.
+    Contexts(Vec<u32>),
+    /// The whole engine, alone (the ALL context, Move).
+    Exclusive,
+}
+
+/// The context engine. Its state sits behind a synchronous lock taken
+/// only between backend calls; transactions and events are serialised
+/// per context instead (see [`access`] and [`Engine::claim`]), so that
+/// one slow media operation holds up only its own context.
+pub struct Engine {
+    config: GatewayConfig,
+    validator: Validator,
+    backend: Arc<dyn MediaBackend>,
+    counters: Arc<Counters>,
+    outbox: mpsc::Sender<Vec<ActionRequest>>,
+    timers: mpsc::UnboundedSender<Timer>,
+    state: std::sync::Mutex<State>,
+    /// Shared by context-scoped work, exclusive for [`Access::Exclusive`].
+    scope: tokio::sync::RwLock<()>,
+}
+
+/// What a transaction must hold (H.248.1 clause 6.1: a context's commands
+/// apply in order). Specific contexts are held; the NULL context too when
+/// an action addresses it or an Add takes a physical termination out of
+/// it; CHOOSE contexts are held from their creation. The ALL context and
+/// Move (whose source context the request does not name) hold everything.
+pub fn access(actions: &[ActionRequest]) -> Access {
+    let mut ids = Vec::new();
+    for a in actions {
+        match a.context_id {
+            ContextId::ALL => return Access::Exclusive,
+            ContextId::CHOOSE => {}
+            ContextId(id) => ids.push(id),
+        }
+        for c in &a.commands {
+            match &c.command {
+                Command::Move(_) => return Access::Exclusive,
+                Command::Add(r) if r.termination_ids.iter().any(|t| !t.has_choose_wildcard()) => {
+                    ids.push(0)
+                }
+                _ => {}
+            }
+        }
+    }
+    ids.sort_unstable();
+    ids.dedup();
+    Access::Contexts(ids)
+}
+
+impl Engine {
+    pub fn new(
+        config: GatewayConfig,
+        validator: Validator,
+        backend: Arc<dyn MediaBackend>,
+        counters: Arc<Counters>,
+        outbox: mpsc::Sender<Vec<ActionRequest>>,
+        timers: mpsc::UnboundedSender<Timer>,
+    ) -> Self {
+        let mut terms = HashMap::new();
+        for (i, id) in config.physical.iter().enumerate() {
+            terms.insert(id.clone(), Term::new(true, 0, i as u64 + 1));
+        }
+        Engine {
+            config,
+            validator,
+            backend,
+            counters,
+            outbox,
+            timers,
+            state: std::sync::Mutex::new(State {
+                contexts: BTreeMap::new(),
+                terms,
+                in_contexts: 0,
+                next_context: 1,
+                next_termination: 1,
+                next_signal: 1,
+                root_events: None,
+                claims: HashMap::new(),
+            }),
+            scope: tokio::sync::RwLock::new(()),
+        }
+    }
+
+    /// The state; the guard is not `Send`, so it cannot be held across an
+    /// await (a backend call) in the engine's futures.
+    fn st(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn publish(&self) {
+        let st = self.st();
+        self.counters
+            .contexts
+            .store(st.contexts.len() as u64, Ordering::Relaxed);
+        self.counters
+            .terminations
+            .store(st.in_contexts as u64, Ordering::Relaxed);
+    }
+
+    /// Counts a backend call and its failure.
+    fn counted<T>(&self, result: Result<T, Refusal>) -> Result<T, Refusal> {
+        self.counters.backend_calls.fetch_add(1, Ordering::Relaxed);
+        if result.is_err() {
+            self.counters.backend_errors.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// Contexts that exist now.
+    pub fn context_count(&self) -> usize {
+        self.st().contexts.len()
+    }
+
+    /// Terminations in contexts now.
+    pub fn termination_count(&self) -> usize {
+        self.st().in_contexts
+    }
+
+    // ---- serialisation -------------------------------------------------------------------------
+
+    /// Runs `work` holding what `access` names: the contexts one at a time
+    /// in ascending order (so two holders never wait on each other), or
+    /// the whole engine.
+    pub async fn with_access<T>(
+        &self,
+        access: &Access,
+        work: impl std::future::Future<Output = (T, Held)>,
+    ) -> T {
+        match access {
+            Access::Exclusive => {
+                let _all = self.scope.write().await;
+                let (out, held) = work.await;
+                self.release_claims(held);
+                // Contexts it emptied (Move, Subtract of ALL) were not
+                // claimed: forget their locks too. Nobody else runs now.
+                let mut st = self.st();
+                let State {
+                    claims, contexts, ..
+                } = &mut *st;
+                claims.retain(|id, lock| {
+                    *id == 0 || contexts.contains_key(id) || Arc::strong_count(lock) > 1
+                });
+                out
+            }
+            Access::Contexts(ids) => {
+                let _shared = self.scope.read().await;
+                let mut held = Held::default();
+                for &id in ids {
+                    held.claims.push(self.claim(id).await);
+                }
+                let (out, more) = work.await;
+                held.claims.extend(more.claims);
+                self.release_claims(held);
+                out
+            }
+        }
+    }
+
+    /// Waits for context `id` (0: the NULL context).
+    async fn claim(&self, id: u32) -> Claim {
+        let lock = self.st().claims.entry(id).or_default().clone();
+        Claim {
+            context: id,
+            _guard: lock.lock_owned().await,
+        }
+    }
+
+    /// Releases what was held, and forgets the locks of contexts that no
+    /// longer exist and nobody waits for (so that the table stays bounded
+    /// by the contexts that exist).
+    fn release_claims(&self, held: Held) {
+        let ids: Vec<u32> = held.claims.iter().map(|c| c.context).collect();
+        drop(held);
+        let mut st = self.st();
+        for id in ids {
+            let unused = st
+                .claims
+                .get(&id)
+                .is_some_and(|l| Arc::strong_count(l) == 1);
+            if unused && id != 0 && !st.contexts.contains_key(&id) {
+                st.claims.remove(&id);
+            }
+        }
+    }
+
+    /// Runs `work` for a backend event on termination `id`, holding its
+    /// context (the termination may move while we wait: then again).
+    pub async fn for_termination<T, F, Fut>(&self, id: &TerminationId, work: F) -> Option<T>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = T>,
+    {
+        let _shared = self.scope.read().await;
+        loop {
+            let context = self.st().terms.get(id)?.context;
+            let claim = self.claim(context).await;
+            let still = self.st().terms.get(id).map(|t| t.context);
+            match still {
+                None => {
+                    self.release_claims(Held {
+                        claims: vec![claim],
+                    });
+                    return None;
+                }
+                Some(c) if c == context => {
+                    let out = work().await;
+                    self.release_claims(Held {
+                        claims: vec![claim],
+                    });
+                    return Some(out);
+                }
+                Some(_) => self.release_claims(Held {
+                    claims: vec![claim],
+                }),
+            }
+        }
+    }
+
+    // ---- transactions ----------------------------------------------------------------------
+
+    /// Executes one TransactionRequest (H.248.1 clause 8.2): actions in
+    /// order, commands in order. Each action is first checked against the
+    /// profile; a violation refuses the command it belongs to (or the
+    /// action, for context properties) with its code. A failed command
+    /// that is not optional (`O-`, clause 8.1.1) stops the transaction:
+    /// the reply carries the replies of the commands executed and the Error
+    /// descriptor of the failed one (clause 8.2.2); what succeeded before
+    /// is not undone. Run it under [`Engine::with_access`] for
+    /// [`access`]`(&actions)`; returns the contexts it created (held).
+    pub async fn execute(
+        &self,
+        version: u8,
+        actions: Vec<ActionRequest>,
+    ) -> (TransactionResult, Held) {
+        let mut held = Held::default();
+        if !self
+            .validator
+            .profile()
+            .protocol_versions
+            .contains(&version)
+        {
+            let error = Refusal::new(
+                codes::VERSION_NOT_SUPPORTED,
+                format!("version {version} is not in the profile"),
+            );
+            return (TransactionResult::Error(error.descriptor()), held);
+        }
+        let mut replies = Vec::new();
+        for action in actions {
+            let stop = self.action(version, action, &mut replies, &mut held).await;
+            if stop {
+                break;
+            }
+        }
+        self.publish();
+        (TransactionResult::ActionReplies(replies), held)
+    }
+
+    /// The profile's violations in one action: those of its context
+    /// properties, and per command (0-based index).
+    fn check(
+        &self,
+        version: u8,
+        action: &ActionRequest,
+    ) -> (Option<Refusal>, HashMap<usize, Refusal>) {
+        let violations = self.validator.check_action(
+            version,
+            action,
+            CheckContext {
+                sender: Sender::Mgc,
+                transport: None,
+            },
+        );
+        let mut action_level = None;
+        let mut per_command: HashMap<usize, Refusal> = HashMap::new();
+        for v in violations {
+            let refusal = Refusal::new(v.code, format!("{}: {}", v.path, v.message));
+            match v.command {
+                Some(n) => {
+                    per_command.entry(n).or_insert(refusal);
+                }
+                None => {
+                    action_level.get_or_insert(refusal);
+                }
+            }
+        }
+        (action_level, per_command)
+    }
+
+    /// One action (clause 8.1.1: a context and its commands). Returns
+    /// whether the transaction stops here.
+    async fn action(
+        &self,
+        version: u8,
+        action: ActionRequest,
+        replies: &mut Vec<ActionReply>,
+        held: &mut Held,
+    ) -> bool {
+        let (action_violation, command_violations) = self.check(version, &action);
+        let refuse_action = |replies: &mut Vec<ActionReply>, r: Refusal| {
+            replies.push(ActionReply {
+                context_id: action.context_id,
+                error: Some(r.descriptor()),
+                context_reply: None,
+                commands: Vec::new(),
+            });
+            true
+        };
+        if let Some(r) = action_violation {
+            return refuse_action(replies, r);
+        }
+        let mut scope = match action.context_id {
+            ContextId::NULL => Scope::Null,
+            ContextId::ALL => Scope::All,
+            ContextId::CHOOSE => Scope::Choose,
+            ContextId(id) => {
+                // Clause 6.1.1 / H.248.8 411: a specific ID must name an
+                // existing context.
+                if !self.st().contexts.contains_key(&id) {
+                    return refuse_action(
+                        replies,
+                        Refusal::new(codes::UNKNOWN_CONTEXT, format!("no context {id}")),
+                    );
+                }
+                Scope::Specific(id)
+            }
+        };
+        if let Some(request) = &action.context_request {
+            if let Scope::Specific(id) = scope {
+                if let Err(r) = self.context_properties(&mut self.st(), id, request) {
+                    return refuse_action(replies, r);
+                }
+            } else if scope != Scope::Choose && !request.is_empty() {
+                // Context properties belong to one context (clause 6.1.1).
+                return refuse_action(
+                    replies,
+                    Refusal::new(
+                        codes::ILLEGAL_ACTION,
+                        "context properties on the NULL or ALL context",
+                    ),
+                );
+            }
+        }
+        let first_reply = replies.len();
+        let mut stop = false;
+        let mut props_applied = action.context_id != ContextId::CHOOSE;
+        for (i, request) in action.commands.iter().enumerate() {
+            let outcome = match command_violations.get(&i) {
+                Some(r) => Err(r.clone()),
+                None => self.command(&mut scope, request, held).await,
+            };
+            // Under CHOOSE the context properties apply once the first
+            // command has created the context.
+            if let (false, Scope::Specific(id), Some(props)) =
+                (props_applied, scope, &action.context_request)
+            {
+                props_applied = true;
+                if let Err(r) = self.context_properties(&mut self.st(), id, props) {
+                    push(replies, first_reply, ContextId(id), None);
+                    if let Some(last) = replies.last_mut() {
+                        last.error = Some(r.descriptor());
+                    }
+                    return true;
+                }
+            }
+            match outcome {
+                Ok(list) => {
+                    for (context, reply) in list {
+                        push(replies, first_reply, context, Some(reply));
+                    }
+                }
+                Err(refusal) => {
+                    let context = match scope {
+                        Scope::Specific(id) => ContextId(id),
+                        _ => action.context_id,
+                    };
+                    push(
+                        replies,
+                        first_reply,
+                        context,
+                        Some(error_reply(&request.command, &refusal)),
+                    );
+                    if !request.optional {
+                        stop = true;
+                        break;
+                    }
+                }
+            }
+        }
+        if replies.len() == first_reply {
+            let context = match scope {
+                Scope::Specific(id) => ContextId(id),
+                _ => action.context_id,
+            };
+            push(replies, first_reply, context, None);
+        }
+        if let Some(audit) = &action.context_attr_audit {
+            if let Scope::Specific(id) = scope {
+                if let Some(reply) = replies.last_mut() {
+                    reply.context_reply = self.st().context_audit(id, audit);
+                }
+            }
+        }
+        stop
+    }
+
+    /// Context properties (clause 6.1.1 priority 0–15, emergency, IEPS;
+    /// clause 7.1.18 topology between terminations of the context).
+    fn context_properties(
+        &self,
+        st: &mut State,
+        id: u32,
+        request: &ContextRequest,
+    ) -> Result<(), Refusal> {
+        if let Some(p) = request.priority {
+            if p > 15 {
+                return refuse(codes::BAD_VALUE, format!("priority {p} is not 0 to 15"));
+            }
+        }
+        let members = st
+            .contexts
+            .get(&id)
+            .map(|c| c.terminations.clone())
+            .unwrap_or_default();
+        if let Some(topology) = &request.topology {
+            for t in topology {
+                for end in [&t.from, &t.to] {
+                    let known = end.has_all_wildcard() || members.iter().any(|m| m == end);
+                    if !known {
+                        return refuse(
+                            codes::NOT_IN_CONTEXT,
+                            format!("topology names {end}, not in context {id}"),
+                        );
+                    }
+                }
+            }
+        }
+        let Some(ctx) = st.contexts.get_mut(&id) else {
+            return refuse(codes::UNKNOWN_CONTEXT, format!("no context {id}"));
+        };
+        if let Some(p) = request.priority {
+            ctx.priority = Some(p);
+        }
+        if let Some(e) = request.emergency {
+            ctx.emergency = e;
+        }
+        if let Some(i) = request.ieps {
+            ctx.ieps = Some(i);
+        }
+        if let Some(topology) = &request.topology {
+            for t in topology {
+                ctx.topology
+                    .retain(|x| !(x.from == t.from && x.to == t.to && x.stream_id == t.stream_id));
+                if t.direction != TopologyDirection::Bothway {
+                    ctx.topology.push(t.clone());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// One command. Replies come with the context they belong to (several
+    /// under the ALL context).
+    async fn command(
+        &self,
+        scope: &mut Scope,
+        request: &CommandRequest,
+        held: &mut Held,
+    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+        let ids = ids_of(&request.command);
+        if ids.is_empty() {
+            return refuse(codes::BAD_COMMAND, "a command without a termination");
+        }
+        match &request.command {
+            Command::Add(amm) => self.add(scope, amm, held).await,
+            Command::Move(amm) => self.move_(scope, amm, held).await,
+            Command::Modify(amm) => self.modify(*scope, amm, request.wildcard_return).await,
+            Command::Subtract(s) => self.subtract(*scope, s, request.wildcard_return).await,
+            Command::AuditValue(a) => self.audit_value(*scope, a, request.wildcard_return).await,
+            Command::AuditCapabilities(a) => self.audit_capabilities(*scope, a),
+            Command::ServiceChange(sc) => self.service_change(*scope, sc),
+            // Clause 7.2.7: Notify goes from the MG to the MGC. A profile
+            // that lets the MGC send it gets 501 (H.248.8: not implemented).
+            Command::Notify(_) => refuse(codes::NOT_IMPLEMENTED, "Notify from the MGC"),
+        }
+    }
+
+    // ---- termination selection ----------------------------------------------------------------
+
+    fn new_context_id(&self, st: &mut State) -> Result<u32, Refusal> {
+        // Bounded (H.248.8 412 when the configured maximum is reached).
+        if st.contexts.len() >= self.config.max_contexts {
+            return refuse(
+                codes::NO_CONTEXT_AVAILABLE,
+                format!("{} contexts exist, the maximum", st.contexts.len()),
+            );
+        }
+        loop {
+            let id = st.next_context;
+            st.next_context = match st.next_context.wrapping_add(1) {
+                n if n == 0 || n >= ContextId::CHOOSE.0 => 1,
+                n => n,
+            };
+            // An ID with a lock still in use (a transaction waiting for a
+            // context that no longer exists) is not reused yet.
+            if !st.contexts.contains_key(&id) && !st.claims.contains_key(&id) {
+                return Ok(id);
+            }
+        }
+    }
+
+    /// Puts a termination into a context (creating a CHOOSE context on
+    /// first use, held by the transaction from then on): 434 when the
+    /// context is full, 510 at the maximum of terminations.
+    fn admit(&self, st: &mut State, scope: &mut Scope, held: &mut Held) -> Result<u32, Refusal> {
+        if st.in_contexts >= self.config.max_terminations {
+            return refuse(
+                codes::INSUFFICIENT_RESOURCES,
+                format!("{} terminations in contexts, the maximum", st.in_contexts),
+            );
+        }
+        match *scope {
+            Scope::Specific(id) => {
+                let count = st.contexts.get(&id).map_or(0, |c| c.terminations.len());
+                if count >= self.config.max_terminations_per_context {
+                    return refuse(
+                        codes::CONTEXT_FULL,
+                        format!("context {id} holds {count} terminations, the maximum"),
+                    );
+                }
+                Ok(id)
+            }
+            Scope::Choose => {
+                let id = self.new_context_id(st)?;
+                let lock = Arc::new(tokio::sync::Mutex::new(()));
+                if let Ok(guard) = lock.clone().try_lock_owned() {
+                    held.claims.push(Claim {
+                        context: id,
+                        _guard: guard,
+                    });
+                }
+                st.claims.insert(id, lock);
+                st.contexts.insert(id, Ctx::default());
+                *scope = Scope::Specific(id);
+                Ok(id)
+            }
+            Scope::Null | Scope::All => refuse(
+                codes::ILLEGAL_ACTION,
+                "Add and Move go to a specific context or CHOOSE",
+            ),
+        }
+    }
+
     /// Releases a termination's media and, for an ephemeral one, the
     /// termination itself; a physical one returns to the NULL context with
-    /// its defaults (clause 7.2.4).
-    async fn release(&mut self, id: &TerminationId) {
-        self.leave(id);
-        let Some(t) = self.terms.get(id) else { return };
-        let physical = t.physical;
-        let session = t.session_id;
+    /// its defaults (clause 7.2.4). The media are forgotten first, so that
+    /// the termination leaves its context in one step.
+    async fn release(&self, id: &TerminationId) {
+        if !self.st().terms.contains_key(id) {
+            return;
+        }
         let r = self.backend.forget(id.clone()).await;
         let _ = self.counted(r);
-        if physical {
-            self.terms.insert(id.clone(), Term::new(true, 0, session));
+        let mut st = self.st();
+        st.leave(id);
+        let Some(t) = st.terms.get(id) else { return };
+        if t.physical {
+            let session = t.session_id;
+            st.terms.insert(id.clone(), Term::new(true, 0, session));
         } else {
-            self.terms.remove(id);
+            st.terms.remove(id);
         }
     }
 
@@ -745,9 +959,10 @@ impl Engine {
     /// in a context already); ROOT and `*` are 442. Descriptors are then
     /// applied; a failure undoes the Add.
     async fn add(
-        &mut self,
+        &self,
         scope: &mut Scope,
         amm: &AmmRequest,
+        held: &mut Held,
     ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Add to the NULL or ALL context");
@@ -757,53 +972,60 @@ impl Engine {
             if id.is_root() || id.has_all_wildcard() {
                 return refuse(codes::BAD_COMMAND, format!("Add of {id}"));
             }
-            let (new_id, ephemeral) = if id.has_choose_wildcard() {
-                let text = id.as_str();
-                let prefix = text.strip_suffix('$').filter(|p| !p.contains('$'));
-                let known = prefix.filter(|p| {
-                    self.config
-                        .ephemeral_prefixes
-                        .iter()
-                        .any(|q| q.eq_ignore_ascii_case(p))
-                });
-                let Some(prefix) = known else {
-                    return refuse(
-                        codes::UNKNOWN_TERMINATION,
-                        format!("no ephemeral terminations of the form {id}"),
-                    );
-                };
-                let mut n = self.next_termination;
-                let name = loop {
-                    let candidate = TerminationId::new(format!("{prefix}{n}"));
-                    n += 1;
-                    if !self.terms.contains_key(&candidate) {
-                        break candidate;
-                    }
-                };
-                self.next_termination = n;
-                (name, true)
-            } else {
-                match self.terms.get(id) {
-                    None => {
-                        return refuse(codes::UNKNOWN_TERMINATION, format!("no termination {id}"))
-                    }
-                    Some(t) if t.context != 0 || !t.physical => {
-                        return refuse(
-                            codes::ALREADY_IN_CONTEXT,
-                            format!("{id} is in context {}", t.context),
-                        )
-                    }
-                    Some(_) => (id.clone(), false),
-                }
-            };
             let created_context = *scope == Scope::Choose;
-            let context = self.admit(scope)?;
-            if ephemeral {
-                let session = self.next_termination;
-                self.terms
-                    .insert(new_id.clone(), Term::new(false, 0, session));
-            }
-            self.join(context, &new_id);
+            let (new_id, context) = {
+                let mut st = self.st();
+                let (new_id, ephemeral) = if id.has_choose_wildcard() {
+                    let text = id.as_str();
+                    let prefix = text.strip_suffix('$').filter(|p| !p.contains('$'));
+                    let known = prefix.filter(|p| {
+                        self.config
+                            .ephemeral_prefixes
+                            .iter()
+                            .any(|q| q.eq_ignore_ascii_case(p))
+                    });
+                    let Some(prefix) = known else {
+                        return refuse(
+                            codes::UNKNOWN_TERMINATION,
+                            format!("no ephemeral terminations of the form {id}"),
+                        );
+                    };
+                    let mut n = st.next_termination;
+                    let name = loop {
+                        let candidate = TerminationId::new(format!("{prefix}{n}"));
+                        n += 1;
+                        if !st.terms.contains_key(&candidate) {
+                            break candidate;
+                        }
+                    };
+                    st.next_termination = n;
+                    (name, true)
+                } else {
+                    match st.terms.get(id) {
+                        None => {
+                            return refuse(
+                                codes::UNKNOWN_TERMINATION,
+                                format!("no termination {id}"),
+                            )
+                        }
+                        Some(t) if t.context != 0 || !t.physical => {
+                            return refuse(
+                                codes::ALREADY_IN_CONTEXT,
+                                format!("{id} is in context {}", t.context),
+                            )
+                        }
+                        Some(_) => (id.clone(), false),
+                    }
+                };
+                let context = self.admit(&mut st, scope, held)?;
+                if ephemeral {
+                    let session = st.next_termination;
+                    st.terms
+                        .insert(new_id.clone(), Term::new(false, 0, session));
+                }
+                st.join(context, &new_id);
+                (new_id, context)
+            };
             match self.apply(&new_id, &amm.descriptors).await {
                 Ok(audit) => out.push((
                     ContextId(context),
@@ -814,7 +1036,7 @@ impl Engine {
                 )),
                 Err(r) => {
                     self.release(&new_id).await;
-                    if created_context && !self.contexts.contains_key(&context) {
+                    if created_context && !self.st().contexts.contains_key(&context) {
                         *scope = Scope::Choose;
                     }
                     return Err(r);
@@ -828,9 +1050,10 @@ impl Engine {
     /// (never to or from the NULL context: 435 / 421); the emptied source
     /// context is deleted.
     async fn move_(
-        &mut self,
+        &self,
         scope: &mut Scope,
         amm: &AmmRequest,
+        held: &mut Held,
     ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Move to the NULL or ALL context");
@@ -840,34 +1063,40 @@ impl Engine {
             if id.is_wildcarded() || id.is_root() {
                 return refuse(codes::BAD_COMMAND, format!("Move of {id}"));
             }
-            let from = match self.terms.get(id) {
-                None => return refuse(codes::UNKNOWN_TERMINATION, format!("no termination {id}")),
-                Some(t) if t.context == 0 => {
+            let (from, to, snapshot) = {
+                let mut st = self.st();
+                let from = match st.terms.get(id) {
+                    None => {
+                        return refuse(codes::UNKNOWN_TERMINATION, format!("no termination {id}"))
+                    }
+                    Some(t) if t.context == 0 => {
+                        return refuse(
+                            codes::NOT_IN_CONTEXT,
+                            format!("{id} is in the NULL context"),
+                        )
+                    }
+                    Some(t) => t.context,
+                };
+                if *scope == Scope::Specific(from) {
                     return refuse(
-                        codes::NOT_IN_CONTEXT,
-                        format!("{id} is in the NULL context"),
-                    )
+                        codes::ALREADY_IN_CONTEXT,
+                        format!("{id} is in context {from}"),
+                    );
                 }
-                Some(t) => t.context,
+                let snapshot = st.terms.get(id).cloned();
+                // Counted out first so that the maximum of terminations is
+                // checked for the move, not for one more termination.
+                st.leave(id);
+                let to = match self.admit(&mut st, scope, held) {
+                    Ok(to) => to,
+                    Err(r) => {
+                        st.restore_into(id, from, snapshot);
+                        return Err(r);
+                    }
+                };
+                st.join(to, id);
+                (from, to, snapshot)
             };
-            if *scope == Scope::Specific(from) {
-                return refuse(
-                    codes::ALREADY_IN_CONTEXT,
-                    format!("{id} is in context {from}"),
-                );
-            }
-            let snapshot = self.terms.get(id).cloned();
-            // Counted out first so that the maximum of terminations is
-            // checked for the move, not for one more termination.
-            self.leave(id);
-            let to = match self.admit(scope) {
-                Ok(to) => to,
-                Err(r) => {
-                    self.restore_into(id, from, snapshot);
-                    return Err(r);
-                }
-            };
-            self.join(to, id);
             match self.apply(id, &amm.descriptors).await {
                 Ok(audit) => out.push((
                     ContextId(to),
@@ -877,8 +1106,9 @@ impl Engine {
                     }),
                 )),
                 Err(r) => {
-                    self.leave(id);
-                    self.restore_into(id, from, snapshot);
+                    let mut st = self.st();
+                    st.leave(id);
+                    st.restore_into(id, from, snapshot);
                     return Err(r);
                 }
             }
@@ -886,21 +1116,11 @@ impl Engine {
         Ok(out)
     }
 
-    /// Puts a termination back into context `from` (recreated if the move
-    /// emptied it).
-    fn restore_into(&mut self, id: &TerminationId, from: u32, snapshot: Option<Term>) {
-        self.contexts.entry(from).or_default();
-        if let Some(t) = snapshot {
-            self.terms.insert(id.clone(), t);
-        }
-        self.join(from, id);
-    }
-
     /// Modify (clause 7.2.2) of terminations of the context (or, in the
     /// NULL context, of physical terminations and ROOT). With `W-` the
     /// reply is one, for the wildcarded ID (clause 6.2.2).
     async fn modify(
-        &mut self,
+        &self,
         scope: Scope,
         amm: &AmmRequest,
         wildcard_return: bool,
@@ -912,11 +1132,11 @@ impl Engine {
         if amm.termination_ids.len() == 1 && amm.termination_ids[0].is_root() {
             return self.modify_root(scope, amm);
         }
-        let targets = self.select(scope, &amm.termination_ids)?;
+        let targets = self.st().select(scope, &amm.termination_ids)?;
         let mut out = Vec::new();
         for id in &targets {
             let audit = self.apply(id, &amm.descriptors).await?;
-            let ctx = self.terms.get(id).map_or(ContextId::NULL, context);
+            let ctx = self.st().terms.get(id).map_or(ContextId::NULL, context);
             out.push((
                 ctx,
                 CommandReply::Modify(AmmsReply {
@@ -936,7 +1156,7 @@ impl Engine {
     /// `it/ito`) and TerminationState properties; Media, Signals and the
     /// rest are not legal on ROOT (447).
     fn modify_root(
-        &mut self,
+        &self,
         scope: Scope,
         amm: &AmmRequest,
     ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
@@ -952,7 +1172,7 @@ impl Engine {
                             format!("{} cannot be detected on ROOT", bad.name),
                         );
                     }
-                    self.root_events = (!e.events.is_empty()).then(|| e.clone());
+                    self.st().root_events = (!e.events.is_empty()).then(|| e.clone());
                 }
                 AmmDescriptor::Media(m) if m.streams.is_none() => {}
                 _ => {
@@ -979,7 +1199,7 @@ impl Engine {
     /// resolved Local of each stream whose Local was given, and what the
     /// Audit descriptor asks.
     async fn apply(
-        &mut self,
+        &self,
         id: &TerminationId,
         descriptors: &[AmmDescriptor],
     ) -> Result<TerminationAudit, Refusal> {
@@ -997,7 +1217,7 @@ impl Engine {
                 );
             }
         }
-        let Some(snapshot) = self.terms.get(id).cloned() else {
+        let Some(snapshot) = self.st().terms.get(id).cloned() else {
             return refuse(codes::UNKNOWN_TERMINATION, format!("no termination {id}"));
         };
         match self.apply_all(id, descriptors).await {
@@ -1009,8 +1229,8 @@ impl Engine {
         }
     }
 
-    async fn undo(&mut self, id: &TerminationId, snapshot: Term) {
-        let Some(now) = self.terms.get(id).cloned() else {
+    async fn undo(&self, id: &TerminationId, snapshot: Term) {
+        let Some(now) = self.st().terms.get(id).cloned() else {
             return;
         };
         for (sid, s) in &now.streams {
@@ -1030,11 +1250,11 @@ impl Engine {
         let context = now.context;
         let mut restored = snapshot;
         restored.context = context;
-        self.terms.insert(id.clone(), restored);
+        self.st().terms.insert(id.clone(), restored);
     }
 
     async fn apply_all(
-        &mut self,
+        &self,
         id: &TerminationId,
         descriptors: &[AmmDescriptor],
     ) -> Result<TerminationAudit, Refusal> {
@@ -1048,7 +1268,7 @@ impl Engine {
                         return refuse(codes::BAD_VALUE, "a digit map this gateway cannot read");
                     }
                 }
-                if let Some(t) = self.terms.get_mut(id) {
+                if let Some(t) = self.st().terms.get_mut(id) {
                     t.digit_map = dm.clone();
                 }
             }
@@ -1061,7 +1281,7 @@ impl Engine {
                     }
                 }
                 AmmDescriptor::EventBuffer(spec) => {
-                    if let Some(t) = self.terms.get_mut(id) {
+                    if let Some(t) = self.st().terms.get_mut(id) {
                         t.buffer_spec = spec.clone();
                     }
                 }
@@ -1100,13 +1320,14 @@ impl Engine {
     /// 7.1.8, see [`media`]). Returns the Media descriptor of the reply:
     /// the resolved Local of each stream whose Local was given.
     async fn media(
-        &mut self,
+        &self,
         id: &TerminationId,
         m: &MediaDescriptor,
     ) -> Result<Option<MediaDescriptor>, Refusal> {
         if let Some(ts) = &m.termination_state {
             let profile_buffers = self.validator.profile().event_buffer_control;
-            let t = self
+            let mut st = self.st();
+            let t = st
                 .terms
                 .get_mut(id)
                 .ok_or_else(|| Refusal::new(codes::UNKNOWN_TERMINATION, "gone"))?;
@@ -1167,17 +1388,18 @@ impl Engine {
     }
 
     async fn stream(
-        &mut self,
+        &self,
         id: &TerminationId,
         sid: StreamId,
         parms: &StreamParms,
     ) -> Result<Option<LocalRemoteDescriptor>, Refusal> {
         let mut s = self
+            .st()
             .terms
             .get(id)
             .and_then(|t| t.streams.get(&sid).cloned())
             .unwrap_or_else(StreamState::new);
-        let session_id = self.terms.get(id).map_or(0, |t| t.session_id);
+        let session_id = self.st().terms.get(id).map_or(0, |t| t.session_id);
         if let Some(lc) = &parms.local_control {
             if let Some(mode) = lc.stream_mode {
                 s.mode = mode;
@@ -1236,7 +1458,7 @@ impl Engine {
                     let allocation = self.counted(r)?;
                     // Stored at once so that a later failure releases it.
                     s.allocation = Some(allocation);
-                    if let Some(t) = self.terms.get_mut(id) {
+                    if let Some(t) = self.st().terms.get_mut(id) {
                         t.streams.insert(sid, s.clone());
                     }
                 }
@@ -1282,7 +1504,7 @@ impl Engine {
             })
             .await;
         self.counted(r)?;
-        if let Some(t) = self.terms.get_mut(id) {
+        if let Some(t) = self.st().terms.get_mut(id) {
             t.streams.insert(sid, s);
         }
         Ok(reply)
@@ -1297,16 +1519,12 @@ impl Engine {
     /// can generate (513). Under LockStep (clause 7.1.10) a new Events
     /// descriptor releases the buffer: the first buffered event the new
     /// descriptor asks for is processed.
-    async fn set_events(
-        &mut self,
-        id: &TerminationId,
-        e: &EventsDescriptor,
-    ) -> Result<(), Refusal> {
+    async fn set_events(&self, id: &TerminationId, e: &EventsDescriptor) -> Result<(), Refusal> {
         let Some(request_id) = e.request_id else {
             if !e.events.is_empty() {
                 return refuse(codes::BAD_COMMAND, "events without a RequestID");
             }
-            if let Some(t) = self.terms.get_mut(id) {
+            if let Some(t) = self.st().terms.get_mut(id) {
                 t.events = None;
                 t.digits = Digits::default();
             }
@@ -1314,6 +1532,7 @@ impl Engine {
             return self.counted(r);
         };
         let digit_map = self
+            .st()
             .terms
             .get(id)
             .map(|t| t.digit_map.clone())
@@ -1367,7 +1586,7 @@ impl Engine {
         }
         let r = self.backend.detect_events(id.clone(), names).await;
         self.counted(r)?;
-        let replay = match self.terms.get_mut(id) {
+        let replay = match self.st().terms.get_mut(id) {
             Some(t) => {
                 t.events = Some((request_id, e.events.clone()));
                 t.digits = Digits::default();
@@ -1414,7 +1633,7 @@ impl Engine {
     /// empty descriptor stops all. A sequential list plays its signals one
     /// after the other.
     async fn set_signals(
-        &mut self,
+        &self,
         id: &TerminationId,
         signals: &[SignalRequest],
         reason: NotifyCompletion,
@@ -1438,13 +1657,16 @@ impl Engine {
     }
 
     async fn start_signal(
-        &mut self,
+        &self,
         id: &TerminationId,
         signal: Signal,
         list: Option<(u16, VecDeque<Signal>)>,
     ) -> Result<(), Refusal> {
-        let sig_id = self.next_signal;
-        self.next_signal += 1;
+        let sig_id = {
+            let mut st = self.st();
+            st.next_signal += 1;
+            st.next_signal - 1
+        };
         let r = self
             .backend
             .start_signal(SignalStart {
@@ -1459,7 +1681,7 @@ impl Engine {
             })
             .await;
         self.counted(r)?;
-        if let Some(t) = self.terms.get_mut(id) {
+        if let Some(t) = self.st().terms.get_mut(id) {
             t.signals.push(ActiveSignal {
                 id: sig_id,
                 signal,
@@ -1469,8 +1691,8 @@ impl Engine {
         Ok(())
     }
 
-    async fn stop_signals(&mut self, id: &TerminationId, reason: NotifyCompletion) {
-        let playing = match self.terms.get_mut(id) {
+    async fn stop_signals(&self, id: &TerminationId, reason: NotifyCompletion) {
+        let playing = match self.st().terms.get_mut(id) {
             Some(t) => std::mem::take(&mut t.signals),
             None => return,
         };
@@ -1484,7 +1706,7 @@ impl Engine {
     /// Reports a signal's completion with `g/sc` (H.248.1 E.1.2: SigID and
     /// Meth) when its NotifyCompletion lists the reason and `g/sc` is among
     /// the requested events.
-    fn completed(&mut self, id: &TerminationId, signal: &Signal, reason: NotifyCompletion) {
+    fn completed(&self, id: &TerminationId, signal: &Signal, reason: NotifyCompletion) {
         let wanted = signal
             .notify_completion
             .as_ref()
@@ -1508,14 +1730,17 @@ impl Engine {
 
     /// A backend's signal finished its duration (TimeOut): the next signal
     /// of its list starts, or the signal is done.
-    pub async fn signal_completed(&mut self, id: &TerminationId, sig_id: u64) {
-        let Some(t) = self.terms.get_mut(id) else {
-            return;
+    pub async fn signal_completed(&self, id: &TerminationId, sig_id: u64) {
+        let done = {
+            let mut st = self.st();
+            let Some(t) = st.terms.get_mut(id) else {
+                return;
+            };
+            let Some(pos) = t.signals.iter().position(|s| s.id == sig_id) else {
+                return;
+            };
+            t.signals.remove(pos)
         };
-        let Some(pos) = t.signals.iter().position(|s| s.id == sig_id) else {
-            return;
-        };
-        let done = t.signals.remove(pos);
         if let Some((list_id, mut rest)) = done.list {
             if let Some(next) = rest.pop_front() {
                 if self
@@ -1535,13 +1760,14 @@ impl Engine {
     /// embedded processing (used for `g/sc`, which itself interrupts
     /// nothing).
     fn report(
-        &mut self,
+        &self,
         id: &TerminationId,
         stream: Option<StreamId>,
         name: &str,
         params: Vec<PropertyParm>,
     ) {
-        let Some(t) = self.terms.get_mut(id) else {
+        let mut st = self.st();
+        let Some(t) = st.terms.get_mut(id) else {
             return;
         };
         let Some((request_id, events)) = &t.events else {
@@ -1609,27 +1835,30 @@ impl Engine {
     /// KeepActive it stops the signals playing (completion reason EV). DTMF
     /// digits feed the `dd/ce` digit map (E.6.2).
     pub async fn observe(
-        &mut self,
+        &self,
         id: &TerminationId,
         stream: Option<StreamId>,
         name: &str,
         params: Vec<PropertyParm>,
     ) {
-        let Some(t) = self.terms.get_mut(id) else {
-            return;
-        };
-        if t.lockstep_blocked {
-            let buffered = t.buffer_spec.iter().any(|s| event_matches(&s.name, name))
-                || t.events
-                    .as_ref()
-                    .is_some_and(|(_, e)| e.iter().any(|r| event_matches(&r.name, name)));
-            if buffered {
-                push_buffer(t, stream, name, params, self.config.event_buffer_size);
+        let events = {
+            let mut st = self.st();
+            let Some(t) = st.terms.get_mut(id) else {
+                return;
+            };
+            if t.lockstep_blocked {
+                let buffered = t.buffer_spec.iter().any(|s| event_matches(&s.name, name))
+                    || t.events
+                        .as_ref()
+                        .is_some_and(|(_, e)| e.iter().any(|r| event_matches(&r.name, name)));
+                if buffered {
+                    push_buffer(t, stream, name, params, self.config.event_buffer_size);
+                }
+                return;
             }
-            return;
-        }
-        let Some((_, events)) = &t.events else { return };
-        let events = events.clone();
+            let Some((_, events)) = &t.events else { return };
+            events.clone()
+        };
         if let Some(symbol) = symbol_of_event(name) {
             if let Some(ce) = events.iter().find(|r| is_dtmf_completion(&r.name)) {
                 let ce = ce.clone();
@@ -1651,7 +1880,7 @@ impl Engine {
 
     /// Reports a requested event and runs its actions.
     async fn fire(
-        &mut self,
+        &self,
         id: &TerminationId,
         stream: Option<StreamId>,
         name: &str,
@@ -1696,18 +1925,20 @@ impl Engine {
     /// One DTMF symbol for the `dd/ce` digit map (H.248.1 E.6.2): complete
     /// with UM on an unambiguous match, at once with PM / FM when no
     /// alternative can match any more, else arm the inter-digit timer.
-    async fn digit(&mut self, id: &TerminationId, symbol: char, ce: &RequestedEvent) {
+    async fn digit(&self, id: &TerminationId, symbol: char, ce: &RequestedEvent) {
         let body = self.digit_map_body(id, ce);
         let Some(map) = body.as_deref().and_then(DigitMap::parse) else {
             return;
         };
-        let Some(t) = self.terms.get_mut(id) else {
-            return;
+        let (collected, generation) = {
+            let mut st = self.st();
+            let Some(t) = st.terms.get_mut(id) else {
+                return;
+            };
+            t.digits.collected.push(symbol);
+            t.digits.generation += 1;
+            (t.digits.collected.clone(), t.digits.generation)
         };
-        t.digits.collected.push(symbol);
-        t.digits.generation += 1;
-        let collected = t.digits.collected.clone();
-        let generation = t.digits.generation;
         match map.state(&collected) {
             MatchState::Unambiguous => self.digits_done(id, "UM", ce).await,
             MatchState::NoMatch => {
@@ -1739,19 +1970,23 @@ impl Engine {
     }
 
     fn digit_map_body(&self, id: &TerminationId, ce: &RequestedEvent) -> Option<Text> {
-        let t = self.terms.get(id)?;
+        let st = self.st();
+        let t = st.terms.get(id)?;
         match &ce.actions.event_dm {
             Some(EventDm::Value(v)) => Some(v.body.clone()),
             _ => t.digit_map.value.as_ref().map(|v| v.body.clone()),
         }
     }
 
-    async fn digits_done(&mut self, id: &TerminationId, method: &str, ce: &RequestedEvent) {
-        let Some(t) = self.terms.get_mut(id) else {
-            return;
+    async fn digits_done(&self, id: &TerminationId, method: &str, ce: &RequestedEvent) {
+        let digits = {
+            let mut st = self.st();
+            let Some(t) = st.terms.get_mut(id) else {
+                return;
+            };
+            t.digits.generation += 1;
+            std::mem::take(&mut t.digits.collected)
         };
-        let digits = std::mem::take(&mut t.digits.collected);
-        t.digits.generation += 1;
         let params = vec![
             PropertyParm::equal("ds", digits),
             PropertyParm::equal("Meth", method),
@@ -1761,22 +1996,25 @@ impl Engine {
     }
 
     /// The inter-digit timer expired: FM after a full match, PM otherwise.
-    pub async fn timer(&mut self, timer: Timer) {
+    pub async fn timer(&self, timer: Timer) {
         let Timer::Digits {
             termination,
             generation,
         } = timer;
-        let Some(t) = self.terms.get(&termination) else {
-            return;
+        let (ce, collected) = {
+            let st = self.st();
+            let Some(t) = st.terms.get(&termination) else {
+                return;
+            };
+            if t.digits.generation != generation || t.digits.collected.is_empty() {
+                return;
+            }
+            let Some((_, events)) = &t.events else { return };
+            let Some(ce) = events.iter().find(|r| is_dtmf_completion(&r.name)).cloned() else {
+                return;
+            };
+            (ce, t.digits.collected.clone())
         };
-        if t.digits.generation != generation || t.digits.collected.is_empty() {
-            return;
-        }
-        let Some((_, events)) = &t.events else { return };
-        let Some(ce) = events.iter().find(|r| is_dtmf_completion(&r.name)).cloned() else {
-            return;
-        };
-        let collected = t.digits.collected.clone();
         let full = self
             .digit_map_body(&termination, &ce)
             .and_then(|b| DigitMap::parse(&b))
@@ -1793,7 +2031,7 @@ impl Engine {
     /// another Audit descriptor for what it names. The emptied context is
     /// deleted.
     async fn subtract(
-        &mut self,
+        &self,
         scope: Scope,
         s: &SubtractRequest,
         wildcard_return: bool,
@@ -1804,10 +2042,10 @@ impl Engine {
                 "Subtract from the NULL context or CHOOSE",
             );
         }
-        let targets = self.select(scope, &s.termination_ids)?;
+        let targets = self.st().select(scope, &s.termination_ids)?;
         let mut out = Vec::new();
         for id in &targets {
-            let context = self.terms.get(id).map_or(0, |t| t.context);
+            let context = self.st().terms.get(id).map_or(0, |t| t.context);
             let audit = match &s.audit {
                 None => match self.statistics(id).await {
                     Ok(st) => vec![AuditReturnParameter::Statistics(st)],
@@ -1828,7 +2066,7 @@ impl Engine {
         Ok(wildcard_collapse(out, &s.termination_ids, wildcard_return))
     }
 
-    async fn statistics(&mut self, id: &TerminationId) -> Result<StatisticsDescriptor, Refusal> {
+    async fn statistics(&self, id: &TerminationId) -> Result<StatisticsDescriptor, Refusal> {
         let r = self.backend.statistics(id.clone()).await;
         self.counted(r)
     }
@@ -1838,7 +2076,7 @@ impl Engine {
     /// otherwise the audited descriptors of each termination; ROOT reports
     /// its Packages and Events.
     async fn audit_value(
-        &mut self,
+        &self,
         scope: Scope,
         a: &AuditRequest,
         wildcard_return: bool,
@@ -1856,7 +2094,7 @@ impl Engine {
                 audit.push(AuditReturnParameter::Packages(self.packages()));
             }
             if a.audit.tokens.contains(&AuditToken::Events) {
-                if let Some(e) = &self.root_events {
+                if let Some(e) = &self.st().root_events {
                     audit.push(AuditReturnParameter::Events(e.clone()));
                 }
             }
@@ -1871,17 +2109,20 @@ impl Engine {
         if empty && a.termination_ids.len() == 1 && a.termination_ids[0].as_str() == "*" {
             let contexts: Vec<(u32, Vec<TerminationId>)> = match scope {
                 Scope::Specific(id) => self
+                    .st()
                     .contexts
                     .get(&id)
                     .map(|c| vec![(id, c.terminations.clone())])
                     .unwrap_or_default(),
                 Scope::All => self
+                    .st()
                     .contexts
                     .iter()
                     .map(|(id, c)| (*id, c.terminations.clone()))
                     .collect(),
                 _ => {
                     let mut physical: Vec<TerminationId> = self
+                        .st()
                         .terms
                         .iter()
                         .filter(|(_, t)| t.physical && t.context == 0)
@@ -1904,11 +2145,11 @@ impl Engine {
                 })
                 .collect());
         }
-        let targets = self.select(scope, &a.termination_ids)?;
+        let targets = self.st().select(scope, &a.termination_ids)?;
         let mut out = Vec::new();
         for id in &targets {
             let audit = self.audit(id, &a.audit).await?;
-            let context = self.terms.get(id).map_or(0, |t| t.context);
+            let context = self.st().terms.get(id).map_or(0, |t| t.context);
             out.push((
                 ContextId(context),
                 CommandReply::AuditValue(AuditReply::Result {
@@ -1936,12 +2177,12 @@ impl Engine {
     /// the v2+ individual items, each answered with its whole descriptor;
     /// a Statistics item with that statistic).
     async fn audit(
-        &mut self,
+        &self,
         id: &TerminationId,
         a: &AuditDescriptor,
     ) -> Result<TerminationAudit, Refusal> {
         let mut out = Vec::new();
-        let Some(t) = self.terms.get(id).cloned() else {
+        let Some(t) = self.st().terms.get(id).cloned() else {
             return refuse(codes::UNKNOWN_TERMINATION, format!("no termination {id}"));
         };
         let mut wanted: Vec<AuditToken> = a.tokens.clone();
@@ -2014,7 +2255,7 @@ impl Engine {
     /// events and signals of them the media plane supports (`Events = *`),
     /// and for Media the address families and codecs it serves with `$`.
     fn audit_capabilities(
-        &mut self,
+        &self,
         scope: Scope,
         a: &AuditRequest,
     ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
@@ -2025,7 +2266,7 @@ impl Engine {
         let targets = if root {
             vec![TerminationId::root()]
         } else {
-            self.select(scope, &a.termination_ids)?
+            self.st().select(scope, &a.termination_ids)?
         };
         let profile = self.validator.profile();
         let mut events = Vec::new();
@@ -2078,7 +2319,7 @@ impl Engine {
         Ok(targets
             .into_iter()
             .map(|id| {
-                let context = self.terms.get(&id).map_or(0, |t| t.context);
+                let context = self.st().terms.get(&id).map_or(0, |t| t.context);
                 (
                     ContextId(context),
                     CommandReply::AuditCapabilities(AuditReply::Result {
@@ -2095,7 +2336,7 @@ impl Engine {
     /// terminations, Forced / Graceful take them out of service and Restart
     /// puts them back (ServiceStates, clause 7.1.5); other methods are 501.
     fn service_change(
-        &mut self,
+        &self,
         scope: Scope,
         sc: &ServiceChangeRequest,
     ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
@@ -2126,10 +2367,10 @@ impl Engine {
         if scope == Scope::Choose {
             return refuse(codes::ILLEGAL_ACTION, "ServiceChange under CHOOSE");
         }
-        let targets = self.select(scope, &sc.termination_ids)?;
+        let targets = self.st().select(scope, &sc.termination_ids)?;
         let mut out = Vec::new();
         for id in targets {
-            let context = match self.terms.get_mut(&id) {
+            let context = match self.st().terms.get_mut(&id) {
                 Some(t) => {
                     t.service_state = state;
                     t.context
@@ -2142,8 +2383,9 @@ impl Engine {
     }
 
     /// Subtracts everything (shutdown).
-    pub async fn clear(&mut self) {
+    pub async fn clear(&self) {
         let ids: Vec<TerminationId> = self
+            .st()
             .terms
             .iter()
             .filter(|(_, t)| t.context != 0)
@@ -2266,6 +2508,112 @@ fn push(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn request(context: ContextId, command: Command) -> ActionRequest {
+        ActionRequest {
+            context_id: context,
+            context_request: None,
+            context_attr_audit: None,
+            commands: vec![CommandRequest::new(command)],
+        }
+    }
+
+    fn amm(id: &str) -> AmmRequest {
+        AmmRequest {
+            termination_ids: vec![TerminationId::from(id)],
+            descriptors: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn access_names_the_contexts_a_transaction_holds() {
+        let add = |id| Command::Add(amm(id));
+        assert_eq!(
+            access(&[
+                request(ContextId(7), Command::Modify(amm("ip/1"))),
+                request(ContextId::CHOOSE, add("ip/$")),
+                request(ContextId(3), Command::Modify(amm("ip/2"))),
+                request(ContextId(7), Command::Modify(amm("ip/1"))),
+            ]),
+            Access::Contexts(vec![3, 7])
+        );
+        // A physical termination comes out of the NULL context.
+        assert_eq!(
+            access(&[request(ContextId::CHOOSE, add("tdm/1"))]),
+            Access::Contexts(vec![0])
+        );
+        assert_eq!(
+            access(&[request(ContextId::NULL, Command::Modify(amm("ROOT")))]),
+            Access::Contexts(vec![0])
+        );
+        assert_eq!(
+            access(&[request(ContextId::ALL, Command::Modify(amm("*")))]),
+            Access::Exclusive
+        );
+        assert_eq!(
+            access(&[request(ContextId(2), Command::Move(amm("ip/1")))]),
+            Access::Exclusive
+        );
+    }
+
+    /// The per-context locks live as long as their contexts: none is left
+    /// behind by Add / Subtract, a failed Add, Move, or unknown contexts.
+    #[tokio::test]
+    async fn context_locks_are_forgotten_with_their_contexts() {
+        let profile = h248_profiles::profile::Profile::iq();
+        let validator = Validator::new(profile.clone(), &h248_profiles::full(), &[]);
+        let (outbox, _outbox_rx) = mpsc::channel(16);
+        let (timers, _timers_rx) = mpsc::unbounded_channel();
+        let engine = Engine::new(
+            GatewayConfig::new(profile),
+            validator,
+            Arc::new(super::super::SimBackend::new(Default::default())),
+            Arc::new(Counters::default()),
+            outbox,
+            timers,
+        );
+        let run = |actions: Vec<ActionRequest>| {
+            let engine = &engine;
+            async move {
+                let access = access(&actions);
+                match engine
+                    .with_access(&access, engine.execute(3, actions))
+                    .await
+                {
+                    TransactionResult::ActionReplies(r) => r,
+                    TransactionResult::Error(e) => panic!("{e:?}"),
+                }
+            }
+        };
+        let add = || request(ContextId::CHOOSE, Command::Add(amm("ip/$")));
+        let r = run(vec![add()]).await;
+        let c1 = r[0].context_id;
+        let r = run(vec![add()]).await;
+        let c2 = r[0].context_id;
+        assert_eq!(engine.st().claims.len(), 2);
+        // Unknown contexts (411) leave nothing.
+        run(vec![request(ContextId(999), Command::Modify(amm("ip/1")))]).await;
+        assert_eq!(engine.st().claims.len(), 2);
+        // A failed Add under CHOOSE (unknown prefix: 430) leaves nothing.
+        run(vec![request(ContextId::CHOOSE, Command::Add(amm("zz/$")))]).await;
+        assert_eq!(engine.st().claims.len(), 2);
+        // Move empties c1 (exclusive), Subtract empties c2.
+        run(vec![request(c2, Command::Move(amm("ip/1")))]).await;
+        assert_eq!(engine.context_count(), 1);
+        assert_eq!(engine.st().claims.len(), 1);
+        let subtract = Command::Subtract(SubtractRequest {
+            termination_ids: vec![TerminationId::from("*")],
+            audit: None,
+        });
+        run(vec![request(c2, subtract)]).await;
+        assert_eq!(engine.context_count(), 0);
+        assert!(
+            engine.st().claims.is_empty(),
+            "{:?}",
+            engine.st().claims.keys()
+        );
+        assert_ne!(c1, c2);
+    }
 
     #[test]
     fn wildcards_match_per_level() {

@@ -5,13 +5,16 @@
 //! - [`engine`]: the context engine (one transaction at a time; every rule
 //!   documented with its clause, every refusal with its H.248.8 code);
 //! - [`backend`]: the media backend trait; [`sim`]: the simulated backend;
+//!   [`external`]: the media gateway's own process over a Unix socket;
 //! - [`media`]: Local / Remote SDP (`$` resolution, CCM negotiation);
 //! - [`digitmap`]: digit maps for `dd/ce`;
 //! - [`codes`]: the H.248.8 codes.
 //!
-//! [`Gateway`] owns the engine behind a tokio mutex, runs a task that
-//! feeds it the backend's events and the digit timers, and queues the
-//! Notify requests they produce for [`Executor::next_request`]. Each
+//! [`Gateway`] owns the engine, runs a task that feeds it the backend's
+//! events and the digit timers, and queues the Notify requests they
+//! produce for [`Executor::next_request`]. Transactions run concurrently,
+//! serialised per context ([`engine::access`]); no backend call is awaited
+//! under the engine's state lock. Each
 //! request is first checked by the profile's
 //! [`Validator`](h248_profiles::profile::Validator).
 
@@ -19,9 +22,11 @@ pub mod backend;
 pub mod codes;
 pub mod digitmap;
 pub mod engine;
+pub mod external;
 pub mod media;
 pub mod sim;
 
+use std::collections::HashMap;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -29,13 +34,15 @@ use std::sync::Arc;
 use h248_profiles::profile::{Profile, Validator};
 use h248_stack::model::{ActionRequest, TerminationId, Text, TransactionResult};
 use h248_stack::sdp::CcmCapabilities;
-use tokio::sync::{mpsc, Mutex};
+use tokio::sync::oneshot::error::TryRecvError;
+use tokio::sync::{mpsc, oneshot, Mutex, Semaphore};
 use tokio::task::JoinHandle;
 
 use crate::executor::{ExecuteFuture, Executor, GatewayStats};
 use backend::BackendEvent;
 pub use backend::{AddressFamily, MediaBackend};
-use engine::{Counters, Engine, Timer};
+use engine::{Access, Counters, Engine, Held, Timer};
+pub use external::{ExternalBackend, ExternalConfig};
 pub use sim::{SimBackend, SimConfig};
 
 /// What the engine is configured with.
@@ -94,7 +101,7 @@ impl GatewayConfig {
 }
 
 struct Shared {
-    engine: Mutex<Engine>,
+    engine: Engine,
     counters: Arc<Counters>,
     outbox: Mutex<mpsc::Receiver<Vec<ActionRequest>>>,
 }
@@ -126,17 +133,19 @@ impl Gateway {
             timer_tx,
         );
         let shared = Arc::new(Shared {
-            engine: Mutex::new(engine),
+            engine,
             counters,
             outbox: Mutex::new(outbox_rx),
         });
         let weak = Arc::downgrade(&shared);
         let task = tokio::spawn(async move {
+            // Events of one termination are handled in arrival order (each
+            // waits for the one before); events of different terminations
+            // run side by side, each holding its own context, so a slow
+            // backend call delays only its context's events.
+            let permits = Arc::new(Semaphore::new(MAX_EVENTS_IN_FLIGHT));
+            let mut last: HashMap<TerminationId, oneshot::Receiver<()>> = HashMap::new();
             loop {
-                enum Input {
-                    Backend(BackendEvent),
-                    Timer(Timer),
-                }
                 let input = tokio::select! {
                     Some(e) = async { match events.as_mut() {
                         Some(rx) => rx.recv().await,
@@ -145,20 +154,29 @@ impl Gateway {
                     Some(t) = timer_rx.recv() => Input::Timer(t),
                     else => break,
                 };
+                // Bounded: past the limit the backend's queue fills up and
+                // it drops (and counts) events.
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
                 let Some(shared) = weak.upgrade() else { break };
-                let mut engine = shared.engine.lock().await;
-                match input {
-                    Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
-                        engine.signal_completed(&termination, id).await
-                    }
-                    Input::Backend(BackendEvent::Detected {
-                        termination,
-                        stream,
-                        name,
-                        params,
-                    }) => engine.observe(&termination, stream, &name, params).await,
-                    Input::Timer(t) => engine.timer(t).await,
+                let termination = input.termination().clone();
+                if last.len() >= MAX_EVENTS_IN_FLIGHT {
+                    last.retain(|_, done| matches!(done.try_recv(), Err(TryRecvError::Empty)));
                 }
+                let (done, done_rx) = oneshot::channel();
+                let before = last.insert(termination.clone(), done_rx);
+                tokio::spawn(async move {
+                    if let Some(before) = before {
+                        let _ = before.await;
+                    }
+                    let engine = &shared.engine;
+                    engine
+                        .for_termination(&termination, || input.apply(engine))
+                        .await;
+                    let _ = done.send(());
+                    drop(permit);
+                });
             }
         });
         Gateway { shared, task }
@@ -168,7 +186,13 @@ impl Gateway {
     /// event task; [`Executor::next_request`] then returns `None` once the
     /// queued Notify requests are taken.
     pub async fn shutdown(&self) {
-        self.shared.engine.lock().await.clear().await;
+        let engine = &self.shared.engine;
+        engine
+            .with_access(&Access::Exclusive, async {
+                engine.clear().await;
+                ((), Held::default())
+            })
+            .await;
         self.task.abort();
     }
 
@@ -191,8 +215,11 @@ impl Executor for Gateway {
     fn execute(&self, version: u8, actions: Vec<ActionRequest>) -> ExecuteFuture {
         let shared = self.shared.clone();
         Box::pin(async move {
-            let mut engine = shared.engine.lock().await;
-            let result: TransactionResult = engine.execute(version, actions).await;
+            let engine = &shared.engine;
+            let access = engine::access(&actions);
+            let result: TransactionResult = engine
+                .with_access(&access, engine.execute(version, actions))
+                .await;
             result
         })
     }
@@ -219,6 +246,40 @@ impl Executor for Gateway {
             terminations: c.terminations.load(Ordering::Relaxed),
             backend_calls: c.backend_calls.load(Ordering::Relaxed),
             backend_errors: c.backend_errors.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Most backend events and digit timers handled at once.
+const MAX_EVENTS_IN_FLIGHT: usize = 256;
+
+/// What the event task feeds the engine.
+enum Input {
+    Backend(BackendEvent),
+    Timer(Timer),
+}
+
+impl Input {
+    fn termination(&self) -> &TerminationId {
+        match self {
+            Input::Backend(BackendEvent::SignalCompleted { termination, .. })
+            | Input::Backend(BackendEvent::Detected { termination, .. })
+            | Input::Timer(Timer::Digits { termination, .. }) => termination,
+        }
+    }
+
+    async fn apply(self, engine: &Engine) {
+        match self {
+            Input::Backend(BackendEvent::SignalCompleted { termination, id }) => {
+                engine.signal_completed(&termination, id).await
+            }
+            Input::Backend(BackendEvent::Detected {
+                termination,
+                stream,
+                name,
+                params,
+            }) => engine.observe(&termination, stream, &name, params).await,
+            Input::Timer(t) => engine.timer(t).await,
         }
     }
 }

@@ -127,7 +127,7 @@ impl Default for SimConfig {
 }
 
 /// Whether `name` is in `list` (by name or by `pkg/*`), any case.
-fn listed(list: &[Text], name: &str) -> bool {
+pub(crate) fn listed(list: &[Text], name: &str) -> bool {
     let package = name.split('/').next().unwrap_or("");
     list.iter().any(|item| {
         item.eq_ignore_ascii_case(name)
