@@ -11,7 +11,6 @@
 //!   the orderly shutdown.
 //! - [`metrics`]: Prometheus metrics and the `/metrics` listener.
 //! - [`logging`]: `tracing` output, human or JSON, reloadable level.
-//! - [`tcp`]: TCP with TPKT that closes strangers' connections at accept.
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -20,4 +19,3 @@ pub mod gateway;
 pub mod logging;
 pub mod metrics;
 pub mod service;
-pub mod tcp;

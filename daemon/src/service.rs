@@ -5,7 +5,7 @@
 //! - **Guard.** Every message passes a guard before the engine sees it:
 //!   only the configured MGCs are served (anything else is dropped and
 //!   counted as `unconfigured_peer`; over TCP their connections are closed
-//!   at accept, [`crate::tcp`]), messages above
+//!   at accept, `TcpTransport::bind_filtered`), messages above
 //!   `security.max_message_size` are dropped (`too_large`), and each peer
 //!   gets a token bucket of `security.rate_limit_per_peer` messages per
 //!   second with a burst of `security.rate_limit_burst` (`rate_limited`).
@@ -46,8 +46,9 @@ use h248_stack::transaction::Failure;
 use h248_stack::transport::sctp::SctpOptions;
 use h248_stack::transport::tcp::TcpOptions;
 use h248_stack::transport::{
-    AssociationHandle, BerCodec, Endpoint, EndpointStats, IncomingRequest, IncomingRequests,
-    RequestError, SctpTransport, Transport, TransportEvent, UdpTransport,
+    AcceptFilter, AssociationHandle, BerCodec, Endpoint, EndpointStats, IncomingRequest,
+    IncomingRequests, RequestError, SctpTransport, TcpTransport, Transport, TransportEvent,
+    UdpTransport,
 };
 use tokio::sync::{mpsc, oneshot, watch};
 use tokio_util::sync::CancellationToken;
@@ -57,7 +58,6 @@ use tracing::Instrument;
 use crate::config::{AllowedPeers, Encoding, RuntimeSettings, Settings, TransportKind};
 use crate::executor::Executor;
 use crate::metrics::Metrics;
-use crate::tcp::FilteredTcpTransport;
 
 type Peer = SocketAddr;
 type Control = AssociationHandle<MgAssociation<Peer>, Peer>;
@@ -382,15 +382,15 @@ pub async fn start<E: Executor + ?Sized>(
             // Strangers' connections are closed at accept (counted as
             // unconfigured_peer, like their datagrams).
             let state = guard.clone();
-            let filter: crate::tcp::AcceptFilter = Arc::new(move |peer: &SocketAddr| {
-                let served = state.allowed.allows(peer);
+            let filter: AcceptFilter = Arc::new(move |peer: SocketAddr| {
+                let served = state.allowed.allows(&peer);
                 if !served {
                     state.metrics.dropped("unconfigured_peer");
                     tracing::debug!(%peer, "TCP connection closed: not a configured MGC");
                 }
                 served
             });
-            let t = FilteredTcpTransport::bind(bind, options, filter)
+            let t = TcpTransport::bind_filtered(bind, options, filter)
                 .await
                 .map_err(|source| ServiceError::Bind {
                     kind: "tcp",
