@@ -49,8 +49,14 @@ encoding = "$encoding"
 mid = "[127.0.0.1]:$mgc_port"
 address = "127.0.0.1"
 port = $mgc_port
+[engine]
+# As the megaco MG of megaco-load keeps its replies (reply_timer 5 s); the table holds the
+# replies of 5 s at up to 50 000 transactions/s.
+long_timer_ms = 5000
+request_lifetime_ms = 4000
+max_incoming_transactions = 262144
 [association]
-version = 1
+version = 3
 [security]
 rate_limit_per_peer = 10000000
 rate_limit_burst = 1000000
@@ -64,6 +70,10 @@ ready = "listening"
 max_contexts = 200000
 max_terminations = 400000
 EOF
+# Four addresses of 27 500 RTP/RTCP port pairs: room for 110 000 streams (HOLD=100000).
+for a in 1 2 3 4; do
+    printf '[[gateway.sim.pools]]\naddress = "127.0.0.%s"\nfirst_port = 10000\nlast_port = 64999\n' "$a" >>"$tmp/h248d.toml"
+done
 "$bin" check-config "$tmp/h248d.toml" >/dev/null
 
 run_level_set() { # name, command to start the MG (backgrounded)

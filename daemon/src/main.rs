@@ -17,6 +17,13 @@
 
 #![forbid(unsafe_code)]
 
+/// mimalloc: per-transaction allocations (decoded requests, replies kept for
+/// LONG-TIMER, tasks) come and go on several threads; its thread-local free
+/// lists serve them faster than the system allocator and return memory to
+/// the system instead of keeping it in per-thread arenas (benches/RESULTS.md).
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;

@@ -416,6 +416,33 @@ async fn choose_all_and_wildcard_subtract_of_a_context() {
     assert_eq!(sim.allocated(), 0);
 }
 
+/// A bare `$` lets the MG choose the termination (H.248.1 clause 6.2): it
+/// takes the first ephemeral kind (`ip/`); an unknown prefix is still 430.
+#[tokio::test(start_paused = true)]
+async fn bare_choose_takes_the_first_ephemeral_kind() {
+    let (gw, _sim) = gateway(Profile::iq(), |_, _| {});
+    let mut add = add_ip(true);
+    if let Command::Add(amm) = &mut add {
+        amm.termination_ids = vec![TerminationId::from("$")];
+    }
+    let r = replies(
+        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
+            .await,
+    );
+    assert_eq!(error_code(&r), None, "{r:?}");
+    let (_, id) = added(&r);
+    assert!(id.as_str().starts_with("ip/"), "{id}");
+    let mut add = add_ip(true);
+    if let Command::Add(amm) = &mut add {
+        amm.termination_ids = vec![TerminationId::from("tdm/$")];
+    }
+    let r = replies(
+        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
+            .await,
+    );
+    assert_eq!(error_code(&r), Some(430));
+}
+
 #[tokio::test(start_paused = true)]
 async fn error_codes_scoped_to_their_command() {
     let (gw, _) = gateway(Profile::mp(), |c, _| {

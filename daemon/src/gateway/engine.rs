@@ -978,12 +978,17 @@ impl Engine {
                 let (new_id, ephemeral) = if id.has_choose_wildcard() {
                     let text = id.as_str();
                     let prefix = text.strip_suffix('$').filter(|p| !p.contains('$'));
-                    let known = prefix.filter(|p| {
-                        self.config
-                            .ephemeral_prefixes
-                            .iter()
-                            .any(|q| q.eq_ignore_ascii_case(p))
-                    });
+                    // A bare `$` leaves the choice of termination to the MG
+                    // (H.248.1 clause 6.2): the first ephemeral kind.
+                    let known = match prefix {
+                        Some("") => self.config.ephemeral_prefixes.first().map(Text::as_str),
+                        _ => prefix.filter(|p| {
+                            self.config
+                                .ephemeral_prefixes
+                                .iter()
+                                .any(|q| q.eq_ignore_ascii_case(p))
+                        }),
+                    };
                     let Some(prefix) = known else {
                         return refuse(
                             codes::UNKNOWN_TERMINATION,
