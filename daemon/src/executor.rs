@@ -20,6 +20,31 @@ use h248_stack::model::{ActionRequest, TransactionResult};
 /// A boxed, sendable future: what [`Executor::execute`] returns.
 pub type ExecuteFuture = Pin<Box<dyn Future<Output = TransactionResult> + Send + 'static>>;
 
+/// The state of the link to the media backend, for the metrics. A backend
+/// without a link of its own (`sim`) is always up with no connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BackendHealth {
+    /// The backend can take calls now.
+    pub up: bool,
+    /// Connections made so far (the first and every reconnection).
+    pub connections: u64,
+    /// Events from the backend dropped because the engine's queue was full.
+    pub events_dropped: u64,
+    /// Lines from the backend that were not protocol lines (ignored).
+    pub bad_lines: u64,
+}
+
+impl Default for BackendHealth {
+    fn default() -> Self {
+        BackendHealth {
+            up: true,
+            connections: 0,
+            events_dropped: 0,
+            bad_lines: 0,
+        }
+    }
+}
+
 /// Counts the service exports as metrics.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct GatewayStats {
@@ -31,6 +56,8 @@ pub struct GatewayStats {
     pub backend_calls: u64,
     /// Backend calls that failed or timed out so far.
     pub backend_errors: u64,
+    /// The backend's link.
+    pub backend: BackendHealth,
 }
 
 /// Executes the MGC's requests on the gateway's resources.

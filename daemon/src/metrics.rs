@@ -19,6 +19,8 @@
 //! | `association_events_total` | counter | `event` | registrations, failures, losses... |
 //! | `gateway_contexts`, `gateway_terminations` | gauge | | `Executor::stats` |
 //! | `gateway_backend_calls_total`, `gateway_backend_errors_total` | counter | | `Executor::stats` |
+//! | `gateway_backend_up` | gauge | | 1 while the media backend can take calls (always 1 for `sim`) |
+//! | `gateway_backend_connections_total`, `gateway_backend_events_dropped_total`, `gateway_backend_bad_lines_total` | counter | | the `external` backend's link: connections made, events dropped on a full queue, lines that were not the protocol |
 //!
 //! Engine and gateway counters are sampled periodically and added as
 //! deltas, so the exported counters only grow.
@@ -64,6 +66,9 @@ struct Previous {
     peers_lost: u64,
     backend_calls: u64,
     backend_errors: u64,
+    backend_connections: u64,
+    backend_events_dropped: u64,
+    backend_bad_lines: u64,
 }
 
 /// Every metric the daemon exports.
@@ -86,6 +91,10 @@ pub struct Metrics {
     terminations: IntGauge,
     backend_calls: IntCounter,
     backend_errors: IntCounter,
+    backend_up: IntGauge,
+    backend_connections: IntCounter,
+    backend_events_dropped: IntCounter,
+    backend_bad_lines: IntCounter,
     previous: Mutex<Previous>,
 }
 
@@ -225,6 +234,26 @@ impl Metrics {
                 "h248_gateway_backend_errors_total",
                 "Media backend calls that failed or timed out",
             ),
+            backend_up: gauge(
+                &r,
+                "h248_gateway_backend_up",
+                "1 while the media backend can take calls",
+            ),
+            backend_connections: counter(
+                &r,
+                "h248_gateway_backend_connections_total",
+                "Connections made to the media backend",
+            ),
+            backend_events_dropped: counter(
+                &r,
+                "h248_gateway_backend_events_dropped_total",
+                "Media backend events dropped because the engine's queue was full",
+            ),
+            backend_bad_lines: counter(
+                &r,
+                "h248_gateway_backend_bad_lines_total",
+                "Lines from the media backend that were not protocol lines",
+            ),
             previous: Mutex::new(Previous::default()),
             registry: r,
         };
@@ -339,6 +368,19 @@ impl Metrics {
             .inc_by(stats.backend_errors.saturating_sub(prev.backend_errors));
         prev.backend_calls = stats.backend_calls;
         prev.backend_errors = stats.backend_errors;
+        let link = &stats.backend;
+        self.backend_up.set(i64::from(link.up));
+        self.backend_connections
+            .inc_by(link.connections.saturating_sub(prev.backend_connections));
+        self.backend_events_dropped.inc_by(
+            link.events_dropped
+                .saturating_sub(prev.backend_events_dropped),
+        );
+        self.backend_bad_lines
+            .inc_by(link.bad_lines.saturating_sub(prev.backend_bad_lines));
+        prev.backend_connections = link.connections;
+        prev.backend_events_dropped = link.events_dropped;
+        prev.backend_bad_lines = link.bad_lines;
     }
 
     /// The text exposition format.
@@ -548,6 +590,33 @@ mod tests {
             text.contains("h248_pendings_total{direction=\"sent\"} 2"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn backend_link_is_a_gauge_and_counters() {
+        let m = Metrics::new();
+        let mut stats = GatewayStats::default();
+        m.observe_gateway(&stats);
+        let text = String::from_utf8(m.render()).unwrap();
+        assert!(text.contains("h248_gateway_backend_up 1"), "{text}");
+        stats.backend = crate::executor::BackendHealth {
+            up: false,
+            connections: 2,
+            events_dropped: 1,
+            bad_lines: 5,
+        };
+        m.observe_gateway(&stats);
+        stats.backend.bad_lines = 7;
+        m.observe_gateway(&stats);
+        let text = String::from_utf8(m.render()).unwrap();
+        for line in [
+            "h248_gateway_backend_up 0",
+            "h248_gateway_backend_connections_total 2",
+            "h248_gateway_backend_events_dropped_total 1",
+            "h248_gateway_backend_bad_lines_total 7",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 
     #[test]

@@ -629,5 +629,9 @@ async fn lines_that_are_not_the_protocol_are_counted_and_ignored() {
     // The connection still serves.
     let (_, _) = rig.add().await;
     assert_eq!(backend.connections(), 1);
+    // The gateway reports the link for the metrics.
+    let link = Executor::stats(rig.gateway.as_ref()).backend;
+    assert!(link.up);
+    assert_eq!((link.connections, link.bad_lines), (1, 5));
     rig.end().await;
 }

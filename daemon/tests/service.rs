@@ -144,6 +144,7 @@ impl Executor for TestGateway {
             terminations: contexts,
             backend_calls: self.calls.load(Ordering::Relaxed),
             backend_errors: self.errors.load(Ordering::Relaxed),
+            ..GatewayStats::default()
         }
     }
 }

@@ -19,6 +19,7 @@ use h248_stack::model::{
 use tokio::sync::mpsc;
 
 use super::codes::Refusal;
+use crate::executor::BackendHealth;
 
 /// What a backend operation resolves to; a failure carries the H.248.8 code
 /// the engine answers with (e.g. 510 when a pool is exhausted).
@@ -144,4 +145,9 @@ pub trait MediaBackend: Send + Sync + 'static {
     fn can_generate(&self, name: &str) -> bool;
     /// The channel of events; `Some` once, for the engine.
     fn take_events(&self) -> Option<mpsc::Receiver<BackendEvent>>;
+    /// The state of the link to the media plane (metrics); always up for a
+    /// backend without one.
+    fn health(&self) -> BackendHealth {
+        BackendHealth::default()
+    }
 }

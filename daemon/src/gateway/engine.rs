@@ -425,6 +425,11 @@ pub fn access(actions: &[ActionRequest]) -> Access {
 }
 
 impl Engine {
+    /// The backend's link (for the metrics).
+    pub fn backend_health(&self) -> crate::executor::BackendHealth {
+        self.backend.health()
+    }
+
     pub fn new(
         config: GatewayConfig,
         validator: Validator,

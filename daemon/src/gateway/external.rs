@@ -44,6 +44,7 @@ use super::backend::{
 };
 use super::codes::{self, Refusal};
 use super::sim::listed;
+use crate::executor::BackendHealth;
 
 /// Longest line accepted from the media gateway, in bytes; a longer one
 /// closes the connection (the stream cannot be resynchronised).
@@ -500,6 +501,15 @@ impl MediaBackend for ExternalBackend {
 
     fn can_generate(&self, name: &str) -> bool {
         listed(&self.inner.config.signals, name)
+    }
+
+    fn health(&self) -> BackendHealth {
+        BackendHealth {
+            up: self.is_connected(),
+            connections: self.connections(),
+            events_dropped: self.events_dropped(),
+            bad_lines: self.bad_lines(),
+        }
     }
 
     fn take_events(&self) -> Option<mpsc::Receiver<BackendEvent>> {

@@ -246,6 +246,7 @@ impl Executor for Gateway {
             terminations: c.terminations.load(Ordering::Relaxed),
             backend_calls: c.backend_calls.load(Ordering::Relaxed),
             backend_errors: c.backend_errors.load(Ordering::Relaxed),
+            backend: self.shared.engine.backend_health(),
         }
     }
 }
