@@ -18,9 +18,10 @@
 #![forbid(unsafe_code)]
 
 /// mimalloc: per-transaction allocations (decoded requests, replies kept for
-/// LONG-TIMER, tasks) come and go on several threads; its thread-local free
-/// lists serve them faster than the system allocator and return memory to
-/// the system instead of keeping it in per-thread arenas (benches/RESULTS.md).
+/// LONG-TIMER, tasks) come and go on several threads; it returns their memory
+/// to the system once they are gone instead of keeping it in per-thread
+/// arenas (benches/RESULTS.md: 133 MB instead of 345 MB after 100 000
+/// contexts came and went).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -102,6 +102,29 @@ fn add_ip(local: bool) -> Command {
     })
 }
 
+/// Modify of `id` to SendRecv with a Remote at 203.0.113.9:`port`.
+fn send_recv_to(id: TerminationId, port: u16) -> Command {
+    let remote = format!("audio {port} RTP/AVP 0");
+    Command::Modify(AmmRequest {
+        termination_ids: vec![id],
+        descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
+            termination_state: None,
+            streams: Some(Streams::One(StreamParms {
+                local_control: Some(LocalControlDescriptor {
+                    stream_mode: Some(StreamMode::SendRecv),
+                    ..Default::default()
+                }),
+                remote: Some(sdp(&[
+                    ('v', "0"),
+                    ('c', "IN IP4 203.0.113.9"),
+                    ('m', &remote),
+                ])),
+                ..Default::default()
+            })),
+        })],
+    })
+}
+
 fn subtract(id: &str) -> Command {
     Command::Subtract(SubtractRequest {
         termination_ids: vec![TerminationId::from(id)],
@@ -154,24 +177,7 @@ async fn iq_reserve_configure_release_with_the_procedure_builders() {
     assert_eq!(sim.allocated(), 1);
 
     // Configure: Remote and SendRecv.
-    let configure = Command::Modify(AmmRequest {
-        termination_ids: vec![reply.termination.clone()],
-        descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
-            termination_state: None,
-            streams: Some(Streams::One(StreamParms {
-                local_control: Some(LocalControlDescriptor {
-                    stream_mode: Some(StreamMode::SendRecv),
-                    ..Default::default()
-                }),
-                remote: Some(sdp(&[
-                    ('v', "0"),
-                    ('c', "IN IP4 203.0.113.9"),
-                    ('m', "audio 49170 RTP/AVP 0"),
-                ])),
-                ..Default::default()
-            })),
-        })],
-    });
+    let configure = send_recv_to(reply.termination.clone(), 49170);
     let r = replies(
         gw.execute(3, vec![action(ContextId(reply.context), vec![configure])])
             .await,
@@ -206,24 +212,7 @@ async fn statistics_are_reported_on_subtract_and_audit() {
             .await,
     );
     let (ctx, id) = added(&r);
-    let modify = Command::Modify(AmmRequest {
-        termination_ids: vec![id.clone()],
-        descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
-            termination_state: None,
-            streams: Some(Streams::One(StreamParms {
-                local_control: Some(LocalControlDescriptor {
-                    stream_mode: Some(StreamMode::SendRecv),
-                    ..Default::default()
-                }),
-                remote: Some(sdp(&[
-                    ('v', "0"),
-                    ('c', "IN IP4 203.0.113.9"),
-                    ('m', "audio 4000 RTP/AVP 0"),
-                ])),
-                ..Default::default()
-            })),
-        })],
-    });
+    let modify = send_recv_to(id.clone(), 4000);
     replies(
         gw.execute(3, vec![action(ContextId(ctx), vec![modify])])
             .await,

@@ -4,8 +4,7 @@
 //! position), 2 usage error.
 
 /// mimalloc: the codec makes a handful of small, short-lived allocations per
-/// message, which its thread-local free lists serve several times faster than
-/// the system allocator (benches/RESULTS.md).
+/// message, served from its thread-local free lists (benches/RESULTS.md).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -959,7 +959,8 @@ impl Engine {
     // ---- Add / Move / Modify -------------------------------------------------------------------
 
     /// Add (clause 7.2.1): `prefix$` creates an ephemeral termination named
-    /// by the prefix and a counter (a prefix must be configured, else 430);
+    /// by the prefix and a counter (a prefix must be configured, else 430; a
+    /// bare `$` takes the first configured one);
     /// a physical termination comes from the NULL context (433 when it is
     /// in a context already); ROOT and `*` are 442. Descriptors are then
     /// applied; a failure undoes the Add.
