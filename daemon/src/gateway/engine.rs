@@ -16,6 +16,7 @@ use super::backend::{Allocation, MediaBackend, ReserveRequest, SignalStart, Stre
 use super::codes::{self, refuse, Refusal};
 use super::digitmap::{symbol_of_event, DigitMap, MatchState};
 use super::media;
+use super::streams::StreamMap;
 use super::GatewayConfig;
 
 /// Counters shared with [`super::Gateway::stats`].
@@ -93,24 +94,46 @@ struct Digits {
     generation: u64,
 }
 
+/// What a termination asked to detect, play, buffer or keep: made on
+/// first use (most terminations of a media gateway carry none of it, and
+/// a termination table of small entries holds more terminations).
+#[derive(Debug, Clone)]
+struct Activity {
+    /// The active Events descriptor (request ID and events).
+    events: Option<(RequestId, Vec<RequestedEvent>)>,
+    signals: Vec<ActiveSignal>,
+    buffer_spec: Vec<EventSpec>,
+    buffer: VecDeque<ObservedEvent>,
+    state_props: Vec<PropertyParm>,
+    digits: Digits,
+}
+
+/// The activity of a termination that has none.
+static NO_ACTIVITY: Activity = Activity {
+    events: None,
+    signals: Vec::new(),
+    buffer_spec: Vec::new(),
+    buffer: VecDeque::new(),
+    state_props: Vec::new(),
+    digits: Digits {
+        collected: String::new(),
+        generation: 0,
+    },
+};
+
 #[derive(Debug, Clone)]
 struct Term {
     physical: bool,
     /// 0: the NULL context.
     context: u32,
-    streams: BTreeMap<StreamId, StreamState>,
-    /// The active Events descriptor (request ID and events).
-    events: Option<(RequestId, Vec<RequestedEvent>)>,
-    signals: Vec<ActiveSignal>,
+    streams: StreamMap<StreamState>,
     buffer_control: EventBufferControl,
-    buffer_spec: Vec<EventSpec>,
-    buffer: VecDeque<ObservedEvent>,
     /// LockStep: a Notify was sent and no new Events descriptor came yet.
     lockstep_blocked: bool,
     service_state: ServiceState,
-    state_props: Vec<PropertyParm>,
-    digit_map: DigitMapDescriptor,
-    digits: Digits,
+    activity: Option<Box<Activity>>,
+    /// The DigitMap descriptor set on it, if any (boxed: most never have one).
+    digit_map: Option<Box<DigitMapDescriptor>>,
     session_id: u64,
 }
 
@@ -119,19 +142,24 @@ impl Term {
         Term {
             physical,
             context,
-            streams: BTreeMap::new(),
-            events: None,
-            signals: Vec::new(),
+            streams: StreamMap::default(),
             buffer_control: EventBufferControl::Off,
-            buffer_spec: Vec::new(),
-            buffer: VecDeque::new(),
             lockstep_blocked: false,
             service_state: ServiceState::InService,
-            state_props: Vec::new(),
-            digit_map: DigitMapDescriptor::default(),
-            digits: Digits::default(),
+            activity: None,
+            digit_map: None,
             session_id,
         }
+    }
+
+    fn act(&self) -> &Activity {
+        self.activity.as_deref().unwrap_or(&NO_ACTIVITY)
+    }
+
+    /// The activity, made now if there was none.
+    fn act_mut(&mut self) -> &mut Activity {
+        self.activity
+            .get_or_insert_with(|| Box::new(NO_ACTIVITY.clone()))
     }
 }
 
@@ -315,6 +343,8 @@ impl State {
 
     fn join(&mut self, context: u32, id: &TerminationId) {
         if let Some(ctx) = self.contexts.get_mut(&context) {
+            // Contexts hold one or two terminations: no spare room.
+            ctx.terminations.reserve_exact(1);
             ctx.terminations.push(id.clone());
         }
         if let Some(t) = self.terms.get_mut(id) {
@@ -515,15 +545,11 @@ impl Engine {
                 let _all = self.scope.write().await;
                 let (out, held) = work.await;
                 self.release_claims(held);
-                // Contexts it emptied (Move, Subtract of ALL) were not
-                // claimed: forget their locks too. Nobody else runs now.
+                // Locks of contexts it touched without claiming them
+                // (Move, Subtract of ALL): forget those nobody waits for.
                 let mut st = self.st();
-                let State {
-                    claims, contexts, ..
-                } = &mut *st;
-                claims.retain(|id, lock| {
-                    *id == 0 || contexts.contains_key(id) || Arc::strong_count(lock) > 1
-                });
+                let claims = &mut st.claims;
+                claims.retain(|id, lock| *id == 0 || Arc::strong_count(lock) > 1);
                 out
             }
             Access::Contexts(ids) => {
@@ -549,9 +575,9 @@ impl Engine {
         }
     }
 
-    /// Releases what was held, and forgets the locks of contexts that no
-    /// longer exist and nobody waits for (so that the table stays bounded
-    /// by the contexts that exist).
+    /// Releases what was held, and forgets the locks nobody holds or
+    /// waits for: the table holds only contexts in use (an idle context
+    /// costs no lock; the next claim makes a fresh one).
     fn release_claims(&self, held: Held) {
         let ids: Vec<u32> = held.claims.iter().map(|c| c.context).collect();
         drop(held);
@@ -561,7 +587,7 @@ impl Engine {
                 .claims
                 .get(&id)
                 .is_some_and(|l| Arc::strong_count(l) == 1);
-            if unused && id != 0 && !st.contexts.contains_key(&id) {
+            if unused && id != 0 {
                 st.claims.remove(&id);
             }
         }
@@ -1252,6 +1278,7 @@ impl Engine {
             }
         }
         let names = snapshot
+            .act()
             .events
             .as_ref()
             .map(|(_, e)| e.iter().map(|x| x.name.clone()).collect())
@@ -1280,7 +1307,7 @@ impl Engine {
                     }
                 }
                 if let Some(t) = self.st().terms.get_mut(id) {
-                    t.digit_map = dm.clone();
+                    t.digit_map = Some(Box::new(dm.clone()));
                 }
             }
         }
@@ -1293,7 +1320,7 @@ impl Engine {
                 }
                 AmmDescriptor::EventBuffer(spec) => {
                     if let Some(t) = self.st().terms.get_mut(id) {
-                        t.buffer_spec = spec.clone();
+                        t.act_mut().buffer_spec = spec.clone();
                     }
                 }
                 AmmDescriptor::Statistics(_) | AmmDescriptor::DigitMap(_) => {}
@@ -1348,7 +1375,9 @@ impl Engine {
                 }
                 t.buffer_control = c;
                 if c == EventBufferControl::Off {
-                    t.buffer.clear();
+                    if let Some(a) = t.activity.as_mut() {
+                        a.buffer.clear();
+                    }
                     t.lockstep_blocked = false;
                 }
             }
@@ -1356,9 +1385,9 @@ impl Engine {
                 t.service_state = s;
             }
             for p in &ts.property_parms {
-                t.state_props
-                    .retain(|x| !x.name.eq_ignore_ascii_case(&p.name));
-                t.state_props.push(p.clone());
+                let props = &mut t.act_mut().state_props;
+                props.retain(|x| !x.name.eq_ignore_ascii_case(&p.name));
+                props.push(p.clone());
             }
         }
         let (streams, single): (Vec<(StreamId, &StreamParms)>, bool) = match &m.streams {
@@ -1535,9 +1564,14 @@ impl Engine {
             if !e.events.is_empty() {
                 return refuse(codes::BAD_COMMAND, "events without a RequestID");
             }
-            if let Some(t) = self.st().terms.get_mut(id) {
-                t.events = None;
-                t.digits = Digits::default();
+            if let Some(a) = self
+                .st()
+                .terms
+                .get_mut(id)
+                .and_then(|t| t.activity.as_mut())
+            {
+                a.events = None;
+                a.digits = Digits::default();
             }
             let r = self.backend.detect_events(id.clone(), Vec::new()).await;
             return self.counted(r);
@@ -1546,7 +1580,7 @@ impl Engine {
             .st()
             .terms
             .get(id)
-            .map(|t| t.digit_map.clone())
+            .map(|t| t.digit_map.as_deref().cloned().unwrap_or_default())
             .unwrap_or_default();
         for ev in &e.events {
             if !self.backend.can_detect(&ev.name) {
@@ -1599,15 +1633,17 @@ impl Engine {
         self.counted(r)?;
         let replay = match self.st().terms.get_mut(id) {
             Some(t) => {
-                t.events = Some((request_id, e.events.clone()));
-                t.digits = Digits::default();
                 let was_blocked = std::mem::replace(&mut t.lockstep_blocked, false);
-                if was_blocked || t.buffer_control == EventBufferControl::LockStep {
-                    let pos = t
+                let lockstep = t.buffer_control == EventBufferControl::LockStep;
+                let a = t.act_mut();
+                a.events = Some((request_id, e.events.clone()));
+                a.digits = Digits::default();
+                if was_blocked || lockstep {
+                    let pos = a
                         .buffer
                         .iter()
                         .position(|b| e.events.iter().any(|r| event_matches(&r.name, &b.name)));
-                    pos.and_then(|p| t.buffer.remove(p))
+                    pos.and_then(|p| a.buffer.remove(p))
                 } else {
                     None
                 }
@@ -1693,7 +1729,7 @@ impl Engine {
             .await;
         self.counted(r)?;
         if let Some(t) = self.st().terms.get_mut(id) {
-            t.signals.push(ActiveSignal {
+            t.act_mut().signals.push(ActiveSignal {
                 id: sig_id,
                 signal,
                 list,
@@ -1704,7 +1740,11 @@ impl Engine {
 
     async fn stop_signals(&self, id: &TerminationId, reason: NotifyCompletion) {
         let playing = match self.st().terms.get_mut(id) {
-            Some(t) => std::mem::take(&mut t.signals),
+            Some(t) => t
+                .activity
+                .as_mut()
+                .map(|a| std::mem::take(&mut a.signals))
+                .unwrap_or_default(),
             None => return,
         };
         for s in playing {
@@ -1747,10 +1787,13 @@ impl Engine {
             let Some(t) = st.terms.get_mut(id) else {
                 return;
             };
-            let Some(pos) = t.signals.iter().position(|s| s.id == sig_id) else {
+            let Some(signals) = t.activity.as_mut().map(|a| &mut a.signals) else {
                 return;
             };
-            t.signals.remove(pos)
+            let Some(pos) = signals.iter().position(|s| s.id == sig_id) else {
+                return;
+            };
+            signals.remove(pos)
         };
         if let Some((list_id, mut rest)) = done.list {
             if let Some(next) = rest.pop_front() {
@@ -1781,7 +1824,7 @@ impl Engine {
         let Some(t) = st.terms.get_mut(id) else {
             return;
         };
-        let Some((request_id, events)) = &t.events else {
+        let Some((request_id, events)) = &t.act().events else {
             return;
         };
         let Some(requested) = events.iter().find(|r| event_matches(&r.name, name)) else {
@@ -1858,8 +1901,9 @@ impl Engine {
                 return;
             };
             if t.lockstep_blocked {
-                let buffered = t.buffer_spec.iter().any(|s| event_matches(&s.name, name))
-                    || t.events
+                let a = t.act();
+                let buffered = a.buffer_spec.iter().any(|s| event_matches(&s.name, name))
+                    || a.events
                         .as_ref()
                         .is_some_and(|(_, e)| e.iter().any(|r| event_matches(&r.name, name)));
                 if buffered {
@@ -1867,7 +1911,9 @@ impl Engine {
                 }
                 return;
             }
-            let Some((_, events)) = &t.events else { return };
+            let Some((_, events)) = &t.act().events else {
+                return;
+            };
             events.clone()
         };
         if let Some(symbol) = symbol_of_event(name) {
@@ -1946,9 +1992,10 @@ impl Engine {
             let Some(t) = st.terms.get_mut(id) else {
                 return;
             };
-            t.digits.collected.push(symbol);
-            t.digits.generation += 1;
-            (t.digits.collected.clone(), t.digits.generation)
+            let digits = &mut t.act_mut().digits;
+            digits.collected.push(symbol);
+            digits.generation += 1;
+            (digits.collected.clone(), digits.generation)
         };
         match map.state(&collected) {
             MatchState::Unambiguous => self.digits_done(id, "UM", ce).await,
@@ -1985,7 +2032,11 @@ impl Engine {
         let t = st.terms.get(id)?;
         match &ce.actions.event_dm {
             Some(EventDm::Value(v)) => Some(v.body.clone()),
-            _ => t.digit_map.value.as_ref().map(|v| v.body.clone()),
+            _ => t
+                .digit_map
+                .as_ref()
+                .and_then(|d| d.value.as_ref())
+                .map(|v| v.body.clone()),
         }
     }
 
@@ -1995,8 +2046,9 @@ impl Engine {
             let Some(t) = st.terms.get_mut(id) else {
                 return;
             };
-            t.digits.generation += 1;
-            std::mem::take(&mut t.digits.collected)
+            let digits = &mut t.act_mut().digits;
+            digits.generation += 1;
+            std::mem::take(&mut digits.collected)
         };
         let params = vec![
             PropertyParm::equal("ds", digits),
@@ -2017,14 +2069,15 @@ impl Engine {
             let Some(t) = st.terms.get(&termination) else {
                 return;
             };
-            if t.digits.generation != generation || t.digits.collected.is_empty() {
+            let a = t.act();
+            if a.digits.generation != generation || a.digits.collected.is_empty() {
                 return;
             }
-            let Some((_, events)) = &t.events else { return };
+            let Some((_, events)) = &a.events else { return };
             let Some(ce) = events.iter().find(|r| is_dtmf_completion(&r.name)).cloned() else {
                 return;
             };
-            (ce, t.digits.collected.clone())
+            (ce, a.digits.collected.clone())
         };
         let full = self
             .digit_map_body(&termination, &ce)
@@ -2219,29 +2272,31 @@ impl Engine {
             match token {
                 AuditToken::Media => out.push(AuditReturnParameter::Media(media_of(&t))),
                 AuditToken::Events => out.push(AuditReturnParameter::Events(EventsDescriptor {
-                    request_id: t.events.as_ref().map(|(r, _)| *r),
+                    request_id: t.act().events.as_ref().map(|(r, _)| *r),
                     events: t
+                        .act()
                         .events
                         .as_ref()
                         .map(|(_, e)| e.clone())
                         .unwrap_or_default(),
                 })),
                 AuditToken::Signals => out.push(AuditReturnParameter::Signals(
-                    t.signals
+                    t.act()
+                        .signals
                         .iter()
                         .map(|s| SignalRequest::Signal(s.signal.clone()))
                         .collect(),
                 )),
-                AuditToken::DigitMap => {
-                    out.push(AuditReturnParameter::DigitMap(t.digit_map.clone()))
-                }
-                AuditToken::EventBuffer => {
-                    out.push(AuditReturnParameter::EventBuffer(t.buffer_spec.clone()))
-                }
+                AuditToken::DigitMap => out.push(AuditReturnParameter::DigitMap(
+                    t.digit_map.as_deref().cloned().unwrap_or_default(),
+                )),
+                AuditToken::EventBuffer => out.push(AuditReturnParameter::EventBuffer(
+                    t.act().buffer_spec.clone(),
+                )),
                 AuditToken::ObservedEvents => out.push(AuditReturnParameter::ObservedEvents(
                     ObservedEventsDescriptor {
-                        request_id: t.events.as_ref().map_or(RequestId(0), |(r, _)| *r),
-                        events: t.buffer.iter().cloned().collect(),
+                        request_id: t.act().events.as_ref().map_or(RequestId(0), |(r, _)| *r),
+                        events: t.act().buffer.iter().cloned().collect(),
                     },
                 )),
                 AuditToken::Statistics => {
@@ -2418,10 +2473,11 @@ fn push_buffer(
     max: usize,
 ) {
     // Bounded (clause 7.1.10 leaves the size to the MG): the oldest goes.
-    if t.buffer.len() >= max.max(1) {
-        t.buffer.pop_front();
+    let buffer = &mut t.act_mut().buffer;
+    if buffer.len() >= max.max(1) {
+        buffer.pop_front();
     }
-    t.buffer.push_back(ObservedEvent {
+    buffer.push_back(ObservedEvent {
         name: Text::from(name),
         stream_id: stream,
         params,
@@ -2450,7 +2506,7 @@ fn media_of(t: &Term) -> MediaDescriptor {
         .collect::<Vec<_>>();
     MediaDescriptor {
         termination_state: Some(TerminationStateDescriptor {
-            property_parms: t.state_props.clone(),
+            property_parms: t.act().state_props.clone(),
             event_buffer_control: Some(t.buffer_control),
             service_state: Some(t.service_state),
         }),
@@ -2567,10 +2623,11 @@ mod tests {
         );
     }
 
-    /// The per-context locks live as long as their contexts: none is left
-    /// behind by Add / Subtract, a failed Add, Move, or unknown contexts.
+    /// The per-context locks live only while a transaction holds or
+    /// waits for them: none is left behind by Add / Subtract, a failed
+    /// Add, Move, or unknown contexts, and an idle context costs none.
     #[tokio::test]
-    async fn context_locks_are_forgotten_with_their_contexts() {
+    async fn context_locks_are_held_only_while_in_use() {
         let profile = h248_profiles::profile::Profile::iq();
         let validator = Validator::new(profile.clone(), &h248_profiles::full(), &[]);
         let (outbox, _outbox_rx) = mpsc::channel(16);
@@ -2596,33 +2653,43 @@ mod tests {
                 }
             }
         };
+        let unused_locks = || {
+            let st = engine.st();
+            st.claims.keys().filter(|id| **id != 0).count()
+        };
         let add = || request(ContextId::CHOOSE, Command::Add(amm("ip/$")));
         let r = run(vec![add()]).await;
         let c1 = r[0].context_id;
         let r = run(vec![add()]).await;
         let c2 = r[0].context_id;
-        assert_eq!(engine.st().claims.len(), 2);
+        assert_eq!(engine.context_count(), 2);
+        assert_eq!(unused_locks(), 0);
+        // While a transaction holds c1, its lock is there; then it goes.
+        {
+            let held = engine.claim(c1.0).await;
+            assert_eq!(unused_locks(), 1);
+            let mut claims = Held::default();
+            claims.claims.push(held);
+            engine.release_claims(claims);
+        }
+        assert_eq!(unused_locks(), 0);
         // Unknown contexts (411) leave nothing.
         run(vec![request(ContextId(999), Command::Modify(amm("ip/1")))]).await;
-        assert_eq!(engine.st().claims.len(), 2);
+        assert_eq!(unused_locks(), 0);
         // A failed Add under CHOOSE (unknown prefix: 430) leaves nothing.
         run(vec![request(ContextId::CHOOSE, Command::Add(amm("zz/$")))]).await;
-        assert_eq!(engine.st().claims.len(), 2);
+        assert_eq!(unused_locks(), 0);
         // Move empties c1 (exclusive), Subtract empties c2.
         run(vec![request(c2, Command::Move(amm("ip/1")))]).await;
         assert_eq!(engine.context_count(), 1);
-        assert_eq!(engine.st().claims.len(), 1);
+        assert_eq!(unused_locks(), 0);
         let subtract = Command::Subtract(SubtractRequest {
             termination_ids: vec![TerminationId::from("*")],
             audit: None,
         });
         run(vec![request(c2, subtract)]).await;
         assert_eq!(engine.context_count(), 0);
-        assert!(
-            engine.st().claims.is_empty(),
-            "{:?}",
-            engine.st().claims.keys()
-        );
+        assert_eq!(unused_locks(), 0);
         assert_ne!(c1, c2);
     }
 

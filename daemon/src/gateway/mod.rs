@@ -25,6 +25,7 @@ pub mod engine;
 pub mod external;
 pub mod media;
 pub mod sim;
+mod streams;
 
 use std::collections::HashMap;
 use std::pin::Pin;

@@ -37,6 +37,7 @@ use super::backend::{
     SignalStart, StreamSetup,
 };
 use super::codes::{self, Refusal};
+use super::streams::StreamMap;
 
 /// One pool of addresses: an address, a port range, and the realm it
 /// serves (`None`: the default realm, used when no `ipdc/realm` is given).
@@ -183,9 +184,10 @@ impl SimStream {
 #[derive(Debug)]
 struct SimTermination {
     created: Instant,
-    streams: HashMap<StreamId, SimStream>,
+    streams: StreamMap<SimStream>,
     detect: Vec<Text>,
-    signals: HashMap<u64, JoinHandle<()>>,
+    /// Signals playing, by the engine's signal ID (a few at most).
+    signals: Vec<(u64, JoinHandle<()>)>,
     script: Option<JoinHandle<()>>,
 }
 
@@ -193,15 +195,21 @@ impl SimTermination {
     fn new(now: Instant) -> Self {
         SimTermination {
             created: now,
-            streams: HashMap::new(),
+            streams: StreamMap::default(),
             detect: Vec::new(),
-            signals: HashMap::new(),
+            signals: Vec::new(),
             script: None,
         }
     }
 
+    /// Takes signal `id`'s task out, if it is playing.
+    fn stop_signal(&mut self, id: u64) -> Option<JoinHandle<()>> {
+        let i = self.signals.iter().position(|(s, _)| *s == id)?;
+        Some(self.signals.swap_remove(i).1)
+    }
+
     fn stop_tasks(&mut self) {
-        for (_, task) in self.signals.drain() {
+        for (_, task) in self.signals.drain(..) {
             task.abort();
         }
         if let Some(task) = self.script.take() {
@@ -387,8 +395,7 @@ impl MediaBackend for SimBackend {
                 .or_insert_with(|| SimTermination::new(now));
             let stream = termination
                 .streams
-                .entry(request.stream)
-                .or_insert_with(|| SimStream::new(now));
+                .get_or_insert_with(request.stream, || SimStream::new(now));
             if let Some((_, held)) = stream.allocation {
                 return Ok(held);
             }
@@ -472,8 +479,7 @@ impl MediaBackend for SimBackend {
                 .or_insert_with(|| SimTermination::new(now));
             let s = t
                 .streams
-                .entry(setup.stream)
-                .or_insert_with(|| SimStream::new(now));
+                .get_or_insert_with(setup.stream, || SimStream::new(now));
             s.advance(now, interval);
             s.since = now;
             s.mode = setup.mode;
@@ -497,7 +503,7 @@ impl MediaBackend for SimBackend {
                 .terminations
                 .entry(signal.termination.clone())
                 .or_insert_with(|| SimTermination::new(now));
-            if let Some(old) = t.signals.remove(&signal.id) {
+            if let Some(old) = t.stop_signal(signal.id) {
                 old.abort();
             }
             if let Some(ms) = length {
@@ -510,7 +516,8 @@ impl MediaBackend for SimBackend {
                         .send(BackendEvent::SignalCompleted { termination, id })
                         .await;
                 });
-                t.signals.insert(signal.id, task);
+                t.signals.reserve_exact(1);
+                t.signals.push((signal.id, task));
             }
             Ok(())
         })
@@ -522,7 +529,7 @@ impl MediaBackend for SimBackend {
             if let Some(task) = state
                 .terminations
                 .get_mut(&termination)
-                .and_then(|t| t.signals.remove(&id))
+                .and_then(|t| t.stop_signal(id))
             {
                 task.abort();
             }
