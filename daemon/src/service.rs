@@ -4,8 +4,8 @@
 //!
 //! - **Guard.** Every message passes a guard before the engine sees it:
 //!   only the configured MGCs are served (anything else is dropped and
-//!   counted as `unconfigured_peer`; over TCP their connections are closed
-//!   at accept, `TcpTransport::bind_filtered`), messages above
+//!   counted as `unconfigured_peer`; over TCP and SCTP their connections
+//!   and associations are closed at accept, `bind_filtered`), messages above
 //!   `security.max_message_size` are dropped (`too_large`), and each peer
 //!   gets a token bucket of `security.rate_limit_per_peer` messages per
 //!   second with a burst of `security.rate_limit_burst` (`rate_limited`).
@@ -180,6 +180,20 @@ impl GuardState {
         }
         allowed
     }
+}
+
+/// Strangers' connections (TCP) and associations (SCTP) are closed at
+/// accept, counted as `unconfigured_peer` like their datagrams.
+fn stranger_filter(guard: &Arc<GuardState>, transport: &'static str) -> AcceptFilter {
+    let state = guard.clone();
+    Arc::new(move |peer: SocketAddr| {
+        let served = state.allowed.allows(&peer);
+        if !served {
+            state.metrics.dropped("unconfigured_peer");
+            tracing::debug!(%peer, transport, "connection closed: not a configured MGC");
+        }
+        served
+    })
 }
 
 /// A transport that lets only admitted messages through.
@@ -379,18 +393,7 @@ pub async fn start<E: Executor + ?Sized>(
                 max_message_size: settings.max_message_size,
                 ..TcpOptions::default()
             };
-            // Strangers' connections are closed at accept (counted as
-            // unconfigured_peer, like their datagrams).
-            let state = guard.clone();
-            let filter: AcceptFilter = Arc::new(move |peer: SocketAddr| {
-                let served = state.allowed.allows(&peer);
-                if !served {
-                    state.metrics.dropped("unconfigured_peer");
-                    tracing::debug!(%peer, "TCP connection closed: not a configured MGC");
-                }
-                served
-            });
-            let t = TcpTransport::bind_filtered(bind, options, filter)
+            let t = TcpTransport::bind_filtered(bind, options, stranger_filter(&guard, "TCP"))
                 .await
                 .map_err(|source| ServiceError::Bind {
                     kind: "tcp",
@@ -404,13 +407,17 @@ pub async fn start<E: Executor + ?Sized>(
             spawn_endpoint(settings, guarded, association, &metrics)?
         }
         TransportKind::Sctp => {
-            let t = SctpTransport::bind(bind, SctpOptions::default())
-                .await
-                .map_err(|source| ServiceError::Bind {
-                    kind: "sctp",
-                    addr: bind,
-                    source,
-                })?;
+            let t = SctpTransport::bind_filtered(
+                bind,
+                SctpOptions::default(),
+                stranger_filter(&guard, "SCTP"),
+            )
+            .await
+            .map_err(|source| ServiceError::Bind {
+                kind: "sctp",
+                addr: bind,
+                source,
+            })?;
             let guarded = Guarded {
                 inner: t,
                 state: guard.clone(),

@@ -183,6 +183,91 @@ async fn ppid_and_stream_on_the_wire() {
     mg.shutdown().await;
 }
 
+/// `bind_filtered`: an association the filter refuses is shut down at
+/// once and its request never executed; a later one it accepts is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accept_filter_shuts_down_refused_associations() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    if !sctp_available() {
+        return;
+    }
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let seen = Arc::new(AtomicUsize::new(0));
+    // Refuses the first association, accepts the rest.
+    let filter = {
+        let seen = seen.clone();
+        Arc::new(move |_peer: SocketAddr| seen.fetch_add(1, Ordering::Relaxed) > 0)
+    };
+    let (mg, mg_incoming) = spawn(
+        Role::Mg,
+        Enc::Compact,
+        SctpTransport::bind_filtered(any, SctpOptions::default(), filter)
+            .await
+            .unwrap(),
+    );
+    let executions = serve_mg(mg_incoming);
+    let mg_addr = mg.local_addr().unwrap();
+    let request = |id: u32| SendData {
+        payload: format!(
+            "!/3 [192.0.2.9]:2944\nT={id}{{C={id}{{MF={}}}}}",
+            termination(id)
+        )
+        .into_bytes(),
+        snd_info: Some(SendInfo {
+            sid: 0,
+            flags: 0,
+            ppid: H248_PPID.to_be(),
+            context: 0,
+            assoc_id: 0,
+        }),
+    };
+    // The stranger: its association ends without an answer. The refusal
+    // can be so quick that the stranger's connect already reports it.
+    let stranger = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
+    if let Ok((conn, _assoc)) = stranger.connect(mg_addr).await {
+        let _ = conn.sctp_send(request(1)).await;
+        let ended = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                match conn.sctp_recv().await {
+                    Ok(NotificationOrData::Data(d)) if d.payload.is_empty() => return,
+                    Ok(NotificationOrData::Data(d)) => {
+                        panic!("the stranger was answered: {:?}", d.payload)
+                    }
+                    Ok(NotificationOrData::Notification(_)) => continue,
+                    Err(_) => return,
+                }
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "the refused association stays open");
+    }
+    assert_eq!(seen.load(Ordering::Relaxed), 1);
+    // The next association is accepted and served.
+    let friend = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
+    let (conn, _assoc) = friend.connect(mg_addr).await.unwrap();
+    conn.sctp_send(request(2)).await.unwrap();
+    let reply = loop {
+        match tokio::time::timeout(Duration::from_secs(10), conn.sctp_recv())
+            .await
+            .expect("a reply")
+            .unwrap()
+        {
+            NotificationOrData::Data(d) => break d,
+            NotificationOrData::Notification(_) => continue,
+        }
+    };
+    let reply = text::decode(&reply.payload).unwrap();
+    let MessageBody::Transactions(ts) = reply.message.body else {
+        panic!("expected transactions")
+    };
+    assert!(matches!(&ts[..], [Transaction::Reply(r)] if r.transaction_id == 2));
+    // Only the friend's request ran.
+    assert_once(&executions, 1);
+    assert_eq!(seen.load(Ordering::Relaxed), 2);
+    mg.shutdown().await;
+}
+
 /// The MG's association goes away: the MGC's waiting request fails with
 /// `PeerLost` at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

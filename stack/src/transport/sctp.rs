@@ -45,7 +45,7 @@ use sctp_rs::{
 use tokio::sync::{mpsc, oneshot};
 
 use super::conn::{Connections, Spawner, DEFAULT_QUEUE};
-use super::{Transport, TransportEvent};
+use super::{AcceptFilter, Transport, TransportEvent};
 
 /// The H.248 payload protocol identifier (IANA; RFC 4960 clause 14.4).
 pub const H248_PPID: u32 = 7;
@@ -92,6 +92,7 @@ pub struct SctpTransport {
 enum Job {
     Listen {
         addr: SocketAddr,
+        filter: Option<AcceptFilter>,
         done: oneshot::Sender<io::Result<Option<SocketAddr>>>,
     },
     Connect {
@@ -157,11 +158,29 @@ impl Drop for ClosingListener {
 impl SctpTransport {
     /// Listens on `addr` (IPv4 or IPv6) and connects on demand.
     pub async fn bind(addr: SocketAddr, options: SctpOptions) -> io::Result<Self> {
+        Self::listen(addr, options, None).await
+    }
+
+    /// [`Self::bind`], shutting down at once every incoming association
+    /// `filter` refuses (nothing is read from it and no peer is reported).
+    pub async fn bind_filtered(
+        addr: SocketAddr,
+        options: SctpOptions,
+        filter: AcceptFilter,
+    ) -> io::Result<Self> {
+        Self::listen(addr, options, Some(filter)).await
+    }
+
+    async fn listen(
+        addr: SocketAddr,
+        options: SctpOptions,
+        filter: Option<AcceptFilter>,
+    ) -> io::Result<Self> {
         let transport = Self::connector(options)?;
         let (done, rx) = oneshot::channel();
         transport
             .jobs
-            .send(Job::Listen { addr, done })
+            .send(Job::Listen { addr, filter, done })
             .map_err(|_| io::Error::other("SCTP thread gone"))?;
         let local = rx
             .await
@@ -207,8 +226,8 @@ fn sctp_thread(
         let serve = async {
             while let Some(job) = jobs.recv().await {
                 match job {
-                    Job::Listen { addr, done } => {
-                        let _ = done.send(listen(addr, options, &spawner));
+                    Job::Listen { addr, filter, done } => {
+                        let _ = done.send(listen(addr, options, filter, &spawner));
                     }
                     Job::Connect { peer, id, queue } => {
                         tokio::task::spawn_local(connect(
@@ -233,6 +252,7 @@ fn sctp_thread(
 fn listen(
     addr: SocketAddr,
     options: SctpOptions,
+    filter: Option<AcceptFilter>,
     spawner: &Spawner,
 ) -> io::Result<Option<SocketAddr>> {
     let socket = new_socket(&addr)?;
@@ -247,15 +267,22 @@ fn listen(
             .and_then(|a| a.first().copied()),
         _ => Some(addr),
     };
-    tokio::task::spawn_local(accept_loop(listener, spawner.clone()));
+    tokio::task::spawn_local(accept_loop(listener, spawner.clone(), filter));
     Ok(local)
 }
 
-async fn accept_loop(listener: sctp_rs::Listener, spawner: Spawner) {
+async fn accept_loop(listener: sctp_rs::Listener, spawner: Spawner, filter: Option<AcceptFilter>) {
     let listener = ClosingListener(listener);
     loop {
         match listener.0.accept().await {
             Ok((socket, peer)) => {
+                if filter.as_ref().is_some_and(|accept| !accept(peer)) {
+                    tracing::debug!(%peer, "SCTP association refused by the accept filter");
+                    // SHUTDOWN to the peer; dropping the socket closes it.
+                    let _ = socket.shutdown(std::net::Shutdown::Both);
+                    drop(socket);
+                    continue;
+                }
                 let (id, queue) = spawner.opened(peer);
                 tokio::task::spawn_local(run(socket, peer, id, queue, spawner.clone()));
             }
