@@ -32,6 +32,8 @@ pub struct BackendHealth {
     pub events_dropped: u64,
     /// Lines from the backend that were not protocol lines (ignored).
     pub bad_lines: u64,
+    /// Restarts of the media plane seen so far (each lost its state).
+    pub restarts: u64,
 }
 
 impl Default for BackendHealth {
@@ -41,6 +43,7 @@ impl Default for BackendHealth {
             connections: 0,
             events_dropped: 0,
             bad_lines: 0,
+            restarts: 0,
         }
     }
 }

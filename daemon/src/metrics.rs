@@ -20,7 +20,7 @@
 //! | `gateway_contexts`, `gateway_terminations` | gauge | | `Executor::stats` |
 //! | `gateway_backend_calls_total`, `gateway_backend_errors_total` | counter | | `Executor::stats` |
 //! | `gateway_backend_up` | gauge | | 1 while the media backend can take calls (always 1 for `sim`) |
-//! | `gateway_backend_connections_total`, `gateway_backend_events_dropped_total`, `gateway_backend_bad_lines_total` | counter | | the `external` backend's link: connections made, events dropped on a full queue, lines that were not the protocol |
+//! | `gateway_backend_connections_total`, `gateway_backend_events_dropped_total`, `gateway_backend_bad_lines_total`, `gateway_backend_restarts_total` | counter | | the `external` backend's link: connections made, events dropped on a full queue, lines that were not the protocol, restarts of the media gateway (state lost) |
 //!
 //! Engine and gateway counters are sampled periodically and added as
 //! deltas, so the exported counters only grow.
@@ -69,6 +69,7 @@ struct Previous {
     backend_connections: u64,
     backend_events_dropped: u64,
     backend_bad_lines: u64,
+    backend_restarts: u64,
 }
 
 /// Every metric the daemon exports.
@@ -95,6 +96,7 @@ pub struct Metrics {
     backend_connections: IntCounter,
     backend_events_dropped: IntCounter,
     backend_bad_lines: IntCounter,
+    backend_restarts: IntCounter,
     previous: Mutex<Previous>,
 }
 
@@ -254,6 +256,11 @@ impl Metrics {
                 "h248_gateway_backend_bad_lines_total",
                 "Lines from the media backend that were not protocol lines",
             ),
+            backend_restarts: counter(
+                &r,
+                "h248_gateway_backend_restarts_total",
+                "Restarts of the media backend that lost its state",
+            ),
             previous: Mutex::new(Previous::default()),
             registry: r,
         };
@@ -380,7 +387,10 @@ impl Metrics {
             .inc_by(link.bad_lines.saturating_sub(prev.backend_bad_lines));
         prev.backend_connections = link.connections;
         prev.backend_events_dropped = link.events_dropped;
+        self.backend_restarts
+            .inc_by(link.restarts.saturating_sub(prev.backend_restarts));
         prev.backend_bad_lines = link.bad_lines;
+        prev.backend_restarts = link.restarts;
     }
 
     /// The text exposition format.
@@ -604,6 +614,7 @@ mod tests {
             connections: 2,
             events_dropped: 1,
             bad_lines: 5,
+            restarts: 1,
         };
         m.observe_gateway(&stats);
         stats.backend.bad_lines = 7;
@@ -614,6 +625,7 @@ mod tests {
             "h248_gateway_backend_connections_total 2",
             "h248_gateway_backend_events_dropped_total 1",
             "h248_gateway_backend_bad_lines_total 7",
+            "h248_gateway_backend_restarts_total 1",
         ] {
             assert!(text.contains(line), "{line} in\n{text}");
         }

@@ -9,7 +9,9 @@
 //! DTMF digits the test gateway raises arriving as a `dd/ce` Notify; a slow
 //! backend reply answered with TransactionPending, then the reply; a
 //! backend that never answers (error 500); the socket closing (error 503
-//! meanwhile) and the reconnection; lines that are not the protocol.
+//! meanwhile) and the reconnection; the gateway restarting (its state lost:
+//! contexts released, ServiceChange Forced 915 to the MGC); lines that are
+//! not the protocol.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
@@ -60,6 +62,8 @@ struct TestMg {
     push: mpsc::UnboundedSender<String>,
     push_rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<String>>>,
     task: Option<JoinHandle<()>>,
+    /// The process's run, sent as `started` on every connection.
+    instance: Arc<AtomicU32>,
 }
 
 impl TestMg {
@@ -72,18 +76,20 @@ impl TestMg {
             push,
             push_rx: Arc::new(tokio::sync::Mutex::new(push_rx)),
             task: None,
+            instance: Arc::new(AtomicU32::new(1)),
         };
         mg.start();
         mg
     }
 
-    /// Listens (again) on the socket path.
+    /// Listens (again) on the socket path, as the same process.
     fn start(&mut self) {
         let _ = std::fs::remove_file(&self.path);
         let listener = UnixListener::bind(&self.path).expect("bind the test socket");
         let behaviour = self.behaviour.clone();
         let requests = self.requests.clone();
         let push_rx = self.push_rx.clone();
+        let instance = self.instance.clone();
         self.task = Some(tokio::spawn(async move {
             let port = Arc::new(AtomicU16::new(30000));
             loop {
@@ -91,6 +97,16 @@ impl TestMg {
                     return;
                 };
                 let (r, mut w) = stream.into_split();
+                let started = json!({
+                    "event": "started",
+                    "instance": format!("run-{}", instance.load(Ordering::Relaxed)),
+                });
+                if w.write_all(format!("{started}\n").as_bytes())
+                    .await
+                    .is_err()
+                {
+                    continue;
+                }
                 let (out, mut out_rx) = mpsc::unbounded_channel::<String>();
                 let mut lines = BufReader::new(r).lines();
                 let mut push_rx = push_rx.lock().await;
@@ -121,6 +137,14 @@ impl TestMg {
             let _ = task.await;
         }
         let _ = std::fs::remove_file(&self.path);
+    }
+
+    /// Crashes and starts again as a new process (a new `instance`), its
+    /// media state lost.
+    async fn restart(&mut self) {
+        self.stop().await;
+        self.instance.fetch_add(1, Ordering::Relaxed);
+        self.start();
     }
 
     /// Sends an event line to h248d.
@@ -607,6 +631,63 @@ async fn socket_drop_fails_commands_with_503_until_reconnected() {
         .send_text(&format!("Context = {ctx} {{ Subtract = {id} }}"))
         .await;
     assert_eq!(error_of(&r), None, "{r:?}");
+    rig.end().await;
+}
+
+/// A media gateway that comes back as a new process (another `started`
+/// instance) has lost its state: every context is released and the MGC is
+/// told with ServiceChange Forced 915 (State Loss) per context; new calls
+/// work, the old contexts are gone (411), the restart is counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restarted_gateway_releases_contexts_and_tells_the_mgc() {
+    let mut rig = rig().await;
+    let (ctx1, id1) = rig.add().await;
+    let (ctx2, id2) = rig.add().await;
+    assert_eq!(rig.gateway.stats().contexts, 2);
+
+    rig.mg_process.restart().await;
+    let backend = rig.backend.clone();
+    eventually("the backend reconnects", || backend.connections() == 2).await;
+    let mut told = HashMap::new();
+    for _ in 0..2 {
+        let request = tokio::time::timeout(Duration::from_secs(5), rig.incoming.recv())
+            .await
+            .expect("a ServiceChange in time")
+            .expect("the MGC endpoint runs");
+        let action = request.actions[0].clone();
+        let Command::ServiceChange(sc) = &action.commands[0].command else {
+            panic!("not a ServiceChange: {action:?}")
+        };
+        assert_eq!(sc.parms.method, ServiceChangeMethod::Forced);
+        assert_eq!(sc.parms.reason.to_string(), "915");
+        told.insert(action.context_id.0, sc.termination_ids.clone());
+        let reply = TransactionResult::ActionReplies(vec![ActionReply {
+            context_id: action.context_id,
+            error: None,
+            context_reply: None,
+            commands: vec![CommandReply::ServiceChange(ServiceChangeReply {
+                termination_ids: sc.termination_ids.clone(),
+                result: ServiceChangeResult::Parms(ServiceChangeResParm::default()),
+            })],
+        }]);
+        request.reply(reply).await.expect("ServiceChange answered");
+    }
+    assert_eq!(told.get(&ctx1), Some(&vec![id1.clone()]));
+    assert_eq!(told.get(&ctx2), Some(&vec![id2]));
+    assert_eq!(rig.gateway.stats().contexts, 0);
+    assert_eq!(Executor::stats(rig.gateway.as_ref()).backend.restarts, 1);
+    // The released contexts are unknown; new ones work.
+    let r = rig
+        .send_text(&format!("Context = {ctx1} {{ Subtract = {id1} }}"))
+        .await;
+    assert_eq!(error_of(&r).map(|(code, _)| code), Some(411), "{r:?}");
+    let (_, _) = rig.add().await;
+    // A dropped connection to the same process is not a restart.
+    rig.mg_process.stop().await;
+    rig.mg_process.start();
+    eventually("the backend reconnects", || backend.connections() == 3).await;
+    assert_eq!(rig.gateway.stats().contexts, 1);
+    assert_eq!(Executor::stats(rig.gateway.as_ref()).backend.restarts, 1);
     rig.end().await;
 }
 

@@ -114,6 +114,9 @@ pub enum BackendEvent {
         name: Text,
         params: Vec<PropertyParm>,
     },
+    /// The media plane lost the state of every termination (its process
+    /// restarted): the engine releases them and tells the MGC.
+    StateLost,
 }
 
 /// The gateway's media plane, as the engine uses it.

@@ -353,6 +353,19 @@ impl State {
         self.in_contexts += 1;
     }
 
+    /// A termination released: out of its context, then gone (ephemeral)
+    /// or back to the NULL context with nothing of its past (physical).
+    fn forget(&mut self, id: &TerminationId) {
+        self.leave(id);
+        let Some(t) = self.terms.get(id) else { return };
+        if t.physical {
+            let session = t.session_id;
+            self.terms.insert(id.clone(), Term::new(true, 0, session));
+        } else {
+            self.terms.remove(id);
+        }
+    }
+
     /// Takes a termination out of its context; an emptied context is
     /// deleted (clause 6.1: a context exists while it holds terminations).
     fn leave(&mut self, id: &TerminationId) {
@@ -971,15 +984,53 @@ impl Engine {
         }
         let r = self.backend.forget(id.clone()).await;
         let _ = self.counted(r);
-        let mut st = self.st();
-        st.leave(id);
-        let Some(t) = st.terms.get(id) else { return };
-        if t.physical {
-            let session = t.session_id;
-            st.terms.insert(id.clone(), Term::new(true, 0, session));
-        } else {
-            st.terms.remove(id);
+        self.st().forget(id);
+    }
+
+    /// The media plane lost the state of every termination (its process
+    /// restarted: [`BackendEvent::StateLost`](super::backend::BackendEvent)).
+    /// Every context is deleted here, without calling the backend (it holds
+    /// nothing any more), and the MGC is told, one transaction per context,
+    /// with a ServiceChange of the context's terminations, Method Forced
+    /// (H.248.1 clause 7.2.8.1.1: abrupt removal; the MGC clears the
+    /// context), Reason 915 State Loss (H.248.8). Run it exclusive
+    /// ([`Access::Exclusive`]). Returns the contexts deleted.
+    pub async fn state_lost(&self) -> usize {
+        let contexts: Vec<(u32, Vec<TerminationId>)> = {
+            let mut st = self.st();
+            let contexts: Vec<_> = st
+                .contexts
+                .iter()
+                .map(|(id, c)| (*id, c.terminations.clone()))
+                .collect();
+            for (_, terminations) in &contexts {
+                for id in terminations {
+                    st.forget(id);
+                }
+            }
+            contexts
+        };
+        for (context, terminations) in &contexts {
+            let reason = h248_stack::association::REASON_STATE_LOSS.to_string();
+            let action = ActionRequest {
+                context_id: ContextId(*context),
+                context_request: None,
+                context_attr_audit: None,
+                commands: vec![CommandRequest::new(Command::ServiceChange(Box::new(
+                    ServiceChangeRequest {
+                        termination_ids: terminations.clone(),
+                        parms: ServiceChangeParm::new(ServiceChangeMethod::Forced, reason),
+                    },
+                )))],
+            };
+            if self.outbox.try_send(vec![action]).is_err() {
+                self.counters
+                    .notifies_dropped
+                    .fetch_add(1, Ordering::Relaxed);
+            }
         }
+        self.publish();
+        contexts.len()
     }
 
     // ---- Add / Move / Modify -------------------------------------------------------------------

@@ -14,6 +14,10 @@
 //!   with 503 (Service Unavailable): nothing is queued. The calls in flight
 //!   when it drops fail the same way. A task reconnects after
 //!   `reconnect_delay`, doubling up to `max_reconnect_delay`.
+//! - **Restarts.** The gateway's first line on each connection, `started`,
+//!   names the run of its process; a new run has lost the media state, and
+//!   the engine is told ([`BackendEvent::StateLost`]): it releases every
+//!   context and sends the MGC ServiceChange Forced 915 (State Loss).
 //! - **Bounds.** At most `max_in_flight` calls wait for an answer (511
 //!   Temporarily Busy beyond); lines longer than [`MAX_LINE`] close the
 //!   connection; events beyond the engine's queue are dropped and counted.
@@ -194,11 +198,17 @@ pub enum WireEvent {
         termination: TerminationId,
         signal: u64,
     },
+    /// The first line of the media gateway on every connection: `instance`
+    /// names its process's run (a boot ID, a start time); a new one means
+    /// it restarted and lost its state.
+    Started { instance: String },
 }
 
-impl From<WireEvent> for BackendEvent {
-    fn from(e: WireEvent) -> Self {
-        match e {
+impl WireEvent {
+    /// The engine's event for a termination event; `None` for `started`
+    /// (the backend handles it).
+    fn into_backend_event(self) -> Option<BackendEvent> {
+        Some(match self {
             WireEvent::Detected {
                 termination,
                 stream,
@@ -217,7 +227,8 @@ impl From<WireEvent> for BackendEvent {
                 termination,
                 id: signal,
             },
-        }
+            WireEvent::Started { .. } => return None,
+        })
     }
 }
 
@@ -265,6 +276,9 @@ struct Inner {
     events_dropped: AtomicU64,
     bad_lines: AtomicU64,
     connections: AtomicU64,
+    /// The media gateway's instance as its last `started` said.
+    instance: Mutex<Option<String>>,
+    restarts: AtomicU64,
 }
 
 impl Inner {
@@ -301,6 +315,8 @@ impl ExternalBackend {
             events_dropped: AtomicU64::new(0),
             bad_lines: AtomicU64::new(0),
             connections: AtomicU64::new(0),
+            instance: Mutex::new(None),
+            restarts: AtomicU64::new(0),
         });
         let task = tokio::spawn(keep_connected(Arc::downgrade(&inner)));
         ExternalBackend { inner, task }
@@ -509,6 +525,7 @@ impl MediaBackend for ExternalBackend {
             connections: self.connections(),
             events_dropped: self.events_dropped(),
             bad_lines: self.bad_lines(),
+            restarts: self.inner.restarts.load(Ordering::Relaxed),
         }
     }
 
@@ -646,8 +663,27 @@ fn handle_line(inner: &Inner, line: &[u8]) {
             };
             let _ = answer.send(result);
         }
+        Ok(Inbound::Event(WireEvent::Started { instance })) => {
+            let before = inner
+                .instance
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .replace(instance.clone());
+            if before.is_some_and(|b| b != instance) {
+                inner.restarts.fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(%instance, "the media gateway restarted: its state is lost");
+                // Never dropped: the engine must release what is gone.
+                let sender = inner.sender.clone();
+                tokio::spawn(async move {
+                    let _ = sender.send(BackendEvent::StateLost).await;
+                });
+            }
+        }
         Ok(Inbound::Event(event)) => {
-            if inner.sender.try_send(event.into()).is_err() {
+            let Some(event) = event.into_backend_event() else {
+                return;
+            };
+            if inner.sender.try_send(event).is_err() {
                 inner.events_dropped.fetch_add(1, Ordering::Relaxed);
                 tracing::warn!("media gateway event dropped: the engine's queue is full");
             }
@@ -689,17 +725,22 @@ mod tests {
         let event =
             parse_inbound(br#"{"event":"detected","termination":"ip/1","name":"dd/d5"}"#).unwrap();
         assert_eq!(
-            BackendEvent::from(match event {
-                Inbound::Event(e) => e,
+            match event {
+                Inbound::Event(e) => e.into_backend_event(),
                 other => panic!("{other:?}"),
-            }),
-            BackendEvent::Detected {
+            },
+            Some(BackendEvent::Detected {
                 termination: TerminationId::new("ip/1"),
                 stream: None,
                 name: "dd/d5".into(),
                 params: Vec::new(),
-            }
+            })
         );
+        // `started` is the backend's own business, not an engine event.
+        match parse_inbound(br#"{"event":"started","instance":"a"}"#).unwrap() {
+            Inbound::Event(e) => assert_eq!(e.into_backend_event(), None),
+            other => panic!("{other:?}"),
+        }
         for bad in [
             &b"not json"[..],
             b"{}",
@@ -707,6 +748,7 @@ mod tests {
             br#"{"id":"x"}"#,
             br#"{"event":"exploded"}"#,
             br#"{"event":"signal_completed","termination":"ip/1"}"#,
+            br#"{"event":"started"}"#,
         ] {
             assert!(
                 parse_inbound(bad).is_err(),

@@ -161,7 +161,24 @@ impl Gateway {
                     break;
                 };
                 let Some(shared) = weak.upgrade() else { break };
-                let termination = input.termination().clone();
+                if let Input::Backend(BackendEvent::StateLost) = input {
+                    // Everything at once: it waits for the transactions
+                    // and events in progress and holds off new ones.
+                    tokio::spawn(async move {
+                        let engine = &shared.engine;
+                        let lost = engine
+                            .with_access(&Access::Exclusive, async {
+                                (engine.state_lost().await, Held::default())
+                            })
+                            .await;
+                        tracing::warn!(contexts = lost, "media state lost: contexts released");
+                        drop(permit);
+                    });
+                    continue;
+                }
+                let Some(termination) = input.termination().cloned() else {
+                    continue;
+                };
                 if last.len() >= MAX_EVENTS_IN_FLIGHT {
                     last.retain(|_, done| matches!(done.try_recv(), Err(TryRecvError::Empty)));
                 }
@@ -262,11 +279,13 @@ enum Input {
 }
 
 impl Input {
-    fn termination(&self) -> &TerminationId {
+    /// The termination it concerns (`None`: the whole media plane).
+    fn termination(&self) -> Option<&TerminationId> {
         match self {
             Input::Backend(BackendEvent::SignalCompleted { termination, .. })
             | Input::Backend(BackendEvent::Detected { termination, .. })
-            | Input::Timer(Timer::Digits { termination, .. }) => termination,
+            | Input::Timer(Timer::Digits { termination, .. }) => Some(termination),
+            Input::Backend(BackendEvent::StateLost) => None,
         }
     }
 
@@ -282,6 +301,8 @@ impl Input {
                 params,
             }) => engine.observe(&termination, stream, &name, params).await,
             Input::Timer(t) => engine.timer(t).await,
+            // Handled by the event task itself (exclusive access).
+            Input::Backend(BackendEvent::StateLost) => {}
         }
     }
 }

@@ -62,6 +62,8 @@ pub const REASON_MGC_DIRECTED_CHANGE: u16 = 903;
 pub const REASON_OUT_OF_SERVICE: u16 = 905;
 /// H.248.8 ServiceChange reason 909: MGC Impending Failure.
 pub const REASON_MGC_IMPENDING_FAILURE: u16 = 909;
+/// H.248.8 ServiceChange reason 915: State Loss.
+pub const REASON_STATE_LOSS: u16 = 915;
 
 /// H.248.8 error 442: Syntax Error in Command (here: a command the
 /// association cannot act on, such as a HandOff without a usable
