@@ -11,8 +11,10 @@
 //!   the orderly shutdown.
 //! - [`metrics`]: Prometheus metrics and the `/metrics` listener.
 //! - [`logging`]: `tracing` output, human or JSON, reloadable level.
-#![forbid(unsafe_code)]
+//! - [`alloc`]: the global allocator of both binaries (the only `unsafe`).
+#![deny(unsafe_code)]
 
+pub mod alloc;
 pub mod config;
 pub mod executor;
 pub mod gateway;

@@ -23,7 +23,7 @@
 /// arenas (benches/RESULTS.md: 133 MB instead of 345 MB after 100 000
 /// contexts came and went).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: h248d::alloc::Allocator = h248d::alloc::Allocator;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

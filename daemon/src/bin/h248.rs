@@ -3,10 +3,11 @@
 //! Exit status: 0 success, 1 bad input (the message on stderr names the
 //! position), 2 usage error.
 
-/// mimalloc: the codec makes a handful of small, short-lived allocations per
-/// message, served from its thread-local free lists (benches/RESULTS.md).
+/// mimalloc (`h248d::alloc`): the codec makes a handful of small,
+/// short-lived allocations per message, served from its thread-local free
+/// lists (benches/RESULTS.md).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: h248d::alloc::Allocator = h248d::alloc::Allocator;
 
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};

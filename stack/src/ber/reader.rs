@@ -364,7 +364,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next element, if any.
-    #[inline]
+    #[inline(always)]
     pub fn next(&mut self) -> Result<Option<Tlv<'a>>> {
         if self.is_empty() {
             return Ok(None);
@@ -375,7 +375,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next item of a SEQUENCE OF, counted against the list limit.
-    #[inline]
+    #[inline(always)]
     pub fn next_item(&mut self) -> Result<Option<Tlv<'a>>> {
         if self.is_empty() {
             return Ok(None);
@@ -388,7 +388,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The next item of a SEQUENCE OF whose items have universal tag `number`.
-    #[inline]
+    #[inline(always)]
     pub fn next_universal(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
         match self.next_item()? {
             Some(tlv) => {
@@ -400,7 +400,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The OPTIONAL component `[number]`, if it is next.
-    #[inline]
+    #[inline(always)]
     pub fn optional(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
         match self.data.get(self.pos) {
             None => return Ok(None),
@@ -422,7 +422,7 @@ impl<'a> Cursor<'a> {
     }
 
     /// The mandatory component `[number]`.
-    #[inline]
+    #[inline(always)]
     pub fn required(&mut self, number: u32) -> Result<Tlv<'a>> {
         match self.optional(number)? {
             Some(tlv) => Ok(tlv),
@@ -525,7 +525,7 @@ impl<'a> Tlv<'a> {
         self.error(type_name, BerErrorKind::ConstraintViolated(what))
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn expect_tag(&self, type_name: &'static str, expected: Tag) -> Result<()> {
         if self.tag == expected {
             Ok(())
@@ -541,7 +541,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// A cursor over the components of this constructed element.
-    #[inline]
+    #[inline(always)]
     pub fn cursor(&self, type_name: &'static str) -> Result<Cursor<'a>> {
         if !self.constructed {
             return Err(self.violated(type_name, "expected a constructed encoding"));
@@ -559,7 +559,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// The one element inside an EXPLICIT tag (a CHOICE component).
-    #[inline]
+    #[inline(always)]
     pub fn explicit(&self, type_name: &'static str) -> Result<Tlv<'a>> {
         let mut inner = self.cursor(type_name)?;
         let tlv = inner.next()?.ok_or_else(|| {
