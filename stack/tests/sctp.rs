@@ -48,6 +48,20 @@ fn sctp_available() -> bool {
     false
 }
 
+/// The next user message on `conn` (notifications skipped), within 10 s.
+async fn next_data(conn: &sctp_rs::ConnectedSocket) -> sctp_rs::ReceivedData {
+    loop {
+        match tokio::time::timeout(Duration::from_secs(10), conn.sctp_recv())
+            .await
+            .expect("a reply")
+            .unwrap()
+        {
+            NotificationOrData::Data(d) => return d,
+            NotificationOrData::Notification(_) => continue,
+        }
+    }
+}
+
 /// The test timers with the default T-MAX (30 s) and LONG-TIMER (32 s):
 /// over a reliable transport T-MAX alone bounds a request (Annex D.2), and
 /// the guest runs under emulation (TCG), some 50 times slower than native.
@@ -154,16 +168,7 @@ async fn ppid_and_stream_on_the_wire() {
     })
     .await
     .unwrap();
-    let data = loop {
-        match tokio::time::timeout(Duration::from_secs(10), conn.sctp_recv())
-            .await
-            .expect("a reply")
-            .unwrap()
-        {
-            NotificationOrData::Data(d) => break d,
-            NotificationOrData::Notification(_) => continue,
-        }
-    };
+    let data = next_data(&conn).await;
     let info = data.rcv_info.expect("SCTP_RCVINFO");
     assert_eq!(info.ppid, H248_PPID_WIRE);
     assert_eq!(u32::from_be(info.ppid), 7);
@@ -247,16 +252,7 @@ async fn accept_filter_shuts_down_refused_associations() {
     let friend = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
     let (conn, _assoc) = friend.connect(mg_addr).await.unwrap();
     conn.sctp_send(request(2)).await.unwrap();
-    let reply = loop {
-        match tokio::time::timeout(Duration::from_secs(10), conn.sctp_recv())
-            .await
-            .expect("a reply")
-            .unwrap()
-        {
-            NotificationOrData::Data(d) => break d,
-            NotificationOrData::Notification(_) => continue,
-        }
-    };
+    let reply = next_data(&conn).await;
     let reply = text::decode(&reply.payload).unwrap();
     let MessageBody::Transactions(ts) = reply.message.body else {
         panic!("expected transactions")
