@@ -343,8 +343,11 @@ impl State {
 
     fn join(&mut self, context: u32, id: &TerminationId) {
         if let Some(ctx) = self.contexts.get_mut(&context) {
-            // Contexts hold one or two terminations: no spare room.
-            ctx.terminations.reserve_exact(1);
+            // Most contexts hold one or two terminations: no spare room
+            // for the first (later ones grow as usual).
+            if ctx.terminations.is_empty() {
+                ctx.terminations.reserve_exact(1);
+            }
             ctx.terminations.push(id.clone());
         }
         if let Some(t) = self.terms.get_mut(id) {

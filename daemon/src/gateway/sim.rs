@@ -516,7 +516,9 @@ impl MediaBackend for SimBackend {
                         .send(BackendEvent::SignalCompleted { termination, id })
                         .await;
                 });
-                t.signals.reserve_exact(1);
+                if t.signals.is_empty() {
+                    t.signals.reserve_exact(1);
+                }
                 t.signals.push((signal.id, task));
             }
             Ok(())

@@ -20,6 +20,15 @@ impl<V> StreamMap<V> {
         self.0.binary_search_by_key(&id, |(sid, _)| *sid)
     }
 
+    /// Room for exactly one stream when there is none (the common case);
+    /// later streams grow the vector as usual (amortised, so that an MGC
+    /// naming many streams costs no quadratic copying).
+    fn reserve_first(&mut self) {
+        if self.0.is_empty() {
+            self.0.reserve_exact(1);
+        }
+    }
+
     pub fn get(&self, id: &StreamId) -> Option<&V> {
         self.position(*id).ok().map(|i| &self.0[i].1)
     }
@@ -33,7 +42,7 @@ impl<V> StreamMap<V> {
         match self.position(id) {
             Ok(i) => self.0[i].1 = value,
             Err(i) => {
-                self.0.reserve_exact(1);
+                self.reserve_first();
                 self.0.insert(i, (id, value))
             }
         }
@@ -44,7 +53,7 @@ impl<V> StreamMap<V> {
         let i = match self.position(id) {
             Ok(i) => i,
             Err(i) => {
-                self.0.reserve_exact(1);
+                self.reserve_first();
                 self.0.insert(i, (id, new()));
                 i
             }
