@@ -602,6 +602,53 @@ mod tests {
         );
     }
 
+    /// The dashboard and the alerting rules of `etc/` name only metrics
+    /// this module registers (a histogram's series by its `_bucket`,
+    /// `_sum` and `_count` names).
+    #[test]
+    fn dashboards_and_alerts_name_exported_metrics() {
+        fn names(text: &str) -> std::collections::BTreeSet<String> {
+            let mut out = std::collections::BTreeSet::new();
+            let mut rest = text;
+            while let Some(at) = rest.find("h248_") {
+                let tail = &rest[at..];
+                let end = tail
+                    .find(|c: char| !(c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+                    .unwrap_or(tail.len());
+                out.insert(tail[..end].to_string());
+                rest = &tail[end..];
+            }
+            out
+        }
+        let exported = names(include_str!("metrics.rs"));
+        let known = |name: &str| {
+            exported.contains(name)
+                || ["_bucket", "_sum", "_count"].iter().any(|suffix| {
+                    name.strip_suffix(suffix)
+                        .is_some_and(|base| exported.contains(base))
+                })
+        };
+        for (file, text) in [
+            (
+                "etc/grafana-h248d.json",
+                include_str!("../../etc/grafana-h248d.json"),
+            ),
+            (
+                "etc/h248d-alerts.yml",
+                include_str!("../../etc/h248d-alerts.yml"),
+            ),
+        ] {
+            let used = names(text);
+            assert!(used.len() > 5, "{file} names metrics");
+            for name in used {
+                assert!(
+                    known(&name),
+                    "{file} names {name}, which h248d does not export"
+                );
+            }
+        }
+    }
+
     #[test]
     fn backend_link_is_a_gauge_and_counters() {
         let m = Metrics::new();
