@@ -117,9 +117,10 @@ async fn main() {
     let gateway = Gateway::new(config, Arc::new(SimBackend::new(sim)));
     let add = actions(ADD);
 
+    // The example's own list of what it opened is allocated before counting.
+    let mut opened: Vec<(u32, TerminationId)> = Vec::with_capacity(count);
     let before = live();
     let allocations = ALLOCATIONS.load(Ordering::Relaxed);
-    let mut opened = Vec::with_capacity(count);
     for _ in 0..count {
         let TransactionResult::ActionReplies(replies) = gateway.execute(3, add.clone()).await
         else {
@@ -131,9 +132,6 @@ async fn main() {
         };
         opened.push((reply.context_id.0, add.termination_ids[0].clone()));
     }
-    // The list of opened contexts is the example's, not the engine's.
-    let own = (opened.capacity() * std::mem::size_of::<(u32, TerminationId)>()) as isize;
-    let before = before + own;
     report("after Add", before, count);
     println!(
         "  {:.1} allocations per Add",

@@ -410,25 +410,18 @@ async fn choose_all_and_wildcard_subtract_of_a_context() {
 #[tokio::test(start_paused = true)]
 async fn bare_choose_takes_the_first_ephemeral_kind() {
     let (gw, _sim) = gateway(Profile::iq(), |_, _| {});
-    let mut add = add_ip(true);
-    if let Command::Add(amm) = &mut add {
-        amm.termination_ids = vec![TerminationId::from("$")];
-    }
-    let r = replies(
+    let add_as = |name: &str| {
+        let mut add = add_ip(true);
+        if let Command::Add(amm) = &mut add {
+            amm.termination_ids = vec![TerminationId::from(name)];
+        }
         gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
-            .await,
-    );
+    };
+    let r = replies(add_as("$").await);
     assert_eq!(error_code(&r), None, "{r:?}");
     let (_, id) = added(&r);
     assert!(id.as_str().starts_with("ip/"), "{id}");
-    let mut add = add_ip(true);
-    if let Command::Add(amm) = &mut add {
-        amm.termination_ids = vec![TerminationId::from("tdm/$")];
-    }
-    let r = replies(
-        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
-            .await,
-    );
+    let r = replies(add_as("tdm/$").await);
     assert_eq!(error_code(&r), Some(430));
 }
 

@@ -48,6 +48,25 @@ fn sctp_available() -> bool {
     false
 }
 
+/// Transaction `id` (a Modify in context `id`) in compact text, as one
+/// user message on stream 0 with PPID 7 in network byte order.
+fn modify_request(id: u32) -> SendData {
+    SendData {
+        payload: format!(
+            "!/3 [192.0.2.9]:2944\nT={id}{{C={id}{{MF={}}}}}",
+            termination(id)
+        )
+        .into_bytes(),
+        snd_info: Some(SendInfo {
+            sid: 0,
+            flags: 0,
+            ppid: H248_PPID.to_be(),
+            context: 0,
+            assoc_id: 0,
+        }),
+    }
+}
+
 /// The next user message on `conn` (notifications skipped), within 10 s.
 async fn next_data(conn: &sctp_rs::ConnectedSocket) -> sctp_rs::ReceivedData {
     loop {
@@ -152,22 +171,7 @@ async fn ppid_and_stream_on_the_wire() {
     let client = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
     let (conn, _assoc) = client.connect(mg.local_addr().unwrap()).await.unwrap();
     conn.sctp_request_rcvinfo(true).unwrap();
-    let request = format!(
-        "!/3 [192.0.2.9]:2944\nT=42{{C=42{{MF={}}}}}",
-        termination(42)
-    );
-    conn.sctp_send(SendData {
-        payload: request.into_bytes(),
-        snd_info: Some(SendInfo {
-            sid: 0,
-            flags: 0,
-            ppid: H248_PPID.to_be(),
-            context: 0,
-            assoc_id: 0,
-        }),
-    })
-    .await
-    .unwrap();
+    conn.sctp_send(modify_request(42)).await.unwrap();
     let data = next_data(&conn).await;
     let info = data.rcv_info.expect("SCTP_RCVINFO");
     assert_eq!(info.ppid, H248_PPID_WIRE);
@@ -213,25 +217,11 @@ async fn accept_filter_shuts_down_refused_associations() {
     );
     let executions = serve_mg(mg_incoming);
     let mg_addr = mg.local_addr().unwrap();
-    let request = |id: u32| SendData {
-        payload: format!(
-            "!/3 [192.0.2.9]:2944\nT={id}{{C={id}{{MF={}}}}}",
-            termination(id)
-        )
-        .into_bytes(),
-        snd_info: Some(SendInfo {
-            sid: 0,
-            flags: 0,
-            ppid: H248_PPID.to_be(),
-            context: 0,
-            assoc_id: 0,
-        }),
-    };
     // The stranger: its association ends without an answer. The refusal
     // can be so quick that the stranger's connect already reports it.
     let stranger = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
     if let Ok((conn, _assoc)) = stranger.connect(mg_addr).await {
-        let _ = conn.sctp_send(request(1)).await;
+        let _ = conn.sctp_send(modify_request(1)).await;
         let ended = tokio::time::timeout(Duration::from_secs(10), async {
             loop {
                 match conn.sctp_recv().await {
@@ -251,7 +241,7 @@ async fn accept_filter_shuts_down_refused_associations() {
     // The next association is accepted and served.
     let friend = Socket::new_v4(SocketToAssociation::OneToOne).unwrap();
     let (conn, _assoc) = friend.connect(mg_addr).await.unwrap();
-    conn.sctp_send(request(2)).await.unwrap();
+    conn.sctp_send(modify_request(2)).await.unwrap();
     let reply = next_data(&conn).await;
     let reply = text::decode(&reply.payload).unwrap();
     let MessageBody::Transactions(ts) = reply.message.body else {

@@ -563,9 +563,9 @@ impl Engine {
                 self.release_claims(held);
                 // Locks of contexts it touched without claiming them
                 // (Move, Subtract of ALL): forget those nobody waits for.
-                let mut st = self.st();
-                let claims = &mut st.claims;
-                claims.retain(|id, lock| *id == 0 || Arc::strong_count(lock) > 1);
+                self.st()
+                    .claims
+                    .retain(|id, lock| *id == 0 || Arc::strong_count(lock) > 1);
                 out
             }
             Access::Contexts(ids) => {
@@ -1013,8 +1013,8 @@ impl Engine {
             }
             contexts
         };
+        let reason = h248_stack::association::REASON_STATE_LOSS.to_string();
         for (context, terminations) in &contexts {
-            let reason = h248_stack::association::REASON_STATE_LOSS.to_string();
             let action = ActionRequest {
                 context_id: ContextId(*context),
                 context_request: None,
@@ -1022,7 +1022,7 @@ impl Engine {
                 commands: vec![CommandRequest::new(Command::ServiceChange(Box::new(
                     ServiceChangeRequest {
                         termination_ids: terminations.clone(),
-                        parms: ServiceChangeParm::new(ServiceChangeMethod::Forced, reason),
+                        parms: ServiceChangeParm::new(ServiceChangeMethod::Forced, reason.as_str()),
                     },
                 )))],
             };
@@ -1634,7 +1634,7 @@ impl Engine {
             .st()
             .terms
             .get(id)
-            .map(|t| t.digit_map.as_deref().cloned().unwrap_or_default())
+            .and_then(|t| t.digit_map.as_deref().cloned())
             .unwrap_or_default();
         for ev in &e.events {
             if !self.backend.can_detect(&ev.name) {
@@ -2707,7 +2707,8 @@ mod tests {
                 }
             }
         };
-        let unused_locks = || {
+        // The NULL context's lock (0) is kept; the others only while used.
+        let locks_in_table = || {
             let st = engine.st();
             st.claims.keys().filter(|id| **id != 0).count()
         };
@@ -2717,33 +2718,33 @@ mod tests {
         let r = run(vec![add()]).await;
         let c2 = r[0].context_id;
         assert_eq!(engine.context_count(), 2);
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         // While a transaction holds c1, its lock is there; then it goes.
         {
             let held = engine.claim(c1.0).await;
-            assert_eq!(unused_locks(), 1);
+            assert_eq!(locks_in_table(), 1);
             let mut claims = Held::default();
             claims.claims.push(held);
             engine.release_claims(claims);
         }
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         // Unknown contexts (411) leave nothing.
         run(vec![request(ContextId(999), Command::Modify(amm("ip/1")))]).await;
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         // A failed Add under CHOOSE (unknown prefix: 430) leaves nothing.
         run(vec![request(ContextId::CHOOSE, Command::Add(amm("zz/$")))]).await;
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         // Move empties c1 (exclusive), Subtract empties c2.
         run(vec![request(c2, Command::Move(amm("ip/1")))]).await;
         assert_eq!(engine.context_count(), 1);
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         let subtract = Command::Subtract(SubtractRequest {
             termination_ids: vec![TerminationId::from("*")],
             audit: None,
         });
         run(vec![request(c2, subtract)]).await;
         assert_eq!(engine.context_count(), 0);
-        assert_eq!(unused_locks(), 0);
+        assert_eq!(locks_in_table(), 0);
         assert_ne!(c1, c2);
     }
 
