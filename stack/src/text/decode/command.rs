@@ -255,28 +255,58 @@ impl<'a> Parser<'a> {
 
     /// Annex B `auditReply` after its token: `= Context { ids }`,
     /// `= Context { Error }` or `= termIDList [{ terminationAudit }]`.
+    ///
+    /// The grammar lets a termination be named `C` or `Context`; when what
+    /// follows such a word is not a context audit, it is read again as
+    /// `auditOther`.
     fn audit_reply(&mut self) -> PResult<AuditReply> {
         self.equal()?;
         let w = self.word();
         if w.tok == Some(Tok::Context) && self.peek() == Some(b'{') {
-            self.open()?;
-            let inner = self.word();
-            if inner.tok == Some(Tok::Error) {
-                let error = self.error_descriptor_body()?;
-                self.close()?;
-                return Ok(AuditReply::Error(error));
+            match self.context_termination_audit() {
+                Ok(reply) => return Ok(reply),
+                Err(context_error) => {
+                    self.unread(&w);
+                    let other = self.audit_other();
+                    // Report the context reading's error unless the other one
+                    // gets further.
+                    return match other {
+                        Ok(reply) => Ok(reply),
+                        Err(e) if e.offset > context_error.offset => Err(e),
+                        Err(_) => Err(context_error),
+                    };
+                }
             }
-            self.unread(&inner);
-            let mut ids = Vec::new();
-            self.comma_list(|p| {
-                let id = p.termination_id()?;
-                ids.push(id);
-                Ok(())
-            })?;
-            self.close()?;
-            return Ok(AuditReply::ContextAuditResult(ids));
         }
         self.unread(&w);
+        self.audit_other()
+    }
+
+    /// Annex B `contextTerminationAudit` after `Context`:
+    /// `{ id *(, id) }` or `{ errorDescriptor }`.
+    fn context_termination_audit(&mut self) -> PResult<AuditReply> {
+        self.open()?;
+        // `er` / `Error` opens an errorDescriptor only when `=` follows:
+        // a termination ID may spell the token (`Context { er }`).
+        let inner = self.word();
+        if inner.tok == Some(Tok::Error) && self.peek() == Some(b'=') {
+            let error = self.error_descriptor_body()?;
+            self.close()?;
+            return Ok(AuditReply::Error(error));
+        }
+        self.unread(&inner);
+        let mut ids = Vec::new();
+        self.comma_list(|p| {
+            let id = p.termination_id()?;
+            ids.push(id);
+            Ok(())
+        })?;
+        self.close()?;
+        Ok(AuditReply::ContextAuditResult(ids))
+    }
+
+    /// Annex B `auditOther`: `termIDList [{ terminationAudit }]`.
+    fn audit_other(&mut self) -> PResult<AuditReply> {
         let termination_ids = self.term_id_list()?;
         let audit = self.optional_termination_audit()?;
         Ok(AuditReply::Result {
@@ -540,6 +570,57 @@ mod tests {
         };
         assert!(
             matches!(&s.audit[0], AuditReturnParameter::Statistics(st) if st[0].value == vec![Text::from("1")])
+        );
+    }
+
+    /// Found by the round-trip property: a context audit listing a
+    /// termination named `er` (or `error`) is not an errorDescriptor.
+    #[test]
+    fn context_audit_lists_terminations_that_spell_the_error_token() {
+        let r = replies("AV=Context{er},AV=C{\n\tError\n, ab},AC=C{er = 431{}}");
+        assert_eq!(
+            r[0],
+            CommandReply::AuditValue(AuditReply::ContextAuditResult(vec!["er".into()]))
+        );
+        assert_eq!(
+            r[1],
+            CommandReply::AuditValue(AuditReply::ContextAuditResult(vec![
+                "Error".into(),
+                "ab".into()
+            ]))
+        );
+        assert!(matches!(
+            &r[2],
+            CommandReply::AuditCapabilities(AuditReply::Error(e)) if e.code == 431
+        ));
+    }
+
+    /// A termination may be named `C`: its audit result is `auditOther`.
+    #[test]
+    fn audit_of_a_termination_named_like_the_context_token() {
+        let r = replies("AV=C{M{TS{SI=IV}}},AV=Context{Packages{g-1}}");
+        let CommandReply::AuditValue(AuditReply::Result {
+            termination_ids,
+            audit,
+        }) = &r[0]
+        else {
+            panic!("{:?}", r[0])
+        };
+        assert_eq!(termination_ids, &vec![TerminationId::from("C")]);
+        assert!(matches!(&audit[0], AuditReturnParameter::Media(_)));
+        let CommandReply::AuditValue(AuditReply::Result {
+            termination_ids,
+            audit,
+        }) = &r[1]
+        else {
+            panic!("{:?}", r[1])
+        };
+        assert_eq!(termination_ids, &vec![TerminationId::from("Context")]);
+        assert!(matches!(&audit[0], AuditReturnParameter::Packages(p) if p.len() == 1));
+        let e = decode(b"!/1 [1.2.3.4] P=1{C=-{AV=C{x,}}}").unwrap_err();
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("termination ID"), 30)
         );
     }
 
