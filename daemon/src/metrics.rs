@@ -394,7 +394,7 @@ impl Metrics {
 }
 
 /// Engine counters exported as `h248_engine_events_total{event}`.
-fn engine_events(c: &Counters, p: &Counters) -> [(&'static str, u64, u64); 23] {
+fn engine_events(c: &Counters, p: &Counters) -> [(&'static str, u64, u64); 24] {
     [
         ("messages_sent", c.messages_sent, p.messages_sent),
         (
@@ -467,6 +467,7 @@ fn engine_events(c: &Counters, p: &Counters) -> [(&'static str, u64, u64); 23] {
             p.undecodable_messages,
         ),
         ("encode_errors", c.encode_errors, p.encode_errors),
+        ("unpack_failures", c.unpack_failures, p.unpack_failures),
     ]
 }
 

@@ -245,7 +245,7 @@ struct Counted<C> {
     metrics: Arc<Metrics>,
 }
 
-impl<C: MessageCodec> MessageCodec for Counted<C> {
+impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError> {
         self.inner.decode(bytes)
     }
@@ -256,6 +256,12 @@ impl<C: MessageCodec> MessageCodec for Counted<C> {
             self.metrics.error(e.code, "out");
         }
         Ok(())
+    }
+    fn packing_form(&self) -> Self {
+        Counted {
+            inner: self.inner.packing_form(),
+            metrics: self.metrics.clone(),
+        }
     }
 }
 

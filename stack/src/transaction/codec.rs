@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use super::{Engine, Event, PeerKey};
+use super::{Engine, Event, PeerKey, ReplyPacker};
 use crate::model::{
     ActionReply, ErrorDescriptor, MId, MegacoMessage, Message, MessageBody, Transaction,
     TransactionReply, TransactionResult,
@@ -35,6 +35,15 @@ pub trait MessageCodec {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError>;
     /// Appends the encoding of `message` to `out`.
     fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String>;
+
+    /// The codec that packs cached replies ([`ReplyPacker`]): this one, in
+    /// its smallest style.
+    fn packing_form(&self) -> Self
+    where
+        Self: Sized + Clone,
+    {
+        self.clone()
+    }
 }
 
 /// The text encoding of H.248.1 Annex B in a given output style.
@@ -64,6 +73,13 @@ impl MessageCodec for TextCodec {
 
     fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
         text::encode(message, self.style, out).map_err(|e| e.to_string())
+    }
+
+    fn packing_form(&self) -> Self {
+        TextCodec {
+            style: Style::Compact,
+            ..*self
+        }
     }
 }
 
@@ -109,9 +125,13 @@ pub struct CodecEngine<P: PeerKey, C> {
 }
 
 impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P, C> {
-    /// Wraps `engine`, and sizes reply segments by encoding them with
-    /// `codec` (falling back to the structural estimate if it cannot).
+    /// Wraps `engine`, sizes reply segments by encoding them with `codec`
+    /// (falling back to the structural estimate if it cannot), and keeps
+    /// cached replies packed by `codec`.
     pub fn new(mut engine: Engine<P>, codec: C) -> Self {
+        engine.set_reply_packer(Box::new(CodecReplyPacker {
+            codec: codec.packing_form(),
+        }));
         let sizer_codec = codec.clone();
         let mid = engine.config().local_mid.clone();
         engine.set_action_reply_sizer(Box::new(move |reply: &ActionReply| {
@@ -121,6 +141,51 @@ impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P,
         CodecEngine { engine, codec }
     }
 }
+
+/// Packs cached replies into one-transaction messages of a codec. The
+/// header names a placeholder device (`!/3 p`): only the transaction is
+/// kept.
+pub(crate) struct CodecReplyPacker<C> {
+    pub codec: C,
+}
+
+impl<C: MessageCodec + Send + Sync> ReplyPacker for CodecReplyPacker<C> {
+    fn pack(&self, version: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>) {
+        let message = MegacoMessage {
+            auth_header: None,
+            message: Message {
+                version,
+                mid: MId::Device(PACKED_MID.into()),
+                body: MessageBody::Transactions(vec![transaction]),
+            },
+        };
+        let mut out = Vec::with_capacity(256);
+        let packed = self
+            .codec
+            .encode(&message, &mut out)
+            .ok()
+            .map(|()| out.into_boxed_slice());
+        let MessageBody::Transactions(mut transactions) = message.message.body else {
+            unreachable!("built as a transaction list above")
+        };
+        match transactions.pop() {
+            Some(transaction) => (transaction, packed),
+            None => unreachable!("built with one transaction above"),
+        }
+    }
+
+    fn unpack(&self, bytes: &[u8]) -> Option<Transaction> {
+        match self.codec.decode(bytes).ok()?.message.body {
+            MessageBody::Transactions(mut transactions) if transactions.len() == 1 => {
+                transactions.pop()
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The device name in the header of a packed reply.
+const PACKED_MID: &str = "p";
 
 /// The encoded size of `reply` inside a reply message: the size of a
 /// one-reply message less that of the same message without it.

@@ -114,6 +114,9 @@ pub struct Counters {
     pub undecodable_messages: u64,
     /// Messages the codec could not encode (dropped).
     pub encode_errors: u64,
+    /// Cached reply parts that could not be unpacked to be sent again
+    /// (not sent; a codec that cannot read its own output).
+    pub unpack_failures: u64,
 }
 
 /// Why [`Engine::send_request`](super::Engine::send_request) refused.

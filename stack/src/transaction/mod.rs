@@ -76,8 +76,8 @@ use crate::model::{
     TransactionRequest, TransactionResult,
 };
 use state::{
-    AwaitingReply, InProgress, InState, OutState, Outcome, PendingStep, Phase, Reassembling,
-    ReassemblyStep, RetransmitStep,
+    AwaitingReply, CachedTransaction, InProgress, InState, OutState, Outcome, PendingStep, Phase,
+    Reassembling, ReassemblyStep, RetransmitStep,
 };
 use timer::{TimerKey, Timers};
 
@@ -97,6 +97,19 @@ pub const SEGMENT_OVERHEAD: usize = 128;
 
 /// The size of one action reply in an encoded message, for segmentation.
 pub type ActionReplySizer = Box<dyn Fn(&ActionReply) -> usize + Send + Sync>;
+
+/// Keeps the replies cached for retransmission (Annex D.1.5) small: a
+/// reply stays LONG-TIMER after it is sent, and is sent again only if the
+/// request is repeated, so it is kept packed (its encoding) rather than as
+/// a model. [`codec::CodecEngine::new`] installs one over its codec;
+/// without one, replies are cached as models.
+pub trait ReplyPacker: Send + Sync {
+    /// `transaction` as bytes, in a message of `version` (`None` keeps the
+    /// model); the transaction is given back.
+    fn pack(&self, version: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>);
+    /// The transaction `pack` made `bytes` of.
+    fn unpack(&self, bytes: &[u8]) -> Option<Transaction>;
+}
 
 /// A coarse structural estimate of an action reply's text size, used until
 /// the byte layer installs an exact sizer (see
@@ -182,6 +195,7 @@ pub struct Engine<P: PeerKey> {
     counters: Counters,
     next_id: TransactionId,
     sizer: ActionReplySizer,
+    packer: Option<Box<dyn ReplyPacker>>,
 }
 
 impl<P: PeerKey> Debug for Engine<P> {
@@ -218,6 +232,7 @@ impl<P: PeerKey> Engine<P> {
             counters: Counters::default(),
             next_id,
             sizer: Box::new(estimate_action_reply_size),
+            packer: None,
         }
     }
 
@@ -233,6 +248,53 @@ impl<P: PeerKey> Engine<P> {
     /// Installs the function that sizes action replies for segmentation.
     pub fn set_action_reply_sizer(&mut self, sizer: ActionReplySizer) {
         self.sizer = sizer;
+    }
+
+    /// Installs the packer that keeps cached replies as bytes.
+    pub fn set_reply_packer(&mut self, packer: Box<dyn ReplyPacker>) {
+        self.packer = Some(packer);
+    }
+
+    /// `transaction` and the form in which the reply cache keeps it.
+    fn cache(&self, version: u8, transaction: Transaction) -> (Transaction, CachedTransaction) {
+        let (transaction, packed) = match &self.packer {
+            Some(packer) => packer.pack(version, transaction),
+            None => (transaction, None),
+        };
+        let cached = match packed {
+            Some(bytes) => CachedTransaction::Packed(bytes),
+            None => CachedTransaction::Model(Box::new(transaction.clone())),
+        };
+        (transaction, cached)
+    }
+
+    /// Queues cached reply parts to be sent again to `peer`. A part that
+    /// does not unpack (a codec that cannot read its own output) is
+    /// counted and not sent.
+    fn resend_cached<'a>(
+        &mut self,
+        peer: &P,
+        version: u8,
+        solo: bool,
+        parts: impl IntoIterator<Item = &'a CachedTransaction>,
+    ) {
+        for part in parts {
+            let transaction = match part {
+                CachedTransaction::Model(t) => Some((**t).clone()),
+                CachedTransaction::Packed(bytes) => {
+                    self.packer.as_ref().and_then(|p| p.unpack(bytes))
+                }
+            };
+            match transaction {
+                Some(transaction) => self.queue.push(Queued {
+                    peer: peer.clone(),
+                    version,
+                    transaction,
+                    solo,
+                }),
+                None => self.counters.unpack_failures += 1,
+            }
+        }
     }
 
     /// Sets the identifier the next request tries first (0 is skipped, as
@@ -885,14 +947,8 @@ impl<P: PeerKey> Engine<P> {
                 }
                 InState::Answered(ref answered) => {
                     self.counters.reply_retransmissions += 1;
-                    for t in answered.unacknowledged() {
-                        self.queue.push(Queued {
-                            peer: peer.clone(),
-                            version,
-                            transaction: t.clone(),
-                            solo: answered.reply.len() > 1,
-                        });
-                    }
+                    let solo = answered.reply.len() > 1;
+                    self.resend_cached(peer, version, solo, answered.unacknowledged());
                     self.incoming.insert(key, txn);
                 }
                 InState::Confirmed(_) => {
@@ -992,16 +1048,19 @@ impl<P: PeerKey> Engine<P> {
             };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
-        let mut answered = progress.answer(reply, now, &self.config);
+        let (reply, cached): (Vec<_>, Vec<_>) =
+            reply.into_iter().map(|t| self.cache(version, t)).unzip();
+        let mut answered = progress.answer(cached, now, &self.config);
         if solo {
             self.counters.segments_sent += answered.sent as u64;
         }
         self.counters.replies_sent += 1;
-        for t in &answered.reply[..answered.sent] {
+        // The parts the window lets go now are sent as built.
+        for transaction in reply.into_iter().take(answered.sent) {
             self.queue.push(Queued {
                 peer: key.0.clone(),
                 version,
-                transaction: t.clone(),
+                transaction,
                 solo,
             });
         }
@@ -1051,9 +1110,12 @@ impl<P: PeerKey> Engine<P> {
         let TransactionResult::ActionReplies(replies) = result else {
             return whole(result);
         };
+        if replies.len() < 2 {
+            return whole(TransactionResult::ActionReplies(replies));
+        }
         let sizes: Vec<usize> = replies.iter().map(|r| (self.sizer)(r)).collect();
         let total: usize = SEGMENT_OVERHEAD + sizes.iter().sum::<usize>();
-        if total <= max || replies.len() < 2 {
+        if total <= max {
             return whole(TransactionResult::ActionReplies(replies));
         }
         // Greedy packing; an action reply larger than the limit travels alone.
@@ -1179,14 +1241,7 @@ impl<P: PeerKey> Engine<P> {
         match released {
             Some((version, segments)) => {
                 self.counters.segments_sent += segments.len() as u64;
-                for t in segments {
-                    self.queue.push(Queued {
-                        peer: peer.clone(),
-                        version,
-                        transaction: t,
-                        solo: true,
-                    });
-                }
+                self.resend_cached(peer, version, true, &segments);
             }
             // Lesson OTP-7455: an unexpected SegmentReply is ignored.
             None => self.counters.stray_segment_replies += 1,
@@ -1210,14 +1265,7 @@ impl<P: PeerKey> Engine<P> {
                 if answered.next_resend.is_some_and(|t| now >= t) {
                     self.counters.reply_retransmissions += 1;
                     let solo = answered.reply.len() > 1;
-                    for t in answered.unacknowledged() {
-                        self.queue.push(Queued {
-                            peer: key.0.clone(),
-                            version: txn.version,
-                            transaction: t.clone(),
-                            solo,
-                        });
-                    }
+                    self.resend_cached(&key.0, txn.version, solo, answered.unacknowledged());
                     answered.resends += 1;
                     answered.interval = self.config.next_interval(answered.interval);
                     answered.next_resend = (answered.resends < self.config.max_retransmissions)

@@ -493,6 +493,14 @@ pub(crate) fn random_pair(seed: u64) -> Pair {
         }
     };
     let mut pair = Pair::new(mgc, mg, net, seed);
+    if seed % 2 == 1 {
+        // Odd seeds keep cached replies packed, as the byte layer does.
+        for engine in &mut pair.engines {
+            engine.set_reply_packer(Box::new(super::codec::CodecReplyPacker {
+                codec: crate::transaction::codec::TextCodec::new(crate::text::Style::Compact),
+            }));
+        }
+    }
     pair.p_never_answer = [0.0, 0.05][rng.below(2) as usize];
     pair.p_slow_answer = [0.0, 0.2, 0.5][rng.below(3) as usize];
     pair.p_cancel = [0.0, 0.05][rng.below(2) as usize];

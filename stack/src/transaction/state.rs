@@ -298,7 +298,12 @@ impl InProgress {
     }
 
     /// The application (or the engine, with 506) answered: cache the reply.
-    pub fn answer(self, reply: Vec<Transaction>, now: Instant, config: &EngineConfig) -> Answered {
+    pub fn answer(
+        self,
+        reply: Vec<CachedTransaction>,
+        now: Instant,
+        config: &EngineConfig,
+    ) -> Answered {
         let segmented = reply.len() > 1;
         let sent = match config.segment_window {
             Some(window) if segmented => reply.len().min(usize::from(window.max(1))),
@@ -320,11 +325,20 @@ impl InProgress {
     }
 }
 
+/// A transaction of a cached reply: as built, or packed into bytes by the
+/// engine's [`ReplyPacker`](super::ReplyPacker) (a fraction of the model's
+/// memory, one allocation, unpacked only if it has to be sent again).
+#[derive(Debug, Clone)]
+pub(crate) enum CachedTransaction {
+    Model(Box<Transaction>),
+    Packed(Box<[u8]>),
+}
+
 /// A reply sent and cached for retransmission (Annex D.1.5).
 #[derive(Debug, Clone)]
 pub(crate) struct Answered {
     /// The reply: one transaction, or the segments in order.
-    pub reply: Vec<Transaction>,
+    pub reply: Vec<CachedTransaction>,
     /// Per segment: a SegmentReply came back (empty when unsegmented).
     pub acked_segments: Vec<bool>,
     /// How many segments (from the first) have been sent at least once;
@@ -341,7 +355,7 @@ pub(crate) struct Answered {
 impl Answered {
     /// The parts to send again: all of an unsegmented reply, the segments
     /// not yet acknowledged of a segmented one.
-    pub fn unacknowledged(&self) -> impl Iterator<Item = &Transaction> {
+    pub fn unacknowledged(&self) -> impl Iterator<Item = &CachedTransaction> {
         self.reply[..self.sent]
             .iter()
             .enumerate()

@@ -1640,3 +1640,76 @@ fn default_configuration_is_valid_and_bad_ones_are_named() {
     assert_eq!(c.propagation_allowance(), Duration::from_secs(2));
     assert_eq!(c.resend_window(), Duration::from_secs(28));
 }
+
+// ---- the reply cache, packed ---------------------------------------------------
+
+/// The MG side of a text byte layer that has answered request 7 (one Add
+/// with Local SDP, as a media gateway's reply carries): the datagram it sent.
+fn text_mg_answered(
+    style: crate::text::Style,
+) -> (codec::CodecEngine<Side, codec::TextCodec>, Vec<u8>, Vec<u8>) {
+    let t0 = Instant::now();
+    let mut mg =
+        codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::TextCodec::new(style));
+    let request = b"!/3 [10.0.0.1]:2944\nT=7{C=${A=${M{O{MO=SR},L{v=0\nc=IN IP4 $\nm=audio $ RTP/AVP 0\n}}}}}".to_vec();
+    mg.handle_datagram(t0, Side::Mgc, &request);
+    let Some(Event::RequestReceived { actions, .. }) = mg.poll_event() else {
+        panic!("the request reaches the application")
+    };
+    mg.engine
+        .send_reply(t0, Side::Mgc, 7, answer_to(&actions))
+        .unwrap();
+    let reply = mg.poll_transmit().unwrap().bytes;
+    (mg, request, reply)
+}
+
+#[test]
+fn a_packed_cached_reply_is_sent_again_byte_for_byte() {
+    for style in [crate::text::Style::Pretty, crate::text::Style::Compact] {
+        let (mut mg, request, reply) = text_mg_answered(style);
+        assert_eq!(mg.engine.cached_replies(), 1);
+        mg.handle_datagram(Instant::now(), Side::Mgc, &request);
+        let again = mg.poll_transmit().expect("the cached reply is sent again");
+        assert_eq!(again.bytes, reply, "{style:?}");
+        assert!(
+            mg.poll_event().is_none(),
+            "a duplicate is not executed again"
+        );
+        assert_eq!(mg.engine.counters().reply_retransmissions, 1);
+        assert_eq!(mg.engine.counters().unpack_failures, 0);
+    }
+}
+
+/// A packer whose output cannot be read back.
+struct Unreadable;
+
+impl ReplyPacker for Unreadable {
+    fn pack(&self, _: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>) {
+        (transaction, Some(Box::new(*b"garbage")))
+    }
+    fn unpack(&self, _: &[u8]) -> Option<Transaction> {
+        None
+    }
+}
+
+#[test]
+fn a_cached_reply_that_does_not_unpack_is_counted_not_sent() {
+    let t0 = Instant::now();
+    let mut mg = Engine::new(config(Role::Mg));
+    mg.set_reply_packer(Box::new(Unreadable));
+    mg.handle_message(t0, Side::Mgc, message(3, vec![request(9, 1)]));
+    let Some(Event::RequestReceived { actions, .. }) = mg.poll_event() else {
+        panic!()
+    };
+    mg.send_reply(t0, Side::Mgc, 9, answer_to(&actions))
+        .unwrap();
+    assert_eq!(
+        count(&sent_transactions(&mut mg), is_reply),
+        1,
+        "the first reply goes as built"
+    );
+    mg.handle_message(t0 + ms(10), Side::Mgc, message(3, vec![request(9, 1)]));
+    assert!(sent_transactions(&mut mg).is_empty());
+    assert_eq!(mg.counters().unpack_failures, 1);
+    assert!(events(&mut mg).is_empty());
+}
