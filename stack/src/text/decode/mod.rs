@@ -258,7 +258,7 @@ impl<'a> Parser<'a> {
         Word {
             text,
             start,
-            tok: Tok::classify(text),
+            tok: Tok::classify_prefix(rest, len),
         }
     }
 
