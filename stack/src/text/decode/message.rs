@@ -208,7 +208,7 @@ impl<'a> Parser<'a> {
                 if !name.first().is_some_and(|b| b.is_ascii_alphanumeric()) || name.len() > 64 {
                     return Err(self.error_at(name_start, DecodeErrorKind::Expected("domain name")));
                 }
-                let name = self.text_of(name, name_start)?;
+                let name = self.text_at(name_start, self.pos)?;
                 self.expect_here(b'>', "`>`")?;
                 let port = self.port()?;
                 Ok(MId::Domain { name, port })

@@ -63,6 +63,11 @@ type PResult<T> = Result<T, Box<DecodeError>>;
 /// message's protocol version (known after the header).
 struct Parser<'a> {
     input: &'a [u8],
+    /// The input as text when all of it is UTF-8 (checked once, up front),
+    /// so that the text the model keeps is sliced from it without checking
+    /// each piece again; `None` otherwise (comments, say, may hold any
+    /// octet), and each piece is then checked on its own.
+    text: Option<&'a str>,
     pos: usize,
     depth: usize,
     limits: &'a DecodeLimits,
@@ -78,10 +83,18 @@ struct Word<'a> {
     tok: Option<Tok>,
 }
 
+impl Word<'_> {
+    /// Where the word ends (the position after its last byte).
+    fn end(&self) -> usize {
+        self.start + self.text.len()
+    }
+}
+
 impl<'a> Parser<'a> {
     fn new(input: &'a [u8], limits: &'a DecodeLimits) -> Self {
         Parser {
             input,
+            text: std::str::from_utf8(input).ok(),
             pos: 0,
             depth: 0,
             limits,
@@ -245,7 +258,7 @@ impl<'a> Parser<'a> {
         Word {
             text,
             start,
-            tok: Tok::classify(text),
+            tok: Tok::classify_prefix(rest, len),
         }
     }
 

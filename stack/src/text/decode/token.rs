@@ -356,27 +356,32 @@ const LONG_SPELLINGS: &[(&[u8], Tok)] = &[
 ];
 
 /// The key of a lowercase spelling of up to 16 bytes: its bytes as one
-/// big-endian integer, with bit 0x20 set in each (which lowercases an
-/// ASCII letter and leaves a digit as it is).
+/// little-endian integer (the first byte lowest, unused bytes zero), with
+/// bit 0x20 set in each (which lowercases an ASCII letter and leaves a digit
+/// as it is).
 const fn spelling_key(spelling: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
     while i < spelling.len() {
-        key = key << 8 | (spelling[i] | 0x20) as u128;
+        key |= ((spelling[i] | 0x20) as u128) << (8 * i);
         i += 1;
     }
     key
 }
 
-/// The key of a word of 1 to 16 letters, digits or `_`, as
-/// [`spelling_key`] computes it, from one 16-byte load; `None` for a longer
-/// word.
-fn word_key(word: &[u8]) -> Option<u128> {
-    let start = 16usize.checked_sub(word.len())?;
+/// The key of the word made of the first `len` (1 to 16) bytes of `rest`,
+/// letters, digits or `_`, as [`spelling_key`] computes it; `None` for a
+/// longer word. Reads the 16 bytes at once where the input has them, so the
+/// lookup costs the same whatever the word's length.
+fn word_key(rest: &[u8], len: usize) -> Option<u128> {
+    let unused_bits = 8 * 16u32.checked_sub(u32::try_from(len).ok()?)?;
     let mut bytes = [0u8; 16];
-    bytes.get_mut(start..)?.copy_from_slice(word);
-    let case_fold = u128::from_be_bytes([0x20; 16]).checked_shr(8 * start as u32)?;
-    Some(u128::from_be_bytes(bytes) | case_fold)
+    match rest.first_chunk::<16>() {
+        Some(chunk) => bytes = *chunk,
+        None => bytes.get_mut(..len)?.copy_from_slice(rest.get(..len)?),
+    }
+    let word_bytes = u128::MAX.checked_shr(unused_bits)?;
+    Some((u128::from_le_bytes(bytes) | u128::from_le_bytes([0x20; 16])) & word_bytes)
 }
 
 /// Slots of the token hash table: a power of two, about four times the
@@ -416,11 +421,20 @@ static TOKEN_TABLE: [(u128, Option<Tok>); 1 << TABLE_BITS] = {
 impl Tok {
     /// Classifies `word` (an ASCII letter/digit run) as a token, ignoring
     /// case; `None` for any other word.
+    #[cfg(test)]
     pub(super) fn classify(word: &[u8]) -> Option<Tok> {
-        if word.is_empty() {
+        Tok::classify_prefix(word, word.len())
+    }
+
+    /// Classifies the word made of the first `len` bytes of `rest` (an
+    /// ASCII letter/digit run; what follows it is only read, to load the
+    /// word at once) as a token, ignoring case; `None` for any other word.
+    pub(super) fn classify_prefix(rest: &[u8], len: usize) -> Option<Tok> {
+        if len == 0 {
             return None;
         }
-        let Some(key) = word_key(word) else {
+        let Some(key) = word_key(rest, len) else {
+            let word = rest.get(..len)?;
             return LONG_SPELLINGS
                 .iter()
                 .find(|(spelling, _)| spelling.eq_ignore_ascii_case(word))

@@ -104,12 +104,20 @@ impl<'a> Parser<'a> {
         self.input.get(start..self.pos).unwrap_or_default()
     }
 
-    /// Text of `bytes` found at `start`; `NotUtf8` where it breaks.
-    pub(super) fn text_of(&self, bytes: &[u8], start: usize) -> PResult<Text> {
-        match std::str::from_utf8(bytes) {
-            Ok(s) => Ok(Text::from(s)),
-            Err(e) => Err(self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8)),
+    /// The input from `start` to `end` as text; `NotUtf8` where it breaks.
+    pub(super) fn str_at(&self, start: usize, end: usize) -> PResult<&'a str> {
+        if let Some(s) = self.text.and_then(|text| text.get(start..end)) {
+            return Ok(s);
         }
+        let bytes = self.input.get(start..end).unwrap_or_default();
+        std::str::from_utf8(bytes)
+            .map_err(|e| self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8))
+    }
+
+    /// The input from `start` to `end` as [`Text`]; `NotUtf8` where it
+    /// breaks.
+    pub(super) fn text_at(&self, start: usize, end: usize) -> PResult<Text> {
+        Ok(Text::from(self.str_at(start, end)?))
     }
 
     /// Unsigned decimal at the current position (no LWSP before it), at most
@@ -180,7 +188,7 @@ impl<'a> Parser<'a> {
     fn name_of(&self, word: &super::Word<'_>, what: &'static str) -> PResult<Text> {
         match word.text.first() {
             Some(b) if b.is_ascii_alphabetic() && word.text.len() <= 64 => {
-                self.text_of(word.text, word.start)
+                self.text_at(word.start, word.end())
             }
             _ => Err(self.error_at(word.start, DecodeErrorKind::Expected(what))),
         }
@@ -200,7 +208,7 @@ impl<'a> Parser<'a> {
         if !run.contains(&b'/') || run.first() == Some(&b'/') || run.last() == Some(&b'/') {
             return Err(self.error_at(start, DecodeErrorKind::Expected("package/item name")));
         }
-        self.text_of(run, start)
+        self.text_at(start, self.pos)
     }
 
     /// True when the word just read continues as a `pkgdName` (`/` follows).
@@ -220,7 +228,7 @@ impl<'a> Parser<'a> {
         if run.is_empty() {
             return Err(self.error_at(start, DecodeErrorKind::Expected("value")));
         }
-        self.text_of(run, start)
+        self.text_at(start, self.pos)
     }
 
     /// Annex B `quotedString` at the current position: everything up to the
@@ -248,7 +256,7 @@ impl<'a> Parser<'a> {
             ));
         }
         self.pos = body_start + len + 1;
-        self.text_of(body, body_start)
+        self.text_at(body_start, body_start + len)
     }
 
     /// Annex B `parmValue` after a parameter name.
@@ -334,7 +342,7 @@ impl<'a> Parser<'a> {
                 DecodeErrorKind::InvalidValue("termination ID longer than 64 characters"),
             ));
         }
-        Ok(TerminationId(self.text_of(id, start)?))
+        Ok(TerminationId(self.text_at(start, self.pos)?))
     }
 
     /// Annex B `termIDList`: one ID or (v3) `[ id, id ... ]`.
@@ -410,8 +418,8 @@ impl<'a> Parser<'a> {
             Ok((after, (date, time))) => {
                 self.pos = self.input.len() - after.len();
                 Ok(Some(TimeNotation {
-                    date: self.text_of(date, start)?,
-                    time: self.text_of(time, start + 9)?,
+                    date: self.text_at(start, start + date.len())?,
+                    time: self.text_at(start + 9, start + 9 + time.len())?,
                 }))
             }
             Err(_) => Ok(None),
@@ -435,7 +443,7 @@ impl<'a> Parser<'a> {
         if self.pos == name_start {
             return Err(self.error(DecodeErrorKind::Expected("extension name")));
         }
-        self.text_of(self.slice_from(start), start)
+        self.text_at(start, self.pos)
     }
 
     /// True when the word at `start` is the `X` of an `extensionParameter`.
@@ -507,10 +515,14 @@ impl<'a> Parser<'a> {
                     _ => kept.push(b),
                 }
             }
-            let trimmed = trim_lwsp_end(&kept);
-            self.text_of(trimmed, body_start)?
+            match std::str::from_utf8(trim_lwsp_end(&kept)) {
+                Ok(s) => Text::from(s),
+                // The bytes kept are printable ASCII and white space, as
+                // checked above, so only a change there could bring this.
+                Err(_) => return Err(self.error_at(body_start, DecodeErrorKind::NotUtf8)),
+            }
         } else {
-            self.text_of(trim_lwsp_end(raw), body_start)?
+            self.text_at(body_start, body_start + trim_lwsp_end(raw).len())?
         };
         if body.is_empty() {
             return Err(self.error_at(body_start, DecodeErrorKind::Expected("digit map")));
@@ -545,10 +557,7 @@ impl<'a> Parser<'a> {
                 break;
             }
         }
-        let text = match std::str::from_utf8(raw) {
-            Ok(s) => s,
-            Err(e) => return Err(self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8)),
-        };
+        let text = self.str_at(start, start + raw.len())?;
         let result = if escaped {
             SessionDescription::parse_groups(&text.replace("\\}", "}"), self.limits.max_sdp_lines)
         } else {
