@@ -16,13 +16,14 @@
 //! | Local/Remote SDP the profile cannot accept (syntax or attribute value) | 449 (TS 29.334 §5.17.1) |
 //! | element the profile does not use: wildcarded response outside the allowed commands, EventBufferControl, segmentation over a transport that does not segment | 501 (TS 29.334 §5.2) |
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 
 use h248_stack::model::*;
 use h248_stack::package::{Catalogue, ItemKind};
 
-use super::walk::Walker;
+use super::walk::{ItemUse, Walker};
 use super::{CommandKind, DescriptorKind, Profile, TransportKind};
 use crate::catalogue::TextOnlyItem;
 
@@ -253,25 +254,105 @@ fn amm_descriptor_kind(descriptor: &AmmDescriptor) -> DescriptorKind {
     }
 }
 
-fn ids(terminations: &[TerminationId]) -> String {
-    match terminations {
-        [one] => one.to_string(),
-        many => format!(
-            "[{}]",
-            many.iter()
-                .map(|t| t.to_string())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+/// Where in a message a rule is checked, from the top down (`transaction
+/// 5, context 1, command 1 (Add t1), Media`): a chain of segments on the
+/// stack, spelled out only when a violation is reported.
+#[derive(Clone, Copy)]
+struct Path<'a> {
+    outer: Option<&'a Path<'a>>,
+    segment: Part<'a>,
+}
+
+#[derive(Clone, Copy)]
+enum Part<'a> {
+    Text(&'a str),
+    Transaction(TransactionId),
+    TransactionReply(TransactionId),
+    SegmentReply(TransactionId),
+    Context(ContextId),
+    Command {
+        /// 1-based.
+        index: usize,
+        kind: CommandKind,
+        terminations: &'a [TerminationId],
+    },
+    Reply {
+        /// 1-based.
+        index: usize,
+        kind: CommandKind,
+        terminations: &'a [TerminationId],
+    },
+    Stream(u16),
+    SessionDescription(usize),
+}
+
+impl<'a> Path<'a> {
+    fn top(segment: Part<'a>) -> Self {
+        Path {
+            outer: None,
+            segment,
+        }
+    }
+
+    /// `segment` inside this path.
+    fn then(&'a self, segment: Part<'a>) -> Path<'a> {
+        Path {
+            outer: Some(self),
+            segment,
+        }
     }
 }
 
-fn context_name(id: ContextId) -> String {
-    match id {
-        ContextId::NULL => "-".into(),
-        ContextId::CHOOSE => "$".into(),
-        ContextId::ALL => "*".into(),
-        ContextId(n) => n.to_string(),
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(outer) = self.outer {
+            write!(f, "{outer}, ")?;
+        }
+        match self.segment {
+            Part::Text(text) => f.write_str(text),
+            Part::Transaction(id) => write!(f, "transaction {id}"),
+            Part::TransactionReply(id) => write!(f, "transaction reply {id}"),
+            Part::SegmentReply(id) => write!(f, "segment reply {id}"),
+            Part::Context(id) => match id {
+                ContextId::NULL => f.write_str("context -"),
+                ContextId::CHOOSE => f.write_str("context $"),
+                ContextId::ALL => f.write_str("context *"),
+                ContextId(n) => write!(f, "context {n}"),
+            },
+            Part::Command {
+                index,
+                kind,
+                terminations,
+            } => write!(f, "command {index} ({} {})", kind.name(), Ids(terminations)),
+            Part::Reply {
+                index,
+                kind,
+                terminations,
+            } => write!(f, "reply {index} ({} {})", kind.name(), Ids(terminations)),
+            Part::Stream(id) => write!(f, "Stream {id}"),
+            Part::SessionDescription(n) => write!(f, "session description {n}"),
+        }
+    }
+}
+
+/// Termination IDs as a path shows them: `t1`, or `[t1, t2]`.
+struct Ids<'a>(&'a [TerminationId]);
+
+impl fmt::Display for Ids<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            [one] => write!(f, "{one}"),
+            many => {
+                f.write_str("[")?;
+                for (i, id) in many.iter().enumerate() {
+                    if i > 0 {
+                        f.write_str(", ")?;
+                    }
+                    write!(f, "{id}")?;
+                }
+                f.write_str("]")
+            }
+        }
     }
 }
 
@@ -280,10 +361,10 @@ impl Check<'_> {
         &self.validator.profile
     }
 
-    fn report(&mut self, code: u16, path: impl Into<String>, message: impl Into<String>) {
+    fn report(&mut self, code: u16, path: impl fmt::Display, message: impl Into<String>) {
         self.out.push(Violation {
             code,
-            path: path.into(),
+            path: path.to_string(),
             message: message.into(),
             command: self.command,
         });
@@ -317,13 +398,13 @@ impl Check<'_> {
         for transaction in transactions {
             match transaction {
                 Transaction::Request(request) => {
-                    let path = format!("transaction {}", request.transaction_id);
+                    let path = Path::top(Part::Transaction(request.transaction_id));
                     for action in &request.actions {
                         self.action_request(Some(&path), action);
                     }
                 }
                 Transaction::Reply(reply) => {
-                    let path = format!("transaction reply {}", reply.transaction_id);
+                    let path = Path::top(Part::TransactionReply(reply.transaction_id));
                     if reply.segment_number.is_some() {
                         self.segmentation(&path);
                     }
@@ -334,7 +415,7 @@ impl Check<'_> {
                     }
                 }
                 Transaction::SegmentReply(segment) => {
-                    let path = format!("segment reply {}", segment.transaction_id);
+                    let path = Path::top(Part::SegmentReply(segment.transaction_id));
                     self.segmentation(&path);
                 }
                 Transaction::Pending(_) | Transaction::ResponseAck(_) => {}
@@ -342,7 +423,7 @@ impl Check<'_> {
         }
     }
 
-    fn segmentation(&mut self, path: &str) {
+    fn segmentation(&mut self, path: &Path<'_>) {
         let (Some(allowed), Some(transport)) = (
             self.profile().segmentation_transports.clone(),
             self.context.transport,
@@ -359,16 +440,16 @@ impl Check<'_> {
     }
 
     /// An action request, its path under `transaction` when there is one.
-    fn action_request(&mut self, transaction: Option<&str>, action: &ActionRequest) {
-        let context = context_name(action.context_id);
+    fn action_request(&mut self, transaction: Option<&Path<'_>>, action: &ActionRequest) {
+        let context = Part::Context(action.context_id);
         let path = match transaction {
-            Some(transaction) => format!("{transaction}, context {context}"),
-            None => format!("context {context}"),
+            Some(transaction) => transaction.then(context),
+            None => Path::top(context),
         };
         if let Some(request) = &action.context_request {
-            let mut walker = Walker::new(path.clone());
+            let mut walker = Walker::new();
             walker.context(request);
-            self.items(walker);
+            self.items(&path, walker);
         }
         for (i, request) in action.commands.iter().enumerate() {
             self.command = Some(i);
@@ -377,7 +458,7 @@ impl Check<'_> {
         self.command = None;
     }
 
-    fn command(&mut self, action: &str, index: usize, request: &CommandRequest) {
+    fn command(&mut self, action: &Path<'_>, index: usize, request: &CommandRequest) {
         let kind = command_kind(&request.command);
         let terminations = match &request.command {
             Command::Add(r) | Command::Move(r) | Command::Modify(r) => &r.termination_ids,
@@ -386,11 +467,11 @@ impl Check<'_> {
             Command::Notify(r) => &r.termination_ids,
             Command::ServiceChange(r) => &r.termination_ids,
         };
-        let path = format!(
-            "{action}, command {index} ({} {})",
-            kind.name(),
-            ids(terminations)
-        );
+        let path = action.then(Part::Command {
+            index,
+            kind,
+            terminations,
+        });
         let direction = match self.context.sender {
             Sender::Mgc => &self.profile().commands.mgc_to_mg,
             Sender::Mg => &self.profile().commands.mg_to_mgc,
@@ -404,7 +485,7 @@ impl Check<'_> {
                     Sender::Mg => "MG",
                 }
             );
-            self.report(443, path.clone(), text);
+            self.report(443, path, text);
         }
         if request.wildcard_return {
             if let Some(allowed) = &self.profile().wildcard_response_commands {
@@ -413,11 +494,11 @@ impl Check<'_> {
                         "a wildcarded response (W-) may not be requested for {} in this profile",
                         kind.name()
                     );
-                    self.report(501, path.clone(), text);
+                    self.report(501, path, text);
                 }
             }
         }
-        let mut walker = Walker::new(path.clone());
+        let mut walker = Walker::new();
         match &request.command {
             Command::Add(amm) | Command::Move(amm) | Command::Modify(amm) => {
                 let allowed = self.profile().descriptors_of(kind).map(<[_]>::to_vec);
@@ -430,7 +511,7 @@ impl Check<'_> {
                                 descriptor_kind.name(),
                                 kind.name()
                             );
-                            self.report(444, path.clone(), text);
+                            self.report(444, path, text);
                         }
                     }
                     match descriptor {
@@ -455,7 +536,7 @@ impl Check<'_> {
                         if !allowed.contains(&DescriptorKind::Audit) {
                             self.report(
                                 444,
-                                path.clone(),
+                                path,
                                 "Audit descriptor is not in this profile's Subtract request",
                             );
                         }
@@ -471,10 +552,10 @@ impl Check<'_> {
                 self.service_change(&path, &service_change.parms);
             }
         }
-        self.items(walker);
+        self.items(&path, walker);
     }
 
-    fn service_change(&mut self, path: &str, parms: &ServiceChangeParm) {
+    fn service_change(&mut self, path: &Path<'_>, parms: &ServiceChangeParm) {
         if let Some(version) = parms.version {
             if !self.profile().protocol_versions.contains(&version) {
                 let text = format!(
@@ -500,25 +581,31 @@ impl Check<'_> {
 
     /// Rules on a Media descriptor beyond its items: EventBufferControl and
     /// the Local / Remote SDP.
-    fn media(&mut self, path: &str, media: &MediaDescriptor) {
+    fn media(&mut self, path: &Path<'_>, media: &MediaDescriptor) {
+        let path = path.then(Part::Text("Media"));
         if let Some(state) = &media.termination_state {
             if state.event_buffer_control.is_some() && !self.profile().event_buffer_control {
                 self.report(
                     501,
-                    format!("{path}, Media, TerminationState"),
+                    path.then(Part::Text("TerminationState")),
                     "EventBufferControl is not used in this profile",
                 );
             }
         }
-        let streams: Vec<(String, &StreamParms)> = match &media.streams {
-            Some(Streams::One(parms)) => vec![(format!("{path}, Media"), parms)],
-            Some(Streams::Multi(list)) => list
-                .iter()
-                .map(|s| (format!("{path}, Media, Stream {}", s.stream_id), &s.parms))
-                .collect(),
-            None => Vec::new(),
-        };
-        for (stream_path, parms) in streams {
+        match &media.streams {
+            Some(Streams::One(parms)) => self.stream_sdp(&path, parms),
+            Some(Streams::Multi(list)) => {
+                for stream in list {
+                    self.stream_sdp(&path.then(Part::Stream(stream.stream_id)), &stream.parms);
+                }
+            }
+            None => {}
+        }
+    }
+
+    /// The Local / Remote SDP of a stream, each session description valid.
+    fn stream_sdp(&mut self, stream_path: &Path<'_>, parms: &StreamParms) {
+        {
             for (name, descriptor) in [("Local", &parms.local), ("Remote", &parms.remote)] {
                 let Some(descriptor) = descriptor else {
                     continue;
@@ -531,24 +618,25 @@ impl Check<'_> {
                             error.kind,
                             error.reason
                         );
-                        let where_ = if descriptor.groups.len() > 1 {
-                            format!("{stream_path}, {name}, session description {}", g + 1)
+                        let descriptor_path = stream_path.then(Part::Text(name));
+                        if descriptor.groups.len() > 1 {
+                            let group = descriptor_path.then(Part::SessionDescription(g + 1));
+                            self.report(449, group, text);
                         } else {
-                            format!("{stream_path}, {name}")
-                        };
-                        self.report(449, where_, text);
+                            self.report(449, descriptor_path, text);
+                        }
                     }
                 }
             }
         }
     }
 
-    fn action_reply(&mut self, transaction: &str, action: &ActionReply) {
-        let path = format!("{transaction}, context {}", context_name(action.context_id));
+    fn action_reply(&mut self, transaction: &Path<'_>, action: &ActionReply) {
+        let path = transaction.then(Part::Context(action.context_id));
         if let Some(reply) = &action.context_reply {
-            let mut walker = Walker::new(path.clone());
+            let mut walker = Walker::new();
             walker.context(reply);
-            self.items(walker);
+            self.items(&path, walker);
         }
         for (i, reply) in action.commands.iter().enumerate() {
             self.command = Some(i);
@@ -569,12 +657,11 @@ impl Check<'_> {
                 CommandReply::Notify(r) => (&r.termination_ids, None),
                 CommandReply::ServiceChange(r) => (&r.termination_ids, None),
             };
-            let path = format!(
-                "{path}, reply {} ({} {})",
-                i + 1,
-                kind.name(),
-                ids(terminations)
-            );
+            let path = path.then(Part::Reply {
+                index: i + 1,
+                kind,
+                terminations,
+            });
             if let Some(allowed) = &self.profile().wildcard_response_commands {
                 let wildcarded = terminations
                     .iter()
@@ -588,86 +675,140 @@ impl Check<'_> {
                             .collect::<Vec<_>>()
                             .join(", ")
                     );
-                    self.report(501, path.clone(), text);
+                    self.report(501, path, text);
                 }
             }
             if let Some(audit) = audit {
-                let mut walker = Walker::new(path.clone());
+                let mut walker = Walker::new();
                 walker.audit_result(audit);
-                self.items(walker);
+                self.items(&path, walker);
             }
         }
         self.command = None;
     }
 
-    /// The package rules for every item a walk found.
-    fn items(&mut self, walker: Walker<'_>) {
-        for found in walker.uses {
-            let Some((package, item)) = found.name.split_once('/') else {
-                continue;
-            };
-            if package == "*" {
-                continue;
-            }
-            let package_lower = package.to_ascii_lowercase();
-            if !self.validator.allowed.contains(&package_lower) {
-                let text = format!(
-                    "package {package} is not part of the {} profile",
-                    self.profile().title
+    /// The package rules for every item a walk under `path` found.
+    fn items(&mut self, path: &Path<'_>, walker: Walker<'_>) {
+        for found in &walker.uses {
+            if let Some((code, text)) = self.item_violation(found) {
+                self.report(
+                    code,
+                    format_args!("{path}, {}", walker.path_of(found)),
+                    text,
                 );
-                self.report(440, found.path, text);
-                continue;
-            }
-            if item == "*" {
-                continue;
-            }
-            let item_lower = item.to_ascii_lowercase();
-            let kind = kind_name(found.kind);
-            // An item list the profile's own entry restricts.
-            let restriction = self
-                .profile()
-                .package(package)
-                .and_then(|entry| match found.kind {
-                    ItemKind::Property => entry.properties.clone(),
-                    ItemKind::Event => entry.events.clone(),
-                    ItemKind::Signal => entry.signals.clone(),
-                    ItemKind::Statistic => entry.statistics.clone(),
-                });
-            let known = self
-                .validator
-                .known
-                .by_package
-                .get(&package_lower)
-                .map(|sets| &sets[slot(found.kind)]);
-            let package_knows_items = self
-                .validator
-                .known
-                .by_package
-                .get(&package_lower)
-                .is_some_and(|sets| sets.iter().any(|s| !s.is_empty()));
-            if package_knows_items && !known.is_some_and(|set| set.contains(&item_lower)) {
-                let code = match found.kind {
-                    ItemKind::Property => 450,
-                    ItemKind::Event => 451,
-                    ItemKind::Signal => 452,
-                    ItemKind::Statistic => 453,
-                };
-                let text = format!("package {package} defines no {kind} {item}");
-                self.report(code, found.path, text);
-                continue;
-            }
-            if let Some(list) = restriction {
-                if !list.iter().any(|name| name.eq_ignore_ascii_case(item)) {
-                    let code = match found.kind {
-                        ItemKind::Property => 445,
-                        ItemKind::Event => 512,
-                        ItemKind::Signal => 513,
-                        ItemKind::Statistic => 501,
-                    };
-                    let text = format!("{kind} {package}/{item} is not used by this profile");
-                    self.report(code, found.path, text);
-                }
             }
         }
+    }
+
+    /// The first package rule `found` breaks: its code and text.
+    fn item_violation(&self, found: &ItemUse<'_>) -> Option<(u16, String)> {
+        let (package, item) = found.name.split_once('/')?;
+        if package == "*" {
+            return None;
+        }
+        let package_lower = lowercase(package);
+        if !self.validator.allowed.contains(package_lower.as_ref()) {
+            let text = format!(
+                "package {package} is not part of the {} profile",
+                self.profile().title
+            );
+            return Some((440, text));
+        }
+        if item == "*" {
+            return None;
+        }
+        let kind = kind_name(found.kind);
+        let item_sets = self.validator.known.by_package.get(package_lower.as_ref());
+        let package_knows_items = item_sets.is_some_and(|sets| sets.iter().any(|s| !s.is_empty()));
+        let known =
+            item_sets.is_some_and(|sets| sets[slot(found.kind)].contains(lowercase(item).as_ref()));
+        if package_knows_items && !known {
+            let code = match found.kind {
+                ItemKind::Property => 450,
+                ItemKind::Event => 451,
+                ItemKind::Signal => 452,
+                ItemKind::Statistic => 453,
+            };
+            return Some((code, format!("package {package} defines no {kind} {item}")));
+        }
+        // An item list the profile's own entry restricts.
+        let restriction = self
+            .profile()
+            .package(package)
+            .and_then(|entry| match found.kind {
+                ItemKind::Property => entry.properties.as_ref(),
+                ItemKind::Event => entry.events.as_ref(),
+                ItemKind::Signal => entry.signals.as_ref(),
+                ItemKind::Statistic => entry.statistics.as_ref(),
+            })?;
+        if restriction
+            .iter()
+            .any(|name| name.eq_ignore_ascii_case(item))
+        {
+            return None;
+        }
+        let code = match found.kind {
+            ItemKind::Property => 445,
+            ItemKind::Event => 512,
+            ItemKind::Signal => 513,
+            ItemKind::Statistic => 501,
+        };
+        Some((
+            code,
+            format!("{kind} {package}/{item} is not used by this profile"),
+        ))
+    }
+}
+
+/// `name` in lower case, borrowed when it already is (package and item
+/// names usually are).
+fn lowercase(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_read_from_the_top_down() {
+        let ids = [TerminationId::from("ip/1"), TerminationId::from("ip/2")];
+        let transaction = Path::top(Part::Transaction(5));
+        let context = transaction.then(Part::Context(ContextId::CHOOSE));
+        let command = context.then(Part::Command {
+            index: 1,
+            kind: CommandKind::Add,
+            terminations: &ids,
+        });
+        assert_eq!(
+            command
+                .then(Part::Text("Media"))
+                .then(Part::Stream(2))
+                .then(Part::Text("Local"))
+                .then(Part::SessionDescription(1))
+                .to_string(),
+            "transaction 5, context $, command 1 (Add [ip/1, ip/2]), Media, Stream 2, Local, \
+             session description 1"
+        );
+        let reply = Path::top(Part::TransactionReply(7));
+        let reply = reply.then(Part::Context(ContextId(3)));
+        assert_eq!(
+            reply
+                .then(Part::Reply {
+                    index: 2,
+                    kind: CommandKind::Subtract,
+                    terminations: &ids[..1],
+                })
+                .to_string(),
+            "transaction reply 7, context 3, reply 2 (Subtract ip/1)"
+        );
+        assert_eq!(
+            Path::top(Part::SegmentReply(9)).to_string(),
+            "segment reply 9"
+        );
     }
 }

@@ -6,41 +6,65 @@
 //! signals), EventBuffer, Signals (and signal lists), ObservedEvents,
 //! Statistics, and the individual audit items of v2+.
 
+use std::borrow::Cow;
+
 use h248_stack::model::*;
 use h248_stack::package::ItemKind;
 
-/// One named item: its kind, its `package/item` name and a readable path
-/// to it from the command.
+/// One named item: its kind, its `package/item` name, and where it is
+/// ([`Walker::path_of`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemUse<'m> {
     pub kind: ItemKind,
     pub name: &'m str,
-    pub path: String,
+    /// The innermost descriptor it is in (an index into the walker's
+    /// segments); `None` at the top.
+    within: Option<usize>,
 }
 
-/// Collects item uses under a path prefix.
+/// Collects the item uses of a command. Where each one is, is kept as a
+/// tree of descriptor segments and spelled out only when asked for (a
+/// violation to report), so that a walk allocates nothing per item.
+#[derive(Default)]
 pub struct Walker<'m> {
-    path: Vec<String>,
+    /// Every descriptor segment entered, with the one it is inside.
+    segments: Vec<(Cow<'m, str>, Option<usize>)>,
+    current: Option<usize>,
     pub uses: Vec<ItemUse<'m>>,
 }
 
 impl<'m> Walker<'m> {
-    pub fn new(prefix: String) -> Self {
-        Walker {
-            path: vec![prefix],
-            uses: Vec::new(),
-        }
+    pub fn new() -> Self {
+        Self::default()
     }
 
-    fn within(&mut self, segment: impl Into<String>, f: impl FnOnce(&mut Self)) {
-        self.path.push(segment.into());
+    fn within(&mut self, segment: impl Into<Cow<'m, str>>, f: impl FnOnce(&mut Self)) {
+        let outer = self.current;
+        self.segments.push((segment.into(), outer));
+        self.current = Some(self.segments.len() - 1);
         f(self);
-        self.path.pop();
+        self.current = outer;
     }
 
     fn item(&mut self, kind: ItemKind, name: &'m str) {
-        let path = format!("{}, {name}", self.path.join(", "));
-        self.uses.push(ItemUse { kind, name, path });
+        self.uses.push(ItemUse {
+            kind,
+            name,
+            within: self.current,
+        });
+    }
+
+    /// Where `found` is, from the command down: `Media, Stream 1,
+    /// LocalControl, ds/dscp`.
+    pub fn path_of(&self, found: &ItemUse<'_>) -> String {
+        let mut segments = vec![found.name];
+        let mut at = found.within;
+        while let Some((segment, outer)) = at.and_then(|i| self.segments.get(i)) {
+            segments.push(segment);
+            at = *outer;
+        }
+        segments.reverse();
+        segments.join(", ")
     }
 
     fn properties(&mut self, parms: &'m [PropertyParm]) {
@@ -255,7 +279,7 @@ mod tests {
         let Command::Add(add) = &request.actions[0].commands[0].command else {
             panic!()
         };
-        let mut walker = Walker::new("Add ip/$".into());
+        let mut walker = Walker::new();
         for descriptor in &add.descriptors {
             match descriptor {
                 AmmDescriptor::Media(m) => walker.media(m),
@@ -281,12 +305,20 @@ mod tests {
             ]
         );
         assert_eq!(
-            walker.uses[1].path,
-            "Add ip/$, Media, Stream 1, LocalControl, ds/dscp"
+            walker.path_of(&walker.uses[0]),
+            "Media, TerminationState, ipdc/realm"
         );
         assert_eq!(
-            walker.uses[7].path,
-            "Add ip/$, Signals, SignalList 3, an/apf"
+            walker.path_of(&walker.uses[1]),
+            "Media, Stream 1, LocalControl, ds/dscp"
+        );
+        assert_eq!(
+            walker.path_of(&walker.uses[6]),
+            "Events, Embed of dd/ce, Signals, cg/rt"
+        );
+        assert_eq!(
+            walker.path_of(&walker.uses[7]),
+            "Signals, SignalList 3, an/apf"
         );
     }
 }
