@@ -411,6 +411,12 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
     }
 
     async fn run(mut self) {
+        // One timer for the whole loop, moved only when the deadline moves:
+        // a timer made per turn would be registered and removed again for
+        // every datagram.
+        let timer = tokio::time::sleep_until(tokio::time::Instant::now());
+        tokio::pin!(timer);
+        let mut armed: Option<Instant> = None;
         let shutdown_ack = loop {
             let now = Instant::now();
             let deadline = self.deadline();
@@ -419,7 +425,10 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
                 self.drain().await;
                 continue;
             }
-            let sleep_until = tokio::time::Instant::from_std(deadline.unwrap_or(now));
+            if let Some(deadline) = deadline.filter(|&d| armed != Some(d)) {
+                timer.as_mut().reset(tokio::time::Instant::from_std(deadline));
+                armed = Some(deadline);
+            }
             tokio::select! {
                 command = self.commands.recv() => match command {
                     None => break None,
@@ -451,7 +460,8 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
                         None => self.association_calls = None,
                     }
                 }
-                () = tokio::time::sleep_until(sleep_until), if deadline.is_some() => {
+                () = timer.as_mut(), if deadline.is_some() => {
+                    armed = None;
                     self.handle_timeout(Instant::now());
                 }
             }
