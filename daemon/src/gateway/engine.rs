@@ -4,6 +4,7 @@
 //! that apply them; the H.248.8 codes are in [`super::codes`].
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -554,8 +555,10 @@ impl Engine {
     pub async fn with_access<T>(
         &self,
         access: &Access,
-        work: impl std::future::Future<Output = (T, Held)>,
+        work: Pin<&mut impl std::future::Future<Output = (T, Held)>>,
     ) -> T {
+        // `work` is pinned by the caller: held by value, this future would
+        // keep it twice more (once per await below).
         match access {
             Access::Exclusive => {
                 let _all = self.scope.write().await;
@@ -2699,7 +2702,7 @@ mod tests {
             async move {
                 let access = access(&actions);
                 match engine
-                    .with_access(&access, engine.execute(3, actions))
+                    .with_access(&access, std::pin::pin!(engine.execute(3, actions)))
                     .await
                 {
                     TransactionResult::ActionReplies(r) => r,

@@ -167,9 +167,12 @@ impl Gateway {
                     tokio::spawn(async move {
                         let engine = &shared.engine;
                         let lost = engine
-                            .with_access(&Access::Exclusive, async {
-                                (engine.state_lost().await, Held::default())
-                            })
+                            .with_access(
+                                &Access::Exclusive,
+                                std::pin::pin!(async {
+                                    (engine.state_lost().await, Held::default())
+                                }),
+                            )
                             .await;
                         tracing::warn!(contexts = lost, "media state lost: contexts released");
                         drop(permit);
@@ -206,10 +209,13 @@ impl Gateway {
     pub async fn shutdown(&self) {
         let engine = &self.shared.engine;
         engine
-            .with_access(&Access::Exclusive, async {
-                engine.clear().await;
-                ((), Held::default())
-            })
+            .with_access(
+                &Access::Exclusive,
+                std::pin::pin!(async {
+                    engine.clear().await;
+                    ((), Held::default())
+                }),
+            )
             .await;
         self.task.abort();
     }
@@ -236,7 +242,7 @@ impl Executor for Gateway {
             let engine = &shared.engine;
             let access = engine::access(&actions);
             let result: TransactionResult = engine
-                .with_access(&access, engine.execute(version, actions))
+                .with_access(&access, std::pin::pin!(engine.execute(version, actions)))
                 .await;
             result
         })

@@ -426,7 +426,9 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
                 continue;
             }
             if let Some(deadline) = deadline.filter(|&d| armed != Some(d)) {
-                timer.as_mut().reset(tokio::time::Instant::from_std(deadline));
+                timer
+                    .as_mut()
+                    .reset(tokio::time::Instant::from_std(deadline));
                 armed = Some(deadline);
             }
             tokio::select! {
