@@ -540,12 +540,14 @@ impl<'a> Parser<'a> {
         let mut len = 0;
         let mut escaped = false;
         loop {
-            match rest.get(len) {
-                None => return Err(self.error_at(start + len, DecodeErrorKind::Expected("`}`"))),
-                Some(b'}') if len == 0 || rest.get(len - 1) != Some(&b'\\') => break,
-                Some(b'}') => escaped = true,
-                Some(_) => {}
+            let Some(brace) = memchr::memchr(b'}', rest.get(len..).unwrap_or_default()) else {
+                return Err(self.error_at(start + rest.len(), DecodeErrorKind::Expected("`}`")));
+            };
+            len += brace;
+            if len == 0 || rest.get(len - 1) != Some(&b'\\') {
+                break;
             }
+            escaped = true;
             len += 1;
         }
         self.pos = start + len;
