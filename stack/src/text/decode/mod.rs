@@ -255,6 +255,7 @@ impl<'a> Parser<'a> {
 
     /// Reads the ASCII letter/digit/underscore run after LWSP (possibly
     /// empty) and classifies it.
+    #[inline]
     fn word(&mut self) -> Word<'a> {
         self.skip_lwsp();
         let start = self.pos;
