@@ -360,6 +360,29 @@ mod tests {
         assert_eq!(err.reason, "too many SDP lines");
     }
 
+    #[test]
+    fn nul_is_refused_where_the_line_would_otherwise_be_read() {
+        let err = SessionDescription::parse_groups("v=0\r\n  a=x\0y\r\nm=", 10).unwrap_err();
+        assert_eq!((err.offset, err.reason), (7, "NUL is not allowed in SDP"));
+        // Before the type letter or `=`, the line is malformed first.
+        let err = SessionDescription::parse_groups("v=0\n\0=x\n", 10).unwrap_err();
+        assert_eq!(
+            (err.offset, err.reason),
+            (4, "expected an SDP line `<letter>=<value>`")
+        );
+        let err = SessionDescription::parse_groups("v=0\na\0x\n", 10).unwrap_err();
+        assert_eq!(
+            (err.offset, err.reason),
+            (4, "expected `=` after the SDP type letter")
+        );
+        // Lines keep their exact values, up to a lone CR too.
+        let groups = SessionDescription::parse_groups(" \t\nv=0 \ra=b\n", 10).unwrap();
+        assert_eq!(
+            groups[0].lines,
+            [SdpLine::new('v', "0 "), SdpLine::new('a', "b")]
+        );
+    }
+
     fn one(text: &str) -> SessionDescription {
         let mut groups = SessionDescription::parse_groups(text, 100).unwrap();
         assert_eq!(groups.len(), 1);
