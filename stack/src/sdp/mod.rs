@@ -95,6 +95,10 @@ impl fmt::Display for SdpLine {
     }
 }
 
+/// The most lines [`SessionDescription::parse_groups`] makes room for up
+/// front.
+const FIRST_LINES_CAPACITY_MAX: usize = 16;
+
 impl SessionDescription {
     /// Reads the SDP text of one Local or Remote descriptor (already
     /// unescaped) into its alternative session descriptions.
@@ -102,20 +106,34 @@ impl SessionDescription {
     /// Lines end with CRLF, LF or CR. White space before a line's type
     /// letter and empty lines are skipped; everything after the `=` is kept.
     /// A new `v=` line starts a new alternative. At most `max_lines` lines are
-    /// accepted.
+    /// accepted. NUL, like CR and LF, may not appear in a value (RFC 4566
+    /// clause 5).
     pub fn parse_groups(text: &str, max_lines: usize) -> Result<Vec<SessionDescription>, SdpError> {
         let mut groups: Vec<SessionDescription> = Vec::new();
         let mut count = 0usize;
         let bytes = text.as_bytes();
+        // The first description's line list is made as long as the lines
+        // there can be (each ends with LF but the last; lines ended by a
+        // lone CR are not counted), within a bound: it grows past that, as
+        // the lists of any alternatives do.
+        let first_capacity = (memchr::memchr_iter(b'\n', bytes).count() + 1)
+            .min(max_lines)
+            .min(FIRST_LINES_CAPACITY_MAX);
         let mut pos = 0usize;
         while pos < bytes.len() {
-            let end = bytes[pos..]
-                .iter()
-                .position(|&b| b == b'\n' || b == b'\r')
-                .map_or(bytes.len(), |n| pos + n);
-            let raw = &text[pos..end];
             let start_offset = pos;
-            pos = end;
+            let rest = &bytes[pos..];
+            // One search finds the end of the line or, first, a NUL in it.
+            let (len, has_nul) = match memchr::memchr3(b'\n', b'\r', 0, rest) {
+                Some(nul) if rest[nul] == 0 => {
+                    let end = memchr::memchr2(b'\n', b'\r', &rest[nul..]);
+                    (end.map_or(rest.len(), |n| nul + n), true)
+                }
+                Some(end) => (end, false),
+                None => (rest.len(), false),
+            };
+            let raw = &rest[..len];
+            pos += len;
             if pos < bytes.len() {
                 pos += if bytes[pos] == b'\r' && bytes.get(pos + 1) == Some(&b'\n') {
                     2
@@ -123,29 +141,27 @@ impl SessionDescription {
                     1
                 };
             }
-            let line = raw.trim_start_matches([' ', '\t']);
-            if line.trim_end_matches([' ', '\t']).is_empty() {
-                continue;
-            }
-            let offset = start_offset + (raw.len() - line.len());
-            let mut chars = line.chars();
-            let kind = match chars.next() {
-                Some(c) if c.is_ascii_alphabetic() => c,
-                _ => {
+            let indent = raw.iter().take_while(|&&b| b == b' ' || b == b'\t').count();
+            let offset = start_offset + indent;
+            // After the indent, a line of white space alone is empty.
+            let kind = match raw.get(indent) {
+                None => continue,
+                Some(&b) if b.is_ascii_alphabetic() => char::from(b),
+                Some(_) => {
                     return Err(SdpError {
                         offset,
                         reason: "expected an SDP line `<letter>=<value>`",
                     })
                 }
             };
-            if chars.next() != Some('=') {
+            if raw.get(indent + 1) != Some(&b'=') {
                 return Err(SdpError {
                     offset,
                     reason: "expected `=` after the SDP type letter",
                 });
             }
-            let value = &line[2..];
-            if value.contains('\0') {
+            // The indent, the letter and `=` hold no NUL: it is in the value.
+            if has_nul {
                 return Err(SdpError {
                     offset,
                     reason: "NUL is not allowed in SDP",
@@ -160,13 +176,16 @@ impl SessionDescription {
             }
             let sdp_line = SdpLine {
                 kind,
-                value: Text::from(value),
+                value: Text::from(&text[offset + 2..start_offset + len]),
             };
             match groups.last_mut() {
                 Some(group) if kind != 'v' => group.lines.push(sdp_line),
-                _ => groups.push(SessionDescription {
-                    lines: vec![sdp_line],
-                }),
+                _ => {
+                    let capacity = if groups.is_empty() { first_capacity } else { 1 };
+                    let mut lines = Vec::with_capacity(capacity);
+                    lines.push(sdp_line);
+                    groups.push(SessionDescription { lines });
+                }
             }
         }
         Ok(groups)
@@ -339,6 +358,29 @@ mod tests {
         assert_eq!(err.offset, 4);
         let err = SessionDescription::parse_groups("v=0\na=1\na=2", 2).unwrap_err();
         assert_eq!(err.reason, "too many SDP lines");
+    }
+
+    #[test]
+    fn nul_is_refused_where_the_line_would_otherwise_be_read() {
+        let err = SessionDescription::parse_groups("v=0\r\n  a=x\0y\r\nm=", 10).unwrap_err();
+        assert_eq!((err.offset, err.reason), (7, "NUL is not allowed in SDP"));
+        // Before the type letter or `=`, the line is malformed first.
+        let err = SessionDescription::parse_groups("v=0\n\0=x\n", 10).unwrap_err();
+        assert_eq!(
+            (err.offset, err.reason),
+            (4, "expected an SDP line `<letter>=<value>`")
+        );
+        let err = SessionDescription::parse_groups("v=0\na\0x\n", 10).unwrap_err();
+        assert_eq!(
+            (err.offset, err.reason),
+            (4, "expected `=` after the SDP type letter")
+        );
+        // Lines keep their exact values, up to a lone CR too.
+        let groups = SessionDescription::parse_groups(" \t\nv=0 \ra=b\n", 10).unwrap();
+        assert_eq!(
+            groups[0].lines,
+            [SdpLine::new('v', "0 "), SdpLine::new('a', "b")]
+        );
     }
 
     fn one(text: &str) -> SessionDescription {

@@ -103,16 +103,26 @@ impl<'a> Parser<'a> {
     }
 
     // ---- errors -------------------------------------------------------
+    //
+    // Errors are built out of line and marked cold: a rule's success path
+    // then carries only the branch to them, not the code that boxes the
+    // error and works out its line and column.
 
+    #[cold]
+    #[inline(never)]
     fn error_at(&self, offset: usize, kind: DecodeErrorKind) -> Box<DecodeError> {
         Box::new(DecodeError::at(self.input, offset, kind))
     }
 
+    #[cold]
+    #[inline(never)]
     fn error(&self, kind: DecodeErrorKind) -> Box<DecodeError> {
         self.error_at(self.pos, kind)
     }
 
     /// `Expected(what)` at the current position (after LWSP).
+    #[cold]
+    #[inline(never)]
     fn expected(&mut self, what: &'static str) -> Box<DecodeError> {
         self.skip_lwsp();
         self.error(DecodeErrorKind::Expected(what))
@@ -245,6 +255,7 @@ impl<'a> Parser<'a> {
 
     /// Reads the ASCII letter/digit/underscore run after LWSP (possibly
     /// empty) and classifies it.
+    #[inline]
     fn word(&mut self) -> Word<'a> {
         self.skip_lwsp();
         let start = self.pos;

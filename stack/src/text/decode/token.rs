@@ -429,6 +429,10 @@ impl Tok {
     /// Classifies the word made of the first `len` bytes of `rest` (an
     /// ASCII letter/digit run; what follows it is only read, to load the
     /// word at once) as a token, ignoring case; `None` for any other word.
+    ///
+    /// Kept out of line: [`Parser::word`](super::Parser::word) is inlined
+    /// into its many callers, and this, the larger part, is shared by them.
+    #[inline(never)]
     pub(super) fn classify_prefix(rest: &[u8], len: usize) -> Option<Tok> {
         if len == 0 {
             return None;

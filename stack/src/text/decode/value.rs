@@ -105,10 +105,22 @@ impl<'a> Parser<'a> {
     }
 
     /// The input from `start` to `end` as text; `NotUtf8` where it breaks.
+    ///
+    /// Inlined: the text is most often sliced from the input checked up
+    /// front; only input that is not all UTF-8 takes the call to
+    /// [`Self::str_checked`].
+    #[inline]
     pub(super) fn str_at(&self, start: usize, end: usize) -> PResult<&'a str> {
-        if let Some(s) = self.text.and_then(|text| text.get(start..end)) {
-            return Ok(s);
+        match self.text.and_then(|text| text.get(start..end)) {
+            Some(s) => Ok(s),
+            None => self.str_checked(start, end),
         }
+    }
+
+    /// [`Self::str_at`] for input that is not all UTF-8: the piece is
+    /// checked on its own.
+    #[inline(never)]
+    fn str_checked(&self, start: usize, end: usize) -> PResult<&'a str> {
         let bytes = self.input.get(start..end).unwrap_or_default();
         std::str::from_utf8(bytes)
             .map_err(|e| self.error_at(start + e.valid_up_to(), DecodeErrorKind::NotUtf8))
@@ -540,12 +552,14 @@ impl<'a> Parser<'a> {
         let mut len = 0;
         let mut escaped = false;
         loop {
-            match rest.get(len) {
-                None => return Err(self.error_at(start + len, DecodeErrorKind::Expected("`}`"))),
-                Some(b'}') if len == 0 || rest.get(len - 1) != Some(&b'\\') => break,
-                Some(b'}') => escaped = true,
-                Some(_) => {}
+            let Some(brace) = memchr::memchr(b'}', rest.get(len..).unwrap_or_default()) else {
+                return Err(self.error_at(start + rest.len(), DecodeErrorKind::Expected("`}`")));
+            };
+            len += brace;
+            if len == 0 || rest.get(len - 1) != Some(&b'\\') {
+                break;
             }
+            escaped = true;
             len += 1;
         }
         self.pos = start + len;
