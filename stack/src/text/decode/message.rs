@@ -233,10 +233,20 @@ impl<'a> Parser<'a> {
                     return Ok(MId::Mtp(hex_octets(digits)));
                 }
                 self.unread(&w);
-                let device = self.termination_id().map_err(|_| {
-                    self.error_at(start, DecodeErrorKind::Expected("message identifier (mId)"))
-                })?;
-                Ok(MId::Device(device.0))
+                // deviceName = pathNAME: letters, digits and `_/*$@-.` (the
+                // characters the encoder writes back; a termination ID may
+                // hold any SafeChar, a device name may not).
+                let is_path_char = |b: u8| {
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'_' | b'/' | b'*' | b'$' | b'@' | b'-' | b'.')
+                };
+                match self.termination_id() {
+                    Ok(device) if device.0.bytes().all(is_path_char) => Ok(MId::Device(device.0)),
+                    _ => {
+                        Err(self
+                            .error_at(start, DecodeErrorKind::Expected("message identifier (mId)")))
+                    }
+                }
             }
         }
     }
@@ -455,6 +465,11 @@ mod tests {
             }
         );
         assert_eq!(m("mg1/Dev").unwrap(), MId::Device("mg1/Dev".into()));
+        // Found by the fuzzer: a SafeChar the encoder cannot write back.
+        assert_eq!(
+            m("9r.044&").unwrap_err().kind,
+            DecodeErrorKind::Expected("message identifier (mId)")
+        );
         assert_eq!(m("MTP{0a1B}").unwrap(), MId::Mtp(vec![0x0a, 0x1b]));
         let e = m("[1.2.3]").unwrap_err();
         assert_eq!((e.line, e.column), (1, 11));
