@@ -295,12 +295,7 @@ impl<'a> Parser<'a> {
             return Ok(AuditReply::Error(error));
         }
         self.unread(&inner);
-        let mut ids = Vec::new();
-        self.comma_list(|p| {
-            let id = p.termination_id()?;
-            ids.push(id);
-            Ok(())
-        })?;
+        let ids = self.comma_term_ids()?;
         self.close()?;
         Ok(AuditReply::ContextAuditResult(ids))
     }

@@ -360,17 +360,24 @@ impl<'a> Parser<'a> {
     /// Annex B `termIDList`: one ID or (v3) `[ id, id ... ]`.
     pub(super) fn term_id_list(&mut self) -> PResult<Vec<TerminationId>> {
         if self.eat(b'[') {
-            let mut ids = Vec::new();
-            self.comma_list(|p| {
-                let id = p.termination_id()?;
-                ids.push(id);
-                Ok(())
-            })?;
+            let ids = self.comma_term_ids()?;
             self.expect(b']', "`]`")?;
             Ok(ids)
         } else {
             Ok(vec![self.termination_id()?])
         }
+    }
+
+    /// `TerminationID *(COMMA TerminationID)`, inside brackets the caller
+    /// opened and closes.
+    pub(super) fn comma_term_ids(&mut self) -> PResult<Vec<TerminationId>> {
+        let mut ids = Vec::new();
+        self.comma_list(|p| {
+            let id = p.termination_id()?;
+            ids.push(id);
+            Ok(())
+        })?;
+        Ok(ids)
     }
 
     /// Annex B `terminationIDList`: `{ id *(, id) }`.
