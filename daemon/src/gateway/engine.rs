@@ -11,6 +11,7 @@ use std::sync::Arc;
 use h248_profiles::profile::{Context as CheckContext, Sender, Validator};
 use h248_stack::model::*;
 use h248_stack::sdp::SessionDescription;
+use h248_stack::transaction::PeerKeyedMap;
 use tokio::sync::mpsc;
 
 use super::backend::{Allocation, MediaBackend, ReserveRequest, SignalStart, StreamSetup};
@@ -254,7 +255,7 @@ fn is_dtmf_completion(name: &str) -> bool {
 /// short-lived lock (never held across a backend call).
 struct State {
     contexts: BTreeMap<u32, Ctx>,
-    terms: HashMap<TerminationId, Term>,
+    terms: PeerKeyedMap<TerminationId, Term>,
     /// Terminations in contexts.
     in_contexts: usize,
     next_context: u32,
@@ -263,7 +264,7 @@ struct State {
     root_events: Option<EventsDescriptor>,
     /// One serialisation lock per context ID in use ([`Engine::claim`]);
     /// 0 is the NULL context.
-    claims: HashMap<u32, Arc<tokio::sync::Mutex<()>>>,
+    claims: PeerKeyedMap<u32, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl State {
@@ -485,7 +486,7 @@ impl Engine {
         outbox: mpsc::Sender<Vec<ActionRequest>>,
         timers: mpsc::UnboundedSender<Timer>,
     ) -> Self {
-        let mut terms = HashMap::new();
+        let mut terms = PeerKeyedMap::default();
         for (i, id) in config.physical.iter().enumerate() {
             terms.insert(id.clone(), Term::new(true, 0, i as u64 + 1));
         }
@@ -504,7 +505,7 @@ impl Engine {
                 next_termination: 1,
                 next_signal: 1,
                 root_events: None,
-                claims: HashMap::new(),
+                claims: PeerKeyedMap::default(),
             }),
             scope: tokio::sync::RwLock::new(()),
         }

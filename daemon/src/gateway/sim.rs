@@ -19,7 +19,7 @@
 //!   that receives (`RecvOnly` or `SendRecv`, a Remote known) receives as
 //!   many.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -28,6 +28,7 @@ use std::time::Duration;
 use h248_stack::model::{
     PropertyParm, SignalType, StatisticsParameter, StreamId, StreamMode, TerminationId, Text,
 };
+use h248_stack::transaction::PeerKeyedMap;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -221,10 +222,10 @@ impl SimTermination {
 #[derive(Debug, Default)]
 struct SimState {
     /// Ports in use per pool.
-    used: Vec<HashSet<u16>>,
+    used: Vec<HashSet<u16, foldhash::fast::RandomState>>,
     /// Next port to try per pool.
     next: Vec<u16>,
-    terminations: HashMap<TerminationId, SimTermination>,
+    terminations: PeerKeyedMap<TerminationId, SimTermination>,
 }
 
 struct SimInner {
@@ -269,9 +270,9 @@ impl SimBackend {
             inner: Arc::new(SimInner {
                 config,
                 state: Mutex::new(SimState {
-                    used: vec![HashSet::new(); pools],
+                    used: vec![HashSet::default(); pools],
                     next,
-                    terminations: HashMap::new(),
+                    terminations: PeerKeyedMap::default(),
                 }),
                 sender,
                 receiver: Mutex::new(Some(receiver)),
