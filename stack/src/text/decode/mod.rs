@@ -3,8 +3,10 @@
 //!
 //! A recursive-descent parser over bytes. Each grammar position reads a word
 //! once, classifies it as a [`token::Tok`] case-insensitively and dispatches
-//! on it, so no alternative is tried twice. Leaf rules (IPv4 addresses,
-//! time stamps, hex fields) use nom combinators. Nesting is
+//! on it, so no alternative is tried twice. The fixed-form leaf rules that
+//! most messages hold (IPv4 addresses, time stamps, numbers) are read by
+//! hand in one pass; the authentication header's hex fields use nom
+//! combinators. Nesting is
 //! bounded by [`DecodeLimits::max_depth`] (counted at every brace) and every
 //! list by [`DecodeLimits::max_list_len`].
 //!
