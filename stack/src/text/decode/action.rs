@@ -3,7 +3,7 @@
 //! `contextAttrDescriptor`) and `contextAudit`; H.248.1 clauses 6.1 and 8.
 
 use super::token::Tok;
-use super::{PResult, Parser, Word};
+use super::{push_item, PResult, Parser, Word};
 use crate::model::{
     ActionReply, ActionRequest, CommandRequest, ContextAttrAuditRequest, ContextRequest,
     ErrorDescriptor, SelectLogic, TopologyDirection, TopologyRequest,
@@ -81,11 +81,14 @@ impl<'a> Parser<'a> {
         }
         match self.command_request(&w)? {
             Some(command) => {
-                action.commands.push(CommandRequest {
-                    command,
-                    optional,
-                    wildcard_return,
-                });
+                push_item(
+                    &mut action.commands,
+                    CommandRequest {
+                        command,
+                        optional,
+                        wildcard_return,
+                    },
+                );
                 Ok(())
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command"))),
@@ -295,7 +298,7 @@ impl<'a> Parser<'a> {
         }
         match self.command_reply(&w)? {
             Some(command) => {
-                reply.commands.push(command);
+                push_item(&mut reply.commands, command);
                 Ok(())
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command reply"))),

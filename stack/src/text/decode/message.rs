@@ -11,7 +11,7 @@ use nom::sequence::preceded;
 use nom::IResult;
 
 use super::token::Tok;
-use super::{PResult, Parser};
+use super::{push_item, PResult, Parser};
 use crate::model::{
     AuthenticationHeader, MId, MegacoMessage, Message, MessageBody, SegmentReply, Transaction,
     TransactionAck, TransactionPending, TransactionReply, TransactionRequest, TransactionResult,
@@ -326,7 +326,7 @@ impl<'a> Parser<'a> {
         let mut actions = Vec::new();
         self.braced_list(|p| {
             let action = p.action_request()?;
-            actions.push(action);
+            push_item(&mut actions, action);
             Ok(())
         })?;
         Ok(TransactionRequest {
@@ -391,7 +391,7 @@ impl<'a> Parser<'a> {
             let mut replies = Vec::new();
             self.comma_list(|p| {
                 let reply = p.action_reply()?;
-                replies.push(reply);
+                push_item(&mut replies, reply);
                 Ok(())
             })?;
             TransactionResult::ActionReplies(replies)

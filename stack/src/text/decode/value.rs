@@ -4,7 +4,7 @@
 //! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
 //! and Remote descriptors.
 
-use super::{PResult, Parser};
+use super::{push_item, PResult, Parser};
 use crate::model::{
     ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, TerminationId, Text,
     TimeNotation, Value,
@@ -372,7 +372,7 @@ impl<'a> Parser<'a> {
         let mut ids = Vec::new();
         self.comma_list(|p| {
             let id = p.termination_id()?;
-            ids.push(id);
+            push_item(&mut ids, id);
             Ok(())
         })?;
         Ok(ids)
