@@ -18,6 +18,24 @@ const TOPOLOGY_DIRECTIONS: &[(Tok, TopologyDirection)] = &[
     (Tok::OnewayBoth, TopologyDirection::OnewayBoth),
 ];
 
+/// True for the tokens that start a `contextProperty`, those
+/// [`Parser::context_property`] reads: only then is a context request made
+/// for it to fill (made, then found empty and dropped, for each command it
+/// cost more than the command's token).
+fn starts_context_property(tok: Option<Tok>) -> bool {
+    matches!(
+        tok,
+        Some(
+            Tok::Priority
+                | Tok::Emergency
+                | Tok::EmergencyOff
+                | Tok::Ieps
+                | Tok::Topology
+                | Tok::ContextAttr
+        )
+    )
+}
+
 impl<'a> Parser<'a> {
     /// Annex B `actionRequest = CtxToken EQUAL ContextID LBRKT
     /// ((contextRequest [COMMA commandRequestList]) / commandRequestList)
@@ -69,14 +87,16 @@ impl<'a> Parser<'a> {
                 action.context_attr_audit = Some(self.context_audit()?);
                 return Ok(());
             }
-            let props = action
-                .context_request
-                .get_or_insert_with(ContextRequest::default);
-            if self.context_property(&w, props)? {
-                return Ok(());
-            }
-            if props.is_empty() {
-                action.context_request = None;
+            if starts_context_property(w.tok) {
+                let props = action
+                    .context_request
+                    .get_or_insert_with(ContextRequest::default);
+                if self.context_property(&w, props)? {
+                    return Ok(());
+                }
+                if props.is_empty() {
+                    action.context_request = None;
+                }
             }
         }
         match self.command_request(&w)? {
@@ -287,14 +307,16 @@ impl<'a> Parser<'a> {
             reply.error = Some(self.error_descriptor_body()?);
             return Ok(());
         }
-        let props = reply
-            .context_reply
-            .get_or_insert_with(ContextRequest::default);
-        if self.context_property(&w, props)? {
-            return Ok(());
-        }
-        if props.is_empty() {
-            reply.context_reply = None;
+        if starts_context_property(w.tok) {
+            let props = reply
+                .context_reply
+                .get_or_insert_with(ContextRequest::default);
+            if self.context_property(&w, props)? {
+                return Ok(());
+            }
+            if props.is_empty() {
+                reply.context_reply = None;
+            }
         }
         match self.command_reply(&w)? {
             Some(command) => {
