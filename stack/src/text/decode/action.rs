@@ -3,7 +3,7 @@
 //! `contextAttrDescriptor`) and `contextAudit`; H.248.1 clauses 6.1 and 8.
 
 use super::token::Tok;
-use super::{PResult, Parser, Word};
+use super::{push_item, PResult, Parser, Word};
 use crate::model::{
     ActionReply, ActionRequest, CommandRequest, ContextAttrAuditRequest, ContextRequest,
     ErrorDescriptor, SelectLogic, TopologyDirection, TopologyRequest,
@@ -17,6 +17,24 @@ const TOPOLOGY_DIRECTIONS: &[(Tok, TopologyDirection)] = &[
     (Tok::OnewayExternal, TopologyDirection::OnewayExternal),
     (Tok::OnewayBoth, TopologyDirection::OnewayBoth),
 ];
+
+/// True for the tokens that start a `contextProperty`, those
+/// [`Parser::context_property`] reads: only then is a context request made
+/// for it to fill (made, then found empty and dropped, for each command it
+/// cost more than the command's token).
+fn starts_context_property(tok: Option<Tok>) -> bool {
+    matches!(
+        tok,
+        Some(
+            Tok::Priority
+                | Tok::Emergency
+                | Tok::EmergencyOff
+                | Tok::Ieps
+                | Tok::Topology
+                | Tok::ContextAttr
+        )
+    )
+}
 
 impl<'a> Parser<'a> {
     /// Annex B `actionRequest = CtxToken EQUAL ContextID LBRKT
@@ -69,23 +87,28 @@ impl<'a> Parser<'a> {
                 action.context_attr_audit = Some(self.context_audit()?);
                 return Ok(());
             }
-            let props = action
-                .context_request
-                .get_or_insert_with(ContextRequest::default);
-            if self.context_property(&w, props)? {
-                return Ok(());
-            }
-            if props.is_empty() {
-                action.context_request = None;
+            if starts_context_property(w.tok) {
+                let props = action
+                    .context_request
+                    .get_or_insert_with(ContextRequest::default);
+                if self.context_property(&w, props)? {
+                    return Ok(());
+                }
+                if props.is_empty() {
+                    action.context_request = None;
+                }
             }
         }
         match self.command_request(&w)? {
             Some(command) => {
-                action.commands.push(CommandRequest {
-                    command,
-                    optional,
-                    wildcard_return,
-                });
+                push_item(
+                    &mut action.commands,
+                    CommandRequest {
+                        command,
+                        optional,
+                        wildcard_return,
+                    },
+                );
                 Ok(())
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command"))),
@@ -284,18 +307,20 @@ impl<'a> Parser<'a> {
             reply.error = Some(self.error_descriptor_body()?);
             return Ok(());
         }
-        let props = reply
-            .context_reply
-            .get_or_insert_with(ContextRequest::default);
-        if self.context_property(&w, props)? {
-            return Ok(());
-        }
-        if props.is_empty() {
-            reply.context_reply = None;
+        if starts_context_property(w.tok) {
+            let props = reply
+                .context_reply
+                .get_or_insert_with(ContextRequest::default);
+            if self.context_property(&w, props)? {
+                return Ok(());
+            }
+            if props.is_empty() {
+                reply.context_reply = None;
+            }
         }
         match self.command_reply(&w)? {
             Some(command) => {
-                reply.commands.push(command);
+                push_item(&mut reply.commands, command);
                 Ok(())
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command reply"))),

@@ -6,7 +6,7 @@
 //! `statisticsDescriptor` and `packagesDescriptor`.
 
 use super::token::Tok;
-use super::{PResult, Parser, Word};
+use super::{push_item, PResult, Parser, Word};
 use crate::model::{
     DigitMapDescriptor, DigitMapValue, EventBufferControl, EventBufferDescriptor, EventDm,
     EventSpec, EventsDescriptor, LocalControlDescriptor, LocalRemoteDescriptor, MediaDescriptor,
@@ -605,7 +605,7 @@ impl<'a> Parser<'a> {
                 })?;
                 p.close()?;
             }
-            events.push(event);
+            push_item(&mut events, event);
             Ok(())
         })?;
         Ok(ObservedEventsDescriptor { request_id, events })

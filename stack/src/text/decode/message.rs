@@ -5,38 +5,57 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use nom::bytes::complete::{tag_no_case, take_while1, take_while_m_n};
-use nom::character::complete::char as byte;
-use nom::combinator::{map_res, verify};
-use nom::sequence::{preceded, tuple};
+use nom::bytes::complete::{tag_no_case, take_while1};
+use nom::combinator::verify;
+use nom::sequence::preceded;
 use nom::IResult;
 
 use super::token::Tok;
-use super::{PResult, Parser};
+use super::{push_item, PResult, Parser};
 use crate::model::{
     AuthenticationHeader, MId, MegacoMessage, Message, MessageBody, SegmentReply, Transaction,
     TransactionAck, TransactionPending, TransactionReply, TransactionRequest, TransactionResult,
 };
 use crate::text::DecodeErrorKind;
 
-/// nom: `V4hex = 1*3(DIGIT)`, 0 to 255.
-fn v4hex(i: &[u8]) -> IResult<&[u8], u8> {
-    map_res(
-        take_while_m_n(1, 3, |b: u8| b.is_ascii_digit()),
-        |d: &[u8]| {
-            d.iter()
-                .try_fold(0u16, |acc, x| Some(acc * 10 + u16::from(x - b'0')))
-                .and_then(|v| u8::try_from(v).ok())
-                .ok_or(())
-        },
-    )(i)
-}
-
-/// nom: Annex B `IPv4address`.
-fn ipv4_address(i: &[u8]) -> IResult<&[u8], Ipv4Addr> {
-    let (i, (a, _, b, _, c, _, d)) =
-        tuple((v4hex, byte('.'), v4hex, byte('.'), v4hex, byte('.'), v4hex))(i)?;
-    Ok((i, Ipv4Addr::new(a, b, c, d)))
+/// Annex B `IPv4address = V4hex DOT V4hex DOT V4hex DOT V4hex`, each
+/// `V4hex = 1*3(DIGIT)` at most 255, at the start of `bytes`: the address
+/// and its length, read up to the first byte that is neither a digit nor a
+/// dot; `None` if what is there up to that byte is no such address.
+/// One pass by hand: the form is short and fixed, and every message with
+/// an IPv4 mId runs it.
+fn ipv4_address(bytes: &[u8]) -> Option<(Ipv4Addr, usize)> {
+    let mut octets = [0u8; 4];
+    let mut at = 0usize;
+    for (n, octet) in octets.iter_mut().enumerate() {
+        if n > 0 {
+            if bytes.get(at) != Some(&b'.') {
+                return None;
+            }
+            at += 1;
+        }
+        let start = at;
+        let mut value = 0u16;
+        while let Some(&b) = bytes.get(at) {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            if at - start == 3 {
+                return None;
+            }
+            value = value * 10 + u16::from(digit);
+            at += 1;
+        }
+        if at == start {
+            return None;
+        }
+        *octet = u8::try_from(value).ok()?;
+    }
+    if bytes.get(at) == Some(&b'.') {
+        return None;
+    }
+    Some((Ipv4Addr::from(octets), at))
 }
 
 /// nom: `"0x" n*m(HEXDIG)`, the digits.
@@ -175,17 +194,22 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 let addr_start = self.pos;
                 let rest = self.input.get(addr_start..).unwrap_or_default();
+                // An IPv4 address up to the `]`: the common case, read in
+                // one pass. Anything else is found again below, with the
+                // address's end first.
+                if let Some((v4, len)) = ipv4_address(rest) {
+                    if rest.get(len) == Some(&b']') {
+                        self.pos = addr_start + len + 1;
+                        let port = self.port()?;
+                        return Ok(MId::Ip4 { address: v4, port });
+                    }
+                }
                 let len = rest.iter().position(|&b| b == b']').ok_or_else(|| {
                     self.error_at(start, DecodeErrorKind::Expected("`]` closing the address"))
                 })?;
                 let addr = rest.get(..len).unwrap_or_default();
                 self.pos = addr_start + len + 1;
-                if let Ok((after, v4)) = ipv4_address(addr) {
-                    if after.is_empty() {
-                        let port = self.port()?;
-                        return Ok(MId::Ip4 { address: v4, port });
-                    }
-                }
+                // Not an IPv4 address (that was read above): IPv6.
                 let v6 = std::str::from_utf8(addr)
                     .ok()
                     .and_then(|s| s.parse::<Ipv6Addr>().ok())
@@ -302,7 +326,7 @@ impl<'a> Parser<'a> {
         let mut actions = Vec::new();
         self.braced_list(|p| {
             let action = p.action_request()?;
-            actions.push(action);
+            push_item(&mut actions, action);
             Ok(())
         })?;
         Ok(TransactionRequest {
@@ -367,7 +391,7 @@ impl<'a> Parser<'a> {
             let mut replies = Vec::new();
             self.comma_list(|p| {
                 let reply = p.action_reply()?;
-                replies.push(reply);
+                push_item(&mut replies, reply);
                 Ok(())
             })?;
             TransactionResult::ActionReplies(replies)
@@ -474,6 +498,44 @@ mod tests {
         let e = m("[1.2.3]").unwrap_err();
         assert_eq!((e.line, e.column), (1, 11));
         assert_eq!(e.kind, DecodeErrorKind::InvalidValue("IP address"));
+    }
+
+    #[test]
+    fn ipv4_addresses_only_of_the_exact_form() {
+        let m = |s: &str| {
+            decode(format!("!/1 {s} T=1{{C=-{{N=a{{OE=1{{p/e}}}}}}}}").as_bytes())
+                .map(|m| m.message.mid)
+        };
+        let v4 = |a, b, c, d| MId::Ip4 {
+            address: Ipv4Addr::new(a, b, c, d),
+            port: None,
+        };
+        assert_eq!(m("[255.0.01.001]").unwrap(), v4(255, 0, 1, 1));
+        assert_eq!(m("[0.0.0.0]").unwrap(), v4(0, 0, 0, 0));
+        for bad in [
+            "[256.1.1.1]",
+            "[1.2.3.4.5]",
+            "[1.2.3.]",
+            "[.1.2.3]",
+            "[1..2.3]",
+            "[1.2.3.0004]",
+            "[1.2.3.4x]",
+            "[1.2.3]",
+            "[]",
+        ] {
+            let e = m(bad).unwrap_err();
+            assert_eq!(e.kind, DecodeErrorKind::InvalidValue("IP address"), "{bad}");
+            assert_eq!(e.column, 6, "{bad}");
+        }
+        let e = m("[1.2.3.4").unwrap_err();
+        assert_eq!(
+            (e.kind, e.column),
+            (DecodeErrorKind::Expected("`]` closing the address"), 5)
+        );
+        assert_eq!(
+            ipv4_address(b"10.0.0.1]:2944"),
+            Some((Ipv4Addr::new(10, 0, 0, 1), 8))
+        );
     }
 
     #[test]

@@ -374,6 +374,13 @@ const fn spelling_key(spelling: &[u8]) -> u128 {
 /// longer word. Reads the 16 bytes at once where the input has them, so the
 /// lookup costs the same whatever the word's length.
 fn word_key(rest: &[u8], len: usize) -> Option<u128> {
+    // Most words are of at most 8 bytes (every compact token is): their key
+    // is made in one 64-bit register.
+    if let (1..=8, Some(chunk)) = (len, rest.first_chunk::<8>()) {
+        let word_bytes = u64::MAX.checked_shr(u32::try_from(8 * (8 - len)).ok()?)?;
+        let lowered = u64::from_le_bytes(*chunk) | u64::from_le_bytes([0x20; 8]);
+        return Some(u128::from(lowered & word_bytes));
+    }
     let unused_bits = 8 * 16u32.checked_sub(u32::try_from(len).ok()?)?;
     let mut bytes = [0u8; 16];
     match rest.first_chunk::<16>() {
@@ -505,6 +512,26 @@ mod tests {
         for &(spelling, tok) in SPELLINGS.iter().chain(LONG_SPELLINGS) {
             assert_eq!(Tok::classify(&spelling.to_ascii_uppercase()), Some(tok));
         }
+    }
+
+    #[test]
+    fn spellings_followed_by_more_input_are_found() {
+        // A word inside a message: the key is made from the bytes loaded
+        // at once, with what follows the word masked off.
+        for &(spelling, tok) in SPELLINGS.iter().chain(LONG_SPELLINGS) {
+            for tail in [&b"{"[..], b"=1{C=-{MF=a/b}}", b" T=1 0123456789abcdef"] {
+                let mut input = spelling.to_ascii_uppercase();
+                input.extend_from_slice(tail);
+                assert_eq!(Tok::classify_prefix(&input, spelling.len()), Some(tok));
+                // One letter more or less is another word.
+                if spelling.len() > 1 {
+                    let shorter = Tok::classify_prefix(&input, spelling.len() - 1);
+                    assert_ne!(shorter, Some(tok), "{spelling:?}");
+                }
+            }
+        }
+        assert_eq!(Tok::classify_prefix(b"MFx=1{C=-{MF=a/b}}", 3), None);
+        assert_eq!(Tok::classify_prefix(b"addX=1{C=-{}}", 4), None);
     }
 
     #[test]

@@ -4,11 +4,7 @@
 //! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
 //! and Remote descriptors.
 
-use nom::bytes::complete::{tag_no_case, take_while_m_n};
-use nom::sequence::separated_pair;
-use nom::IResult;
-
-use super::{PResult, Parser};
+use super::{push_item, PResult, Parser};
 use crate::model::{
     ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, TerminationId, Text,
     TimeNotation, Value,
@@ -73,29 +69,23 @@ pub(super) fn is_class(b: u8, class: u8) -> bool {
     CLASSES[usize::from(b)] & class != 0
 }
 
-fn is_digit(b: u8) -> bool {
-    b.is_ascii_digit()
+/// Annex B `TimeStamp = Date "T" Time` (8 digits each, `T` in either
+/// case) at the start of `i`: true when the 17 bytes there have that form.
+/// Fixed width, so checked directly rather than with nom combinators.
+fn is_time_stamp(i: &[u8]) -> bool {
+    let Some(stamp) = i.first_chunk::<17>() else {
+        return false;
+    };
+    let (date, rest) = stamp.split_at(8);
+    let Some((&t, time)) = rest.split_first() else {
+        return false;
+    };
+    all_digits(date) && (t == b'T' || t == b't') && all_digits(time)
 }
 
-/// nom: Annex B `TimeStamp = Date "T" Time`, 8 digits each.
-fn time_stamp(i: &[u8]) -> IResult<&[u8], (&[u8], &[u8])> {
-    separated_pair(
-        take_while_m_n(8, 8, is_digit),
-        tag_no_case("T"),
-        take_while_m_n(8, 8, is_digit),
-    )(i)
-}
-
-/// The decimal value of an ASCII digit run of at most 10 digits.
-fn decimal(digits: &[u8]) -> Option<u64> {
-    if digits.len() > 10 {
-        return None;
-    }
-    Some(
-        digits
-            .iter()
-            .fold(0u64, |acc, d| acc * 10 + u64::from(d - b'0')),
-    )
+/// True when every byte of `bytes` is an ASCII digit.
+fn all_digits(bytes: &[u8]) -> bool {
+    bytes.iter().all(u8::is_ascii_digit)
 }
 
 impl<'a> Parser<'a> {
@@ -137,18 +127,26 @@ impl<'a> Parser<'a> {
     pub(super) fn uint_here(&mut self, max: u64, what: &'static str) -> PResult<u64> {
         let start = self.pos;
         let rest = self.input.get(start..).unwrap_or_default();
-        let len = rest
-            .iter()
-            .position(|b| !b.is_ascii_digit())
-            .unwrap_or(rest.len());
+        // One pass reads the digits and their value. Ten digits fit a u64;
+        // the value of a longer run wraps, unused: such a run is refused.
+        let mut len = 0;
+        let mut value = 0u64;
+        while let Some(&b) = rest.get(len) {
+            let digit = b.wrapping_sub(b'0');
+            if digit > 9 {
+                break;
+            }
+            value = value.wrapping_mul(10).wrapping_add(u64::from(digit));
+            len += 1;
+        }
         if len == 0 {
             return Err(self.error(DecodeErrorKind::Expected(what)));
         }
         self.pos = start + len;
-        match rest.get(..len).and_then(decimal) {
-            Some(v) if v <= max => Ok(v),
-            _ => Err(self.error_at(start, DecodeErrorKind::InvalidValue(what))),
+        if len > 10 || value > max {
+            return Err(self.error_at(start, DecodeErrorKind::InvalidValue(what)));
         }
+        Ok(value)
     }
 
     /// Unsigned decimal after LWSP, at most `max`.
@@ -374,7 +372,7 @@ impl<'a> Parser<'a> {
         let mut ids = Vec::new();
         self.comma_list(|p| {
             let id = p.termination_id()?;
-            ids.push(id);
+            push_item(&mut ids, id);
             Ok(())
         })?;
         Ok(ids)
@@ -433,16 +431,14 @@ impl<'a> Parser<'a> {
         self.skip_lwsp();
         let start = self.pos;
         let rest = self.input.get(start..).unwrap_or_default();
-        match time_stamp(rest) {
-            Ok((after, (date, time))) => {
-                self.pos = self.input.len() - after.len();
-                Ok(Some(TimeNotation {
-                    date: self.text_at(start, start + date.len())?,
-                    time: self.text_at(start + 9, start + 9 + time.len())?,
-                }))
-            }
-            Err(_) => Ok(None),
+        if !is_time_stamp(rest) {
+            return Ok(None);
         }
+        self.pos = start + 17;
+        Ok(Some(TimeNotation {
+            date: self.text_at(start, start + 8)?,
+            time: self.text_at(start + 9, start + 17)?,
+        }))
     }
 
     /// Annex B `extensionParameter` (`X-name` / `X+name`) whose `X` word
@@ -680,6 +676,29 @@ mod tests {
     }
 
     #[test]
+    fn unsigned_numbers_and_their_bounds() {
+        let limits = DecodeLimits::default();
+        let mut p = parser(
+            b"0 4294967295 4294967296 00000000042 12345678901 x",
+            &limits,
+        );
+        assert_eq!(p.uint32("n").unwrap(), 0);
+        assert_eq!(p.uint32("n").unwrap(), u32::MAX);
+        let e = p.uint32("n").unwrap_err();
+        assert_eq!((e.kind, e.column), (DecodeErrorKind::InvalidValue("n"), 14));
+        // Ten digits at most, leading zeros included.
+        let e = p.uint32("n").unwrap_err();
+        assert_eq!((e.kind, e.column), (DecodeErrorKind::InvalidValue("n"), 25));
+        let e = p.uint32("n").unwrap_err();
+        assert_eq!((e.kind, e.column), (DecodeErrorKind::InvalidValue("n"), 37));
+        let e = p.uint32("n").unwrap_err();
+        assert_eq!((e.kind, e.column), (DecodeErrorKind::Expected("n"), 49));
+        let mut p = parser(b"65535 65536", &limits);
+        assert_eq!(p.uint16("n").unwrap(), u16::MAX);
+        assert!(p.uint16("n").is_err());
+    }
+
+    #[test]
     fn context_ids_and_reserved_numbers() {
         let limits = DecodeLimits::default();
         let mut p = parser(b"- $ * 42 4294967295", &limits);
@@ -734,6 +753,15 @@ mod tests {
         );
         let mut p = parser(b"1999072T22000000", &limits);
         assert_eq!(p.try_time_stamp().unwrap(), None);
+        assert_eq!(p.pos, 0);
+        let mut p = parser(b" 19990729t2200000", &limits);
+        assert_eq!(p.try_time_stamp().unwrap(), None);
+        let mut p = parser(b"19990729x22000000", &limits);
+        assert_eq!(p.try_time_stamp().unwrap(), None);
+        let mut p = parser(b"19990729t220000001", &limits);
+        let ts = p.try_time_stamp().unwrap().unwrap();
+        assert_eq!(ts.time.as_str(), "22000000");
+        assert_eq!(p.pos, 17);
     }
 
     #[test]
