@@ -935,6 +935,26 @@ mod tests {
     }
 
     #[test]
+    fn count_hint_counts_whole_elements_present() {
+        let limits = limits();
+        let count = |data: &[u8], max| Cursor::outermost(data, limits, "T").count_hint(max);
+        let three = [0x05, 0x00, 0x04, 0x81, 0x01, 0xaa, 0x30, 0x82, 0x00, 0x00];
+        assert_eq!(count(&three, 16), 3);
+        assert_eq!(count(&three, 2), 2);
+        assert_eq!(count(&[], 16), 0);
+        // Stops at an element whose contents are not all there, at a long
+        // identifier and at an indefinite length.
+        assert_eq!(count(&[0x05, 0x00, 0x04, 0x05, 0x00], 16), 1);
+        assert_eq!(count(&[0x05, 0x00, 0x1f, 0x1f, 0x00], 16), 1);
+        assert_eq!(count(&[0x30, 0x80, 0x00, 0x00], 16), 0);
+        // Long lengths of one and two octets are read as the cursor reads them.
+        let tlv = one(&[0x30, 0x82, 0x00, 0x03, 0x05, 0x01, 0x00]).unwrap();
+        assert_eq!(tlv.content, &[0x05, 0x01, 0x00]);
+        let err = one(&[0x30, 0x81, 0x05, 0x00]).unwrap_err();
+        assert_eq!((err.kind, err.offset), (BerErrorKind::Truncated, 0));
+    }
+
+    #[test]
     fn nesting_is_bounded() {
         let mut input = Vec::new();
         for _ in 0..100 {

@@ -623,4 +623,57 @@ mod tests {
         assert_eq!(cat.item_id(1, ItemKind::Property, "p"), Some(1));
         assert_eq!(cat.package_name(2), Some("b"));
     }
+
+    /// The item text index answers as the composition of package and item
+    /// names it stands for: own items, inherited items, Annex C, unknown IDs,
+    /// and after `replace`.
+    #[test]
+    fn item_text_matches_package_and_item_names() {
+        let base = Catalogue::base();
+        for package in base.packages() {
+            for kind in [
+                ItemKind::Property,
+                ItemKind::Event,
+                ItemKind::Signal,
+                ItemKind::Statistic,
+            ] {
+                for item in package.items(kind) {
+                    let expected = item_text_of(base, package.id, kind, item.id);
+                    assert_eq!(base.item_text(package.id, kind, item.id), expected);
+                    assert!(expected.is_some());
+                }
+            }
+        }
+        assert_eq!(base.item_text(0, ItemKind::Property, 0xb00f).unwrap(), "m");
+        assert_eq!(
+            base.item_text(0x0009, ItemKind::Event, 0x0005).unwrap(),
+            "al/of"
+        );
+        assert_eq!(base.item_text(0x0009, ItemKind::Event, 0x7777), None);
+        assert_eq!(base.item_text(0x7777, ItemKind::Event, 0x0005), None);
+
+        let mut cat = Catalogue::new();
+        let mut parent = package("parent", 0x10, None);
+        parent.events.push(item("ev", 1));
+        cat.add(parent).unwrap();
+        let mut child = package("child", 0x11, Some("parent"));
+        child.events.push(item("own", 2));
+        cat.add(child).unwrap();
+        assert_eq!(
+            cat.item_text(0x11, ItemKind::Event, 2).unwrap(),
+            "child/own"
+        );
+        assert_eq!(cat.item_text(0x11, ItemKind::Event, 1).unwrap(), "child/ev");
+        let mut renamed = package("parent2", 0x10, None);
+        renamed.events.push(item("ev2", 1));
+        cat.replace(renamed).unwrap();
+        assert_eq!(
+            cat.item_text(0x10, ItemKind::Event, 1).unwrap(),
+            "parent2/ev2"
+        );
+        assert_eq!(
+            cat.item_text(0x11, ItemKind::Event, 2).unwrap(),
+            "child/own"
+        );
+    }
 }
