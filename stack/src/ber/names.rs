@@ -102,6 +102,11 @@ pub(crate) fn pkgd_name(
             ))
         };
     }
+    if id.item != WILDCARD {
+        if let Some(text) = names.item_text(id.package, kind, id.item) {
+            return Ok(text);
+        }
+    }
     let package = names
         .package_name(id.package)
         .ok_or(BerErrorKind::UnknownName(UnknownId::Package(id.package)))?;

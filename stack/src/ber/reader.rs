@@ -81,6 +81,18 @@ const CLASSES: [TagClass; 4] = [
     TagClass::Private,
 ];
 
+/// The class of identifier octet `identifier` (a `match` rather than a
+/// lookup in [`CLASSES`]: it compiles to the shift alone).
+#[inline(always)]
+fn class_of(identifier: u8) -> TagClass {
+    match identifier >> 6 {
+        0 => TagClass::Universal,
+        1 => TagClass::Application,
+        2 => TagClass::Context,
+        _ => TagClass::Private,
+    }
+}
+
 /// Identifier octets (X.690 8.1.2), short and long form.
 fn identifier(input: &[u8]) -> IResult<&[u8], (Tag, bool), HeaderError<'_>> {
     let (mut rest, first) = be_u8(input)?;
@@ -263,12 +275,19 @@ impl<'a> Cursor<'a> {
     /// form goes to [`Self::read_general`].
     #[inline(always)]
     fn read_at(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
-        if let Some(&[identifier, length]) = self.data.get(start..start + 2) {
-            let content_start = start + 2;
+        if let Some(&[identifier, first]) = self.data.get(start..start + 2) {
+            // The short form, or the long form in one octet (`81 xx`, the
+            // containers of 128 to 255 bytes).
+            let (header_len, length) = match (first, self.data.get(start + 2)) {
+                (0..=0x7f, _) => (2, first),
+                (0x81, Some(&length)) => (3, length),
+                _ => (0, 0xff),
+            };
+            let content_start = start + header_len;
             let end = content_start + usize::from(length);
             let depth = self.depth + 1;
             if identifier & 0x1f != 0x1f
-                && length & 0x80 == 0
+                && header_len != 0
                 && end <= self.data.len()
                 && depth <= self.bounds.max_depth
             {
@@ -278,11 +297,11 @@ impl<'a> Cursor<'a> {
                         bounds: self.bounds,
                         offset: offset32(self.base + start),
                         tag: Tag {
-                            class: CLASSES[usize::from(identifier >> 6)],
+                            class: class_of(identifier),
                             number: u32::from(identifier & 0x1f),
                         },
                         constructed: identifier & 0x20 != 0,
-                        header_len: 2,
+                        header_len: header_len as u8,
                         depth,
                     },
                     end,
@@ -296,6 +315,39 @@ impl<'a> Cursor<'a> {
     /// indefinite lengths, and the errors.
     #[inline(never)]
     fn read_general(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
+        // The long definite lengths of one and two octets (any element of
+        // 128 bytes or more in a message up to 64 KiB) without the parser.
+        if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
+            let header_len = 2 + usize::from(first & 0x7f);
+            let len = match self.data.get(start + 2..start + header_len) {
+                Some(&[len]) => usize::from(len),
+                Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
+                _ => usize::MAX,
+            };
+            let content_start = start + header_len;
+            let depth = self.depth + 1;
+            if identifier & 0x1f != 0x1f
+                && len <= self.data.len().saturating_sub(content_start)
+                && depth <= self.bounds.max_depth
+            {
+                let end = content_start + len;
+                return Ok((
+                    Tlv {
+                        content: self.data.get(content_start..end).unwrap_or_default(),
+                        bounds: self.bounds,
+                        offset: offset32(self.base + start),
+                        tag: Tag {
+                            class: class_of(identifier),
+                            number: u32::from(identifier & 0x1f),
+                        },
+                        constructed: identifier & 0x20 != 0,
+                        header_len: header_len as u8,
+                        depth,
+                    },
+                    end,
+                ));
+            }
+        }
         let input = self.data.get(start..).unwrap_or_default();
         let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
         let header_len = input.len() - rest.len();
@@ -361,6 +413,45 @@ impl<'a> Cursor<'a> {
             let (_, end) = inner.read_at(pos)?;
             pos = end;
         }
+    }
+
+    /// How many elements follow, for sizing the list they decode into: the
+    /// elements whose identifier and definite length (short form, or long
+    /// form of one or two octets) are read and whose contents fit, counted
+    /// up to the first that is not (which the decoding proper then reports)
+    /// and to at most `max`. Nothing is validated or reported here.
+    #[inline]
+    pub fn count_hint(&self, max: usize) -> usize {
+        let max = max.min(self.bounds.max_list_len as usize);
+        let mut pos = self.pos;
+        let mut count = 0;
+        while count < max {
+            let (identifier, first) = match self.data.get(pos..pos + 2) {
+                Some(&[identifier, first]) => (identifier, first),
+                _ => break,
+            };
+            let (header_len, len) = match first {
+                0..=0x7f => (2, usize::from(first)),
+                0x81 => match self.data.get(pos + 2) {
+                    Some(&len) => (3, usize::from(len)),
+                    None => break,
+                },
+                0x82 => match self.data.get(pos + 2..pos + 4) {
+                    Some(&[high, low]) => (4, usize::from(u16::from_be_bytes([high, low]))),
+                    _ => break,
+                },
+                _ => break,
+            };
+            if identifier & 0x1f == 0x1f {
+                break;
+            }
+            pos += header_len + len;
+            if pos > self.data.len() {
+                break;
+            }
+            count += 1;
+        }
+        count
     }
 
     /// The next element, if any.
@@ -590,13 +681,41 @@ impl<'a> Tlv<'a> {
     }
 
     /// A non-negative INTEGER (X.690 8.3) no larger than `max`.
+    #[inline]
     pub fn uint(&self, type_name: &'static str, max: u64) -> Result<u64> {
+        // One to three contents octets, the first below 0x80 (IDs, ports,
+        // enumerations): the value, when in range.
+        if !self.constructed {
+            let value = match *self.content {
+                [a @ 0..=0x7f] => Some(u64::from(a)),
+                [a @ 0..=0x7f, b] => Some(u64::from(u16::from_be_bytes([a, b]))),
+                [a @ 0..=0x7f, b, c] => Some(u64::from(u32::from_be_bytes([0, a, b, c]))),
+                _ => None,
+            };
+            if let Some(value) = value.filter(|&v| v <= max) {
+                return Ok(value);
+            }
+        }
+        self.uint_general(type_name, max)
+    }
+
+    /// [`Self::uint`] for every form, and its errors.
+    #[inline(never)]
+    fn uint_general(&self, type_name: &'static str, max: u64) -> Result<u64> {
         let bytes = self.primitive(type_name)?;
         let (&first, _) = bytes
             .split_first()
             .ok_or_else(|| self.violated(type_name, "INTEGER with no contents octets"))?;
         if first & 0x80 != 0 {
             return Err(self.violated(type_name, "INTEGER below its range"));
+        }
+        if bytes.len() <= 8 {
+            // Fits: the first octet is below 0x80.
+            let value = bytes.iter().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
+            if value > max {
+                return Err(self.violated(type_name, "INTEGER above its range"));
+            }
+            return Ok(value);
         }
         let significant = match bytes.iter().position(|&b| b != 0) {
             Some(i) => &bytes[i..],
@@ -813,6 +932,26 @@ mod tests {
             (err.kind, err.offset, err.type_name),
             (BerErrorKind::LengthBeyondContainer, 2, "Inner")
         );
+    }
+
+    #[test]
+    fn count_hint_counts_whole_elements_present() {
+        let limits = limits();
+        let count = |data: &[u8], max| Cursor::outermost(data, limits, "T").count_hint(max);
+        let three = [0x05, 0x00, 0x04, 0x81, 0x01, 0xaa, 0x30, 0x82, 0x00, 0x00];
+        assert_eq!(count(&three, 16), 3);
+        assert_eq!(count(&three, 2), 2);
+        assert_eq!(count(&[], 16), 0);
+        // Stops at an element whose contents are not all there, at a long
+        // identifier and at an indefinite length.
+        assert_eq!(count(&[0x05, 0x00, 0x04, 0x05, 0x00], 16), 1);
+        assert_eq!(count(&[0x05, 0x00, 0x1f, 0x1f, 0x00], 16), 1);
+        assert_eq!(count(&[0x30, 0x80, 0x00, 0x00], 16), 0);
+        // Long lengths of one and two octets are read as the cursor reads them.
+        let tlv = one(&[0x30, 0x82, 0x00, 0x03, 0x05, 0x01, 0x00]).unwrap();
+        assert_eq!(tlv.content, &[0x05, 0x01, 0x00]);
+        let err = one(&[0x30, 0x81, 0x05, 0x00]).unwrap_err();
+        assert_eq!((err.kind, err.offset), (BerErrorKind::Truncated, 0));
     }
 
     #[test]

@@ -57,6 +57,24 @@ static OCTET_DIGITS: [[u8; 8]; 256] = {
     table
 };
 
+/// [`OCTET_DIGITS`] flattened: octet value `v`'s digits at `8 * v`.
+const OCTET_DIGITS_FLAT: [u8; 256 * 8] = {
+    let mut flat = [0u8; 256 * 8];
+    let mut i = 0;
+    while i < 256 * 8 {
+        flat[i] = OCTET_DIGITS[i / 8][i % 8];
+        i += 1;
+    }
+    flat
+};
+
+/// [`OCTET_DIGITS_FLAT`] as text (checked once, at compile time), so that an
+/// ID's text is built from `str` pieces without checking it again.
+const OCTET_DIGITS_TEXT: &str = match std::str::from_utf8(&OCTET_DIGITS_FLAT) {
+    Ok(text) => text,
+    Err(_) => panic!("binary digits are ASCII"),
+};
+
 /// ROOT (A.1): eight octets of ones.
 pub const ROOT_ID: [u8; 8] = [0xff; 8];
 
@@ -207,6 +225,39 @@ impl TerminationIdMapping for BitStringMapping {
         let total = id.len() * 8;
         if total == 0 || total > 64 {
             return Err("the ID must have 1 to 8 octets");
+        }
+        if wildcard.is_empty()
+            && self.level_bits[..usize::from(self.levels)]
+                .iter()
+                .all(|&width| width == 8)
+        {
+            // Every level an octet (as the default layout): the octets'
+            // digits joined by `/`, as the general loop below writes them.
+            if id.len() > 2 {
+                // Longer than inline text: built as a `String` whose buffer
+                // the text then keeps.
+                let mut text = String::with_capacity(id.len() * 9 - 1);
+                for &octet in id {
+                    if !text.is_empty() {
+                        text.push('/');
+                    }
+                    let at = usize::from(octet) * 8;
+                    text.push_str(OCTET_DIGITS_TEXT.get(at..at + 8).unwrap_or_default());
+                }
+                return Ok(TerminationId(Text::from(text)));
+            }
+            let mut text = [0u8; 8 * 9];
+            let mut len = 0;
+            for &octet in id {
+                if len > 0 {
+                    text[len] = b'/';
+                    len += 1;
+                }
+                text[len..len + 8].copy_from_slice(&OCTET_DIGITS[usize::from(octet)]);
+                len += 8;
+            }
+            let text = std::str::from_utf8(&text[..len]).map_err(|_| "not text")?;
+            return Ok(TerminationId(Text::from(text)));
         }
         // At most 64 one-bit levels and their 63 slashes.
         let mut text = [0u8; 128];

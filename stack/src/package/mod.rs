@@ -67,6 +67,48 @@ pub trait BinaryNames {
         item_id: u16,
         id: u16,
     ) -> Option<&str>;
+
+    /// The text form of item `item_id` of `kind` of the package: `pkg/item`,
+    /// or the item's name alone in the Annex C pseudo package (ID 0x0000,
+    /// whose properties have no prefix in text); `None` when the package or
+    /// the item is unknown. Provided from [`Self::package_name`] and
+    /// [`Self::item_name`]; [`Catalogue`] answers from an index instead,
+    /// since the binary decoder asks for every package item of a message.
+    fn item_text(&self, package_id: u16, kind: ItemKind, item_id: u16) -> Option<Text> {
+        item_text_of(self, package_id, kind, item_id)
+    }
+}
+
+/// [`BinaryNames::item_text`] from the package and item names.
+fn item_text_of<N: BinaryNames + ?Sized>(
+    names: &N,
+    package_id: u16,
+    kind: ItemKind,
+    item_id: u16,
+) -> Option<Text> {
+    let package = names.package_name(package_id)?;
+    let item = names.item_name(package_id, kind, item_id)?;
+    Some(join_item_text(package_id, package, item))
+}
+
+/// `package/item`, or `item` alone in the Annex C pseudo package.
+fn join_item_text(package_id: u16, package: &str, item: &str) -> Text {
+    if package_id == ANNEX_C_ID {
+        return Text::from(item);
+    }
+    let mut text = Text::with_capacity(package.len() + 1 + item.len());
+    text.push_str(package);
+    text.push('/');
+    text.push_str(item);
+    text
+}
+
+/// The package ID of the Annex C properties.
+const ANNEX_C_ID: u16 = 0x0000;
+
+/// Key of [`Catalogue`]'s item text index.
+fn item_key(package_id: u16, kind: ItemKind, item_id: u16) -> u64 {
+    (u64::from(package_id) << 32) | ((kind as u64) << 16) | u64::from(item_id)
 }
 
 /// The type of a property, parameter or statistic value (clause 12.1.2 and
@@ -208,6 +250,11 @@ pub struct Catalogue {
     /// come from the catalogue's own data, not from peers.
     by_name: HashMap<Text, usize>,
     by_id: HashMap<u16, usize>,
+    /// The text form ([`BinaryNames::item_text`]) of every item a package
+    /// defines itself, by package ID, kind and item ID (see [`item_key`]).
+    /// Inherited items are not in it and are found through the `extends`
+    /// chain, as before.
+    item_texts: HashMap<u64, Text>,
 }
 
 /// Longest `extends` chain followed; guards against cycles in loaded data.
@@ -289,8 +336,26 @@ impl Catalogue {
         self.by_name
             .insert(package.name.to_ascii_lowercase(), index);
         self.by_id.insert(package.id, index);
+        self.index_item_texts(&package);
         self.packages.push(package);
         Ok(())
+    }
+
+    /// Adds the text forms of the items `package` defines to `item_texts`.
+    fn index_item_texts(&mut self, package: &Package) {
+        for kind in [
+            ItemKind::Property,
+            ItemKind::Event,
+            ItemKind::Signal,
+            ItemKind::Statistic,
+        ] {
+            for item in package.items(kind) {
+                self.item_texts.insert(
+                    item_key(package.id, kind, item.id),
+                    join_item_text(package.id, &package.name, &item.name),
+                );
+            }
+        }
     }
 
     /// Adds a package, replacing any package with the same name or ID (used
@@ -312,9 +377,11 @@ impl Catalogue {
                 .collect();
             self.by_name.clear();
             self.by_id.clear();
+            self.item_texts.clear();
             for (i, p) in kept.iter().enumerate() {
                 self.by_name.insert(p.name.to_ascii_lowercase(), i);
                 self.by_id.insert(p.id, i);
+                self.index_item_texts(p);
             }
             self.packages.append(&mut kept);
         }
@@ -446,6 +513,14 @@ impl BinaryNames for Catalogue {
             .find(|p| p.id == id)
             .map(|p| p.name.as_str())
     }
+
+    fn item_text(&self, package_id: u16, kind: ItemKind, item_id: u16) -> Option<Text> {
+        match self.item_texts.get(&item_key(package_id, kind, item_id)) {
+            Some(text) => Some(text.clone()),
+            // Not defined by the package itself: inherited, or unknown.
+            None => item_text_of(self, package_id, kind, item_id),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -547,5 +622,58 @@ mod tests {
         assert_eq!(cat.len(), 2);
         assert_eq!(cat.item_id(1, ItemKind::Property, "p"), Some(1));
         assert_eq!(cat.package_name(2), Some("b"));
+    }
+
+    /// The item text index answers as the composition of package and item
+    /// names it stands for: own items, inherited items, Annex C, unknown IDs,
+    /// and after `replace`.
+    #[test]
+    fn item_text_matches_package_and_item_names() {
+        let base = Catalogue::base();
+        for package in base.packages() {
+            for kind in [
+                ItemKind::Property,
+                ItemKind::Event,
+                ItemKind::Signal,
+                ItemKind::Statistic,
+            ] {
+                for item in package.items(kind) {
+                    let expected = item_text_of(base, package.id, kind, item.id);
+                    assert_eq!(base.item_text(package.id, kind, item.id), expected);
+                    assert!(expected.is_some());
+                }
+            }
+        }
+        assert_eq!(base.item_text(0, ItemKind::Property, 0xb00f).unwrap(), "m");
+        assert_eq!(
+            base.item_text(0x0009, ItemKind::Event, 0x0005).unwrap(),
+            "al/of"
+        );
+        assert_eq!(base.item_text(0x0009, ItemKind::Event, 0x7777), None);
+        assert_eq!(base.item_text(0x7777, ItemKind::Event, 0x0005), None);
+
+        let mut cat = Catalogue::new();
+        let mut parent = package("parent", 0x10, None);
+        parent.events.push(item("ev", 1));
+        cat.add(parent).unwrap();
+        let mut child = package("child", 0x11, Some("parent"));
+        child.events.push(item("own", 2));
+        cat.add(child).unwrap();
+        assert_eq!(
+            cat.item_text(0x11, ItemKind::Event, 2).unwrap(),
+            "child/own"
+        );
+        assert_eq!(cat.item_text(0x11, ItemKind::Event, 1).unwrap(), "child/ev");
+        let mut renamed = package("parent2", 0x10, None);
+        renamed.events.push(item("ev2", 1));
+        cat.replace(renamed).unwrap();
+        assert_eq!(
+            cat.item_text(0x10, ItemKind::Event, 1).unwrap(),
+            "parent2/ev2"
+        );
+        assert_eq!(
+            cat.item_text(0x11, ItemKind::Event, 2).unwrap(),
+            "child/own"
+        );
     }
 }

@@ -5,7 +5,7 @@ use super::{
     error_descriptor, flag, mid, mid_alternative, optional, sequences, time_notation, Decoder,
     Result,
 };
-use super::{non_standard_data, values};
+use super::{non_standard_data, values_of, Values};
 use crate::ber::error::BerErrorKind;
 use crate::ber::reader::{universal, Tlv};
 use crate::model::*;
@@ -240,10 +240,9 @@ impl<'n> Decoder<'n> {
         let version = optional(&mut s, 2, |t| t.u8_max(T, 99))?;
         let profile = optional(&mut s, 3, service_change_profile)?;
         let reason_tlv = s.required(4)?;
-        let mut reasons = values(reason_tlv, T)?;
-        let reason = match reasons.pop() {
-            Some(reason) if reasons.is_empty() => unwrap_ia5(reason),
-            _ => {
+        let reason = match values_of(reason_tlv, T)? {
+            Values::One(reason) => unwrap_ia5(reason),
+            Values::List(_) => {
                 return Err(reason_tlv.error(
                     T,
                     BerErrorKind::ConstraintViolated("serviceChangeReason must hold one value"),

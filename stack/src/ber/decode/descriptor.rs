@@ -3,7 +3,7 @@
 
 use super::{
     choices, error_descriptor, flag, non_standard_data, optional, sequences, time_notation, values,
-    Decoder, Result,
+    values_of, Decoder, Result, Values,
 };
 use crate::ber::error::BerErrorKind;
 use crate::ber::names::{self, PkgdId, ANNEX_C};
@@ -107,14 +107,14 @@ impl<'n> Decoder<'n> {
                     .sdp_letter(id)
                     .map_err(|kind| name_tlv.error(P, kind))?;
                 let value_tlv = p.required(1)?;
-                let mut vals = values(value_tlv, P)?;
+                let vals = values_of(value_tlv, P)?;
                 p.finish_extensible(1)?;
-                match vals.pop() {
-                    Some(value) if vals.is_empty() => Ok(SdpLine {
+                match vals {
+                    Values::One(value) => Ok(SdpLine {
                         kind: letter,
                         value,
                     }),
-                    _ => Err(value_tlv.error(
+                    Values::List(_) => Err(value_tlv.error(
                         P,
                         BerErrorKind::ConstraintViolated("an SDP property holds one value"),
                     )),
@@ -483,7 +483,7 @@ impl<'n> Decoder<'n> {
     /// order, as the text form lists them (`Media, DigitMap, ...`).
     pub(super) fn termination_audit(&self, tlv: Tlv<'_>) -> Result<TerminationAudit> {
         let mut cursor = tlv.cursor("TerminationAudit")?;
-        let mut out = Vec::new();
+        let mut out = super::list_for(&cursor);
         while let Some(t) = cursor.next_item()? {
             let item = self.audit_return_parameter(t)?;
             match item {

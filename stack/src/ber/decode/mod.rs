@@ -73,6 +73,18 @@ struct Decoder<'n> {
     sdp_letters: [Cell<(u16, u8)>; 16],
 }
 
+/// Most items a list is sized for before its first item is decoded (from
+/// the elements present, [`Cursor::count_hint`]); longer lists grow as they
+/// are read. Bounds what a hostile list of empty elements can make the
+/// decoder reserve before it fails.
+const LIST_CAPACITY_HINT: usize = 16;
+
+/// An empty list sized for the items present in `cursor`.
+#[inline]
+fn list_for<T>(cursor: &Cursor<'_>) -> Vec<T> {
+    Vec::with_capacity(cursor.count_hint(LIST_CAPACITY_HINT))
+}
+
 /// The items of a `SEQUENCE OF` whose items are SEQUENCEs.
 fn sequences<'a, T>(
     tlv: Tlv<'a>,
@@ -80,7 +92,7 @@ fn sequences<'a, T>(
     mut item: impl FnMut(Tlv<'a>) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = Vec::new();
+    let mut out = list_for(&cursor);
     while let Some(tlv) = cursor.next_universal(universal::SEQUENCE)? {
         out.push(item(tlv)?);
     }
@@ -95,7 +107,7 @@ fn choices<'a, T>(
     mut item: impl FnMut(Tlv<'a>) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = Vec::new();
+    let mut out = list_for(&cursor);
     while let Some(tlv) = cursor.next_item()? {
         out.push(item(tlv)?);
     }
@@ -118,8 +130,47 @@ fn flag(cursor: &mut Cursor<'_>, number: u32, type_name: &'static str) -> Result
 
 /// `Value ::= SEQUENCE OF OCTET STRING`, each octet string text.
 fn values(tlv: Tlv<'_>, type_name: &'static str) -> Result<Vec<Value>> {
+    values_of(tlv, type_name).map(Values::into_vec)
+}
+
+/// The items of a `Value`, without a `Vec` for the usual single one.
+enum Values {
+    One(Value),
+    /// None, or more than one.
+    List(Vec<Value>),
+}
+
+impl Values {
+    fn into_vec(self) -> Vec<Value> {
+        match self {
+            Values::One(value) => vec![value],
+            Values::List(list) => list,
+        }
+    }
+}
+
+/// [`values`] read into [`Values`]: the same items, checks and errors.
+#[inline]
+fn values_of(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = Vec::new();
+    let first = match cursor.next_universal(universal::OCTET_STRING)? {
+        Some(item) => Text::from(item.utf8(type_name)?),
+        None => return Ok(Values::List(Vec::new())),
+    };
+    if cursor.is_empty() {
+        return Ok(Values::One(first));
+    }
+    more_values(cursor, first, type_name).map(Values::List)
+}
+
+/// The second and later items of a `Value`.
+#[inline(never)]
+fn more_values(
+    mut cursor: Cursor<'_>,
+    first: Value,
+    type_name: &'static str,
+) -> Result<Vec<Value>> {
+    let mut out = vec![first];
     while let Some(item) = cursor.next_universal(universal::OCTET_STRING)? {
         out.push(Text::from(item.utf8(type_name)?));
     }
@@ -154,9 +205,16 @@ fn extra_info(tlv: Tlv<'_>, type_name: &'static str) -> Result<ExtraInfo> {
 fn parm_value(
     at: Tlv<'_>,
     type_name: &'static str,
-    mut values: Vec<Value>,
+    values: Values,
     extra: Option<ExtraInfo>,
 ) -> Result<ParmValue> {
+    let mut values = match (values, &extra) {
+        // The usual case: one value and no extraInfo (or range FALSE).
+        (Values::One(value), None | Some(ExtraInfo::Range(false))) => {
+            return Ok(ParmValue::Equal(value))
+        }
+        (values, _) => values.into_vec(),
+    };
     match extra {
         Some(ExtraInfo::Relation(relation)) => match values.pop() {
             Some(value) if values.is_empty() => Ok(ParmValue::Relation(relation, value)),
@@ -369,7 +427,7 @@ impl<'n> Decoder<'n> {
         const T: &str = "PropertyParm";
         let mut s = tlv.cursor(T)?;
         let name = self.pkgd_name(s.required(0)?, ItemKind::Property, T)?;
-        let values = values(s.required(1)?, T)?;
+        let values = values_of(s.required(1)?, T)?;
         let extra = optional(&mut s, 2, |t| extra_info(t, T))?;
         s.finish_extensible(2)?;
         let value = parm_value(tlv, T, values, extra)?;
@@ -394,7 +452,7 @@ impl<'n> Decoder<'n> {
         let id = u16::from_be_bytes(Self::two_octets(name_tlv, type_name)?);
         let name = names::parameter_name(self.names, kind, owner, id)
             .map_err(|k| name_tlv.error(type_name, k))?;
-        let values = values(s.required(1)?, type_name)?;
+        let values = values_of(s.required(1)?, type_name)?;
         let extra = optional(&mut s, 2, |t| extra_info(t, type_name))?;
         s.finish_extensible(2)?;
         let value = parm_value(tlv, type_name, values, extra)?;
