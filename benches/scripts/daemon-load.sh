@@ -13,6 +13,9 @@
 # thread. Each MG prints one RESULT line per level (trans/s, p50/p90/p99,
 # MG CPU% of one core, RSS). `H248_SKIP_ANCHOR=1` skips the megaco MG.
 # `HOLD=N` also opens N contexts first and reports the MG's RSS with them.
+# `MG_WRAP="cmd args"` runs h248d under a wrapper (daemon-instructions.sh
+# uses it for callgrind); `TIMEOUT_MS` sets the generator's per-transaction
+# timeout (default 2000).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 shared=${H248_SHARED:-$root/../shared}
@@ -82,7 +85,8 @@ run_level_set() { # name, command to start the MG (backgrounded)
     echo "== $name ($encoding, levels $levels, ${seconds}s each)"
     LOAD_CPU=0 "$load/run-load.sh" --listen 127.0.0.1:$mgc_port --mg 127.0.0.1:$mg_port \
         --encoding "$encoding" --concurrency "$levels" --duration "$seconds" --warmup 2 \
-        --hold "$hold" --mg-pid auto --max-seconds 900 >"$tmp/$name.out" 2>&1 &
+        --hold "$hold" --mg-pid auto --max-seconds 900 --timeout-ms "${TIMEOUT_MS:-2000}" \
+        >"$tmp/$name.out" 2>&1 &
     local gen=$!
     sleep 2
     "$@" &
@@ -94,7 +98,8 @@ run_level_set() { # name, command to start the MG (backgrounded)
     grep -E "RESULT|HOLD|error|Error" "$tmp/$name.out" || cat "$tmp/$name.out"
 }
 
-run_level_set h248d env TOKIO_WORKER_THREADS=1 taskset -c 1 "$bin" --config "$tmp/h248d.toml"
+# shellcheck disable=SC2086 # MG_WRAP is a command line
+run_level_set h248d env TOKIO_WORKER_THREADS=1 taskset -c 1 ${MG_WRAP:-} "$bin" --config "$tmp/h248d.toml"
 if [ "${H248_SKIP_ANCHOR:-0}" != 1 ]; then
     run_level_set megaco-mg_min env MG_CPU=1 "$load/run-mg-min.sh" --port $mg_port \
         --mgc 127.0.0.1:$mgc_port --encoding "$encoding" --timeout 900
