@@ -51,7 +51,7 @@ fi
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-results=$tmp/results # lines: WHO LABEL DIRECTION MSGS_PER_S
+results=$tmp/results # lines: WHO ROUND LABEL DIRECTION MSGS_PER_S
 
 # run WHO ROUND ENCODING: one tool on one encoding; its lines go to stdout and $results.
 run() {
@@ -73,7 +73,7 @@ run() {
     fi
     while read -r label direction msgs _; do
         echo "round $round $who: $label $direction $msgs msgs/s"
-        echo "$who $label $direction $msgs" >>"$results"
+        echo "$who $round $label $direction $msgs" >>"$results"
     done <"$tmp/out"
 }
 
@@ -90,12 +90,32 @@ done
 echo "codec-anchor: finished $(date -u '+%H:%M UTC'), load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 
+# Two statistics: the best round of each side, and the median of the rounds'
+# own ratios (ours over megaco in the same round, the two measured back to
+# back). On a VM whose speed moves within seconds the second is the steadier:
+# a best figure of one side may come from a moment the other never saw.
 awk -v rounds="$rounds" '
-    { key = $2 " " $3; if ($4 > best[$1, key]) best[$1, key] = $4 }
+    {
+        key = $3 " " $4
+        if ($5 > best[$1, key]) best[$1, key] = $5
+        value[$1, $2, key] = $5
+    }
+    function median_ratio(label, base,    r, n, i, j, t, x) {
+        n = 0
+        for (r = 1; r <= rounds; r++) {
+            if (value["megaco", r, label] == "" || value["ours", r, base] == "") continue
+            x[++n] = value["ours", r, base] / value["megaco", r, label]
+        }
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && x[j - 1] > x[j]; j--) {
+            t = x[j]; x[j] = x[j - 1]; x[j - 1] = t
+        }
+        if (n == 0) return "-"
+        return sprintf("%.1fx", n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2)
+    }
     END {
-        printf "Best of %d rounds, messages per second (one thread each):\n\n", rounds
-        print "| encoding | direction | megaco config | megaco msgs/s | ours msgs/s | ours / megaco |"
-        print "|---|---|---|---:|---:|---:|"
+        printf "Best of %d rounds, messages per second (one thread each), and the median of the rounds'"'"' own ratios:\n\n", rounds
+        print "| encoding | direction | megaco config | megaco msgs/s | ours msgs/s | best / best | median of round ratios |"
+        print "|---|---|---|---:|---:|---:|---:|"
         split("pretty compact ber", encs, " ")
         split("decode encode", dirs, " ")
         split("default flex native", cfgs, " ")
@@ -104,7 +124,8 @@ awk -v rounds="$rounds" '
             m = best["megaco", label " " dirs[d]]
             o = best["ours", encs[e] " " dirs[d]]
             if (m == "") continue
-            printf "| %s | %s | %s | %d | %s | %s |\n", encs[e], dirs[d], cfgs[c], m,
-                (o == "" ? "-" : o), (o == "" ? "-" : sprintf("%.1fx", o / m))
+            printf "| %s | %s | %s | %d | %s | %s | %s |\n", encs[e], dirs[d], cfgs[c], m,
+                (o == "" ? "-" : o), (o == "" ? "-" : sprintf("%.1fx", o / m)),
+                median_ratio(label " " dirs[d], encs[e] " " dirs[d])
         }
     }' "$results"

@@ -337,13 +337,6 @@ pub fn is_valid_name(name: &str) -> bool {
         && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
 }
 
-const KINDS: [ItemKind; 4] = [
-    ItemKind::Property,
-    ItemKind::Event,
-    ItemKind::Signal,
-    ItemKind::Statistic,
-];
-
 /// Checks one package definition (names, ID ranges, uniqueness of items and
 /// parameters). Does not look at other packages.
 pub fn validate(package: &Package) -> Result<(), Problem> {
@@ -376,7 +369,7 @@ pub fn validate(package: &Package) -> Result<(), Problem> {
             return Err(Problem::ExtendsItself);
         }
     }
-    for kind in KINDS {
+    for kind in ItemKind::ALL {
         let items = package.items(kind);
         for (n, item) in items.iter().enumerate() {
             validate_item(kind, item)?;

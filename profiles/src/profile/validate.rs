@@ -105,13 +105,6 @@ pub struct Validator {
     known: KnownItems,
 }
 
-const KINDS: [ItemKind; 4] = [
-    ItemKind::Property,
-    ItemKind::Event,
-    ItemKind::Signal,
-    ItemKind::Statistic,
-];
-
 impl Validator {
     /// `profile` with the item definitions of `catalogue` and `text_only`.
     pub fn new(profile: Profile, catalogue: &Catalogue, text_only: &[TextOnlyItem]) -> Self {
@@ -136,7 +129,7 @@ impl Validator {
                 let sets = known.by_package.entry(name.clone()).or_default();
                 for ancestor in &lineage[i..] {
                     if let Some(package) = catalogue.get(ancestor) {
-                        for kind in KINDS {
+                        for kind in ItemKind::ALL {
                             sets[slot(kind)].extend(
                                 package
                                     .items(kind)

@@ -317,6 +317,8 @@ impl<'a> Cursor<'a> {
     fn read_general(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
         // The long definite lengths of one and two octets (any element of
         // 128 bytes or more in a message up to 64 KiB) without the parser.
+        // The element is built as in `read_at`, written out: a shared
+        // constructor measured +125 instructions per message of BER decode.
         if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
             let header_len = 2 + usize::from(first & 0x7f);
             let len = match self.data.get(start + 2..start + header_len) {

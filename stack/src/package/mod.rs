@@ -31,6 +31,16 @@ pub enum ItemKind {
     Statistic,
 }
 
+impl ItemKind {
+    /// Every kind, in the order of H.248.1 clause 12.1's package items.
+    pub const ALL: [ItemKind; 4] = [
+        ItemKind::Property,
+        ItemKind::Event,
+        ItemKind::Signal,
+        ItemKind::Statistic,
+    ];
+}
+
 /// What a parameter belongs to: an event (requested or observed) or a signal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -305,12 +315,7 @@ impl Catalogue {
                 existing: self.packages[i].name.clone(),
             });
         }
-        for kind in [
-            ItemKind::Property,
-            ItemKind::Event,
-            ItemKind::Signal,
-            ItemKind::Statistic,
-        ] {
+        for kind in ItemKind::ALL {
             let items = package.items(kind);
             for (n, item) in items.iter().enumerate() {
                 if items[..n].iter().any(|other| other.id == item.id) {
@@ -343,12 +348,7 @@ impl Catalogue {
 
     /// Adds the text forms of the items `package` defines to `item_texts`.
     fn index_item_texts(&mut self, package: &Package) {
-        for kind in [
-            ItemKind::Property,
-            ItemKind::Event,
-            ItemKind::Signal,
-            ItemKind::Statistic,
-        ] {
+        for kind in ItemKind::ALL {
             for item in package.items(kind) {
                 self.item_texts.insert(
                     item_key(package.id, kind, item.id),
@@ -631,12 +631,7 @@ mod tests {
     fn item_text_matches_package_and_item_names() {
         let base = Catalogue::base();
         for package in base.packages() {
-            for kind in [
-                ItemKind::Property,
-                ItemKind::Event,
-                ItemKind::Signal,
-                ItemKind::Statistic,
-            ] {
+            for kind in ItemKind::ALL {
                 for item in package.items(kind) {
                     let expected = item_text_of(base, package.id, kind, item.id);
                     assert_eq!(base.item_text(package.id, kind, item.id), expected);
