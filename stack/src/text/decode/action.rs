@@ -87,16 +87,8 @@ impl<'a> Parser<'a> {
                 action.context_attr_audit = Some(self.context_audit()?);
                 return Ok(());
             }
-            if starts_context_property(w.tok) {
-                let props = action
-                    .context_request
-                    .get_or_insert_with(ContextRequest::default);
-                if self.context_property(&w, props)? {
-                    return Ok(());
-                }
-                if props.is_empty() {
-                    action.context_request = None;
-                }
+            if self.context_property_into(&w, &mut action.context_request)? {
+                return Ok(());
             }
         }
         match self.command_request(&w)? {
@@ -113,6 +105,28 @@ impl<'a> Parser<'a> {
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command"))),
         }
+    }
+
+    /// [`Self::context_property`] into `slot`, whose properties are made
+    /// only for a word that can start one (and dropped again if it did not
+    /// and they are still empty): true when `w` was a context property.
+    #[inline(always)]
+    fn context_property_into(
+        &mut self,
+        w: &Word<'a>,
+        slot: &mut Option<ContextRequest>,
+    ) -> PResult<bool> {
+        if !starts_context_property(w.tok) {
+            return Ok(false);
+        }
+        let props = slot.get_or_insert_with(ContextRequest::default);
+        if self.context_property(w, props)? {
+            return Ok(true);
+        }
+        if props.is_empty() {
+            *slot = None;
+        }
+        Ok(false)
     }
 
     /// Annex B `contextProperty`, if `w` starts one: parsed into `props`.
@@ -307,16 +321,8 @@ impl<'a> Parser<'a> {
             reply.error = Some(self.error_descriptor_body()?);
             return Ok(());
         }
-        if starts_context_property(w.tok) {
-            let props = reply
-                .context_reply
-                .get_or_insert_with(ContextRequest::default);
-            if self.context_property(&w, props)? {
-                return Ok(());
-            }
-            if props.is_empty() {
-                reply.context_reply = None;
-            }
+        if self.context_property_into(&w, &mut reply.context_reply)? {
+            return Ok(());
         }
         match self.command_reply(&w)? {
             Some(command) => {
