@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Transactions per second and latency through h248d over UDP loopback, side by
 # side with Erlang/OTP megaco's MG, both driven by the same load generator
-# (../shared/tools/megaco-load: raw-UDP MGC, Add/Modify/Subtract cycles).
+# (Add/Modify/Subtract cycles): megaco-load's (../shared/tools/megaco-load, a
+# raw-UDP MGC in Erlang) by default, or ours with `GEN=h248-load` (the
+# `h248-load` binary of benches/: the same cycle and counting rules, through
+# this stack's codec, and cheaper per transaction, so that the generator is
+# not what limits the MG under test).
 #
 #   benches/scripts/daemon-load.sh [ENCODING] [LEVELS] [SECONDS]
 #       ENCODING  pretty (default) or compact
@@ -29,6 +33,15 @@ command -v erl >/dev/null || { echo "erl not installed (apt install erlang-base 
 
 bin=$root/target/dist/h248d
 [ -x "$bin" ] || cargo build --profile dist --bin h248d --manifest-path "$root/Cargo.toml"
+generator=${GEN:-megaco-load}
+case $generator in
+    megaco-load) gen_cmd=(env LOAD_CPU=0 "$load/run-load.sh") ;;
+    h248-load)
+        [ -x "$root/target/dist/h248-load" ] ||
+            cargo build --profile dist -p h248-benches --bin h248-load --manifest-path "$root/Cargo.toml"
+        gen_cmd=(taskset -c 0 "$root/target/dist/h248-load") ;;
+    *) echo "GEN is megaco-load or h248-load" >&2; exit 2 ;;
+esac
 tmp=$(mktemp -d)
 mg_pid=""
 cleanup() { [ -n "$mg_pid" ] && kill "$mg_pid" 2>/dev/null; rm -rf "$tmp"; }
@@ -82,8 +95,8 @@ done
 run_level_set() { # name, command to start the MG (backgrounded)
     local name=$1
     shift
-    echo "== $name ($encoding, levels $levels, ${seconds}s each)"
-    LOAD_CPU=0 "$load/run-load.sh" --listen 127.0.0.1:$mgc_port --mg 127.0.0.1:$mg_port \
+    echo "== $name ($encoding, levels $levels, ${seconds}s each, generator $generator)"
+    "${gen_cmd[@]}" --listen 127.0.0.1:$mgc_port --mg 127.0.0.1:$mg_port \
         --encoding "$encoding" --concurrency "$levels" --duration "$seconds" --warmup 2 \
         --hold "$hold" --mg-pid auto --max-seconds 900 --timeout-ms "${TIMEOUT_MS:-2000}" \
         >"$tmp/$name.out" 2>&1 &

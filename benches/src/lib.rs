@@ -5,6 +5,8 @@
 //! otherwise the repository's own example messages.
 #![forbid(unsafe_code)]
 
+pub mod load;
+
 use std::path::{Path, PathBuf};
 
 use h248_stack::model::MegacoMessage;
