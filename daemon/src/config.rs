@@ -18,7 +18,7 @@ use std::time::Duration;
 use h248_profiles::profile::Profile;
 
 use crate::gateway::sim::Pool;
-use crate::gateway::{ExternalConfig, GatewayConfig, SimConfig};
+use crate::gateway::{EphemeralNaming, ExternalConfig, GatewayConfig, SimConfig};
 use h248_stack::association::{MgConfig, MgcAddress};
 use h248_stack::model::{
     MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, TerminationId, Text, Transaction,
@@ -430,7 +430,9 @@ pub struct GatewaySection {
     /// Most terminations in one context (434 beyond). Default 8.
     pub max_terminations_per_context: Option<usize>,
     /// Prefixes of the ephemeral terminations CHOOSE creates. Default
-    /// `["ip/", "rtp/"]`.
+    /// `["ip/", "rtp/"]` (`ip/1`, `ip/2`...); with `encoding = "ber"`,
+    /// `["00000001/"]` (`00000001/00000000/00000001`...: BER carries
+    /// termination IDs as bit strings, so prefixes are 8-bit levels there).
     pub ephemeral_prefixes: Option<Vec<String>>,
     /// Physical terminations. Default none.
     #[serde(default)]
@@ -843,9 +845,27 @@ impl Config {
                 g.max_terminations_per_context,
             )?,
         );
+        if self.transport.encoding == Encoding::Ber {
+            // BER carries termination IDs as bit strings (H.248.1 A.1; the
+            // codec's default layout is three levels of eight bits): CHOOSE
+            // must make IDs of that form, or their replies cannot be sent.
+            c.ephemeral_naming = EphemeralNaming::BitString {
+                level_bits: vec![8, 8, 8],
+            };
+            c.ephemeral_prefixes = vec![Text::from("00000001/")];
+        }
         if let Some(prefixes) = &g.ephemeral_prefixes {
             if prefixes.iter().any(|p| p.is_empty()) {
                 return Err(invalid("gateway.ephemeral_prefixes", "empty prefix"));
+            }
+            if let Some(p) = prefixes.iter().find(|p| !c.ephemeral_naming.accepts(p)) {
+                return Err(invalid(
+                    "gateway.ephemeral_prefixes",
+                    format!(
+                        "{p:?} has no binary form: with encoding = \"ber\" a prefix is one or \
+                         two 8-bit levels of 0 and 1, each followed by /, such as \"00000001/\""
+                    ),
+                ));
             }
             c.ephemeral_prefixes = prefixes.iter().map(|p| Text::from(p.as_str())).collect();
         }
@@ -1309,6 +1329,34 @@ mod tests {
             .validate()
             .unwrap();
         assert_eq!(s.association.mgcs[0].peer.port(), 2945);
+    }
+
+    #[test]
+    fn ber_names_ephemeral_terminations_as_bit_strings() {
+        use crate::gateway::EphemeralNaming;
+        let s = Config::parse(&format!("{BASE}[transport]\nencoding = \"ber\"\n"))
+            .unwrap()
+            .validate()
+            .unwrap();
+        assert!(matches!(
+            s.gateway.ephemeral_naming,
+            EphemeralNaming::BitString { .. }
+        ));
+        assert_eq!(s.gateway.ephemeral_prefixes, vec![Text::from("00000001/")]);
+        let text = Config::parse(BASE).unwrap().validate().unwrap();
+        assert_eq!(text.gateway.ephemeral_naming, EphemeralNaming::Decimal);
+        // A text prefix has no binary form: refused, naming the key.
+        let e = error_of(&format!(
+            "{BASE}[transport]\nencoding = \"ber\"\n[gateway]\nephemeral_prefixes = [\"ip/\"]\n"
+        ));
+        assert!(e.starts_with("gateway.ephemeral_prefixes:"), "{e}");
+        let ok = Config::parse(&format!(
+            "{BASE}[transport]\nencoding = \"ber\"\n[gateway]\nephemeral_prefixes = [\"00000010/\"]\n"
+        ))
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(ok.gateway.ephemeral_prefixes, vec![Text::from("00000010/")]);
     }
 
     #[test]

@@ -425,6 +425,65 @@ async fn bare_choose_takes_the_first_ephemeral_kind() {
     assert_eq!(error_code(&r), Some(430));
 }
 
+/// Under BER (bit-string termination IDs, H.248.1 A.1) CHOOSE names each
+/// ephemeral termination in the levels its prefix leaves, so that every
+/// reply can be encoded; numbers wrap past the top, and when every name is
+/// taken the Add is refused with 510 instead of looping.
+#[tokio::test(start_paused = true)]
+async fn choose_under_ber_makes_bit_string_ids() {
+    use h248_stack::ber::{BinaryTerminationId, BitStringMapping, TerminationIdMapping};
+    use h248d::gateway::EphemeralNaming;
+    let (gw, _) = gateway(Profile::iq(), |c, _| {
+        // Levels of 8, 6 and 2 bits (whole octets, as BER needs): a prefix
+        // of the first two leaves 2 bits, room for 3 names.
+        c.ephemeral_naming = EphemeralNaming::BitString {
+            level_bits: vec![8, 6, 2],
+        };
+        c.ephemeral_prefixes = vec![Text::from("00000001/111111/")];
+    });
+    let mapping = BitStringMapping::with_levels(&[8, 6, 2]).unwrap();
+    let add_bare = || {
+        let mut add = add_ip(false);
+        if let Command::Add(amm) = &mut add {
+            amm.termination_ids = vec![TerminationId::from("$")];
+        }
+        gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
+    };
+    let mut names = Vec::new();
+    for _ in 0..3 {
+        let r = replies(add_bare().await);
+        assert_eq!(error_code(&r), None, "{r:?}");
+        let (_, id) = added(&r);
+        let mut binary = BinaryTerminationId::default();
+        mapping
+            .to_binary(&id, &mut binary)
+            .unwrap_or_else(|e| panic!("{id} has no binary form: {e}"));
+        names.push(id.as_str().to_string());
+    }
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "00000001/111111/01",
+            "00000001/111111/10",
+            "00000001/111111/11"
+        ]
+    );
+    let r = replies(add_bare().await);
+    assert_eq!(error_code(&r), Some(510), "{r:?}");
+    // A freed name is found again after the wrap.
+    let r = replies(
+        gw.execute(
+            3,
+            vec![action(ContextId::ALL, vec![subtract("00000001/111111/10")])],
+        )
+        .await,
+    );
+    assert_eq!(error_code(&r), None, "{r:?}");
+    let r = replies(add_bare().await);
+    assert_eq!(added(&r).1.as_str(), "00000001/111111/10");
+}
+
 #[tokio::test(start_paused = true)]
 async fn error_codes_scoped_to_their_command() {
     let (gw, _) = gateway(Profile::mp(), |c, _| {

@@ -1085,12 +1085,29 @@ impl Engine {
                             format!("no ephemeral terminations of the form {id}"),
                         );
                     };
+                    // The next free number; a bit-string scheme (BER) has
+                    // room for a bounded count, so numbers wrap within it
+                    // and the search stops after one turn.
+                    let naming = &self.config.ephemeral_naming;
+                    let capacity = naming.capacity(prefix).unwrap_or(u64::MAX);
                     let mut n = st.next_termination;
+                    let mut tries = 0u64;
                     let name = loop {
-                        let candidate = TerminationId::new(format!("{prefix}{n}"));
+                        if n == 0 || n > capacity {
+                            n = 1;
+                        }
+                        let candidate = naming.name(prefix, n);
                         n += 1;
-                        if !st.terms.contains_key(&candidate) {
-                            break candidate;
+                        tries += 1;
+                        match candidate {
+                            Some(c) if !st.terms.contains_key(&c) => break c,
+                            _ if tries >= capacity.min(st.terms.len() as u64 + 1) => {
+                                return refuse(
+                                    codes::INSUFFICIENT_RESOURCES,
+                                    format!("no free termination ID under {prefix}"),
+                                );
+                            }
+                            _ => {}
                         }
                     };
                     st.next_termination = n;

@@ -47,6 +47,94 @@ pub use external::{ExternalBackend, ExternalConfig};
 pub use sim::{SimBackend, SimConfig};
 
 /// What the engine is configured with.
+/// How CHOOSE (`$`, H.248.1 clause 6.2) names an ephemeral termination
+/// after its prefix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EphemeralNaming {
+    /// A decimal number: `ip/1`, `ip/2`... (the text encodings carry any
+    /// name).
+    Decimal,
+    /// The number as bit-string levels after a prefix of whole bit-string
+    /// levels, so that the ID has a binary form (H.248.1 A.1, the BER
+    /// codec's bit-string mapping): with levels `[8, 8, 8]` and prefix
+    /// `00000001/`, `00000001/00000000/00000001`, ... up to all ones in the
+    /// levels left.
+    BitString { level_bits: Vec<u8> },
+}
+
+impl EphemeralNaming {
+    /// The ID of ephemeral termination `n` (from 1) under `prefix`, or
+    /// `None` when `n` does not fit the levels the prefix leaves.
+    pub fn name(&self, prefix: &str, n: u64) -> Option<TerminationId> {
+        match self {
+            EphemeralNaming::Decimal => Some(TerminationId::new(format!("{prefix}{n}"))),
+            EphemeralNaming::BitString { level_bits } => {
+                let used = bit_string_levels(prefix, level_bits)?;
+                let rest = &level_bits[used..];
+                let bits: u32 = rest.iter().map(|&w| u32::from(w)).sum();
+                if rest.is_empty() || bits < 64 && n >> bits != 0 {
+                    return None;
+                }
+                let mut text = String::with_capacity(prefix.len() + rest.len() * 9);
+                text.push_str(prefix);
+                let mut left = bits;
+                for (i, &width) in rest.iter().enumerate() {
+                    left -= u32::from(width);
+                    let level = (n >> left) & (u64::MAX >> (64 - u32::from(width)));
+                    if i > 0 {
+                        text.push('/');
+                    }
+                    text.push_str(&format!("{level:0w$b}", w = usize::from(width)));
+                }
+                Some(TerminationId::new(text))
+            }
+        }
+    }
+
+    /// How many terminations a prefix can name (`None`: no limit).
+    pub fn capacity(&self, prefix: &str) -> Option<u64> {
+        match self {
+            EphemeralNaming::Decimal => None,
+            EphemeralNaming::BitString { level_bits } => {
+                let used = bit_string_levels(prefix, level_bits).unwrap_or(level_bits.len());
+                let bits: u32 = level_bits[used..].iter().map(|&w| u32::from(w)).sum();
+                Some(if bits >= 64 {
+                    u64::MAX
+                } else {
+                    (1u64 << bits) - 1
+                })
+            }
+        }
+    }
+
+    /// Whether `prefix` can name terminations under this scheme.
+    pub fn accepts(&self, prefix: &str) -> bool {
+        match self {
+            EphemeralNaming::Decimal => !prefix.is_empty(),
+            EphemeralNaming::BitString { level_bits } => {
+                bit_string_levels(prefix, level_bits).is_some_and(|used| used < level_bits.len())
+            }
+        }
+    }
+}
+
+/// How many levels `prefix` fills: whole levels of `0`/`1` digits of the
+/// layout's widths, each followed by `/`; `None` if it is not such a prefix.
+fn bit_string_levels(prefix: &str, level_bits: &[u8]) -> Option<usize> {
+    if prefix.is_empty() {
+        return Some(0);
+    }
+    let levels = prefix.strip_suffix('/')?.split('/');
+    let mut used = 0;
+    for (level, &width) in levels.zip(level_bits) {
+        if level.len() != usize::from(width) || !level.bytes().all(|b| b == b'0' || b == b'1') {
+            return None;
+        }
+        used += 1;
+    }
+    (used == prefix.matches('/').count()).then_some(used)
+}
+
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     /// The profile requests are checked against (Mp or Iq).
@@ -54,6 +142,8 @@ pub struct GatewayConfig {
     /// Prefixes of ephemeral terminations created by CHOOSE: `ip/` makes
     /// `ip/$` create `ip/1`, `ip/2`...
     pub ephemeral_prefixes: Vec<Text>,
+    /// How the number after the prefix is written.
+    pub ephemeral_naming: EphemeralNaming,
     /// Physical terminations (in the NULL context when in no other).
     pub physical: Vec<TerminationId>,
     /// Most contexts at once (412 beyond).
@@ -86,6 +176,7 @@ impl GatewayConfig {
         GatewayConfig {
             profile,
             ephemeral_prefixes: vec![Text::from("ip/"), Text::from("rtp/")],
+            ephemeral_naming: EphemeralNaming::Decimal,
             physical: Vec::new(),
             max_contexts: 10_000,
             max_terminations_per_context: 8,
@@ -318,5 +409,70 @@ impl Input {
 async fn wait_finished(task: &JoinHandle<()>) {
     while !task.is_finished() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
+#[cfg(test)]
+mod naming_tests {
+    use super::EphemeralNaming;
+    use h248_stack::ber::{BinaryTerminationId, BitStringMapping, TerminationIdMapping};
+
+    #[test]
+    fn decimal_names_follow_the_prefix() {
+        let naming = EphemeralNaming::Decimal;
+        assert_eq!(naming.name("ip/", 7).unwrap().as_str(), "ip/7");
+        assert_eq!(naming.capacity("ip/"), None);
+        assert!(naming.accepts("rtp/") && !naming.accepts(""));
+    }
+
+    #[test]
+    fn bit_string_names_fill_the_levels_left_and_have_a_binary_form() {
+        let naming = EphemeralNaming::BitString {
+            level_bits: vec![8, 8, 8],
+        };
+        let mapping = BitStringMapping::default();
+        let name = |prefix, n| naming.name(prefix, n).map(|t| t.as_str().to_string());
+        assert_eq!(
+            name("00000001/", 1).as_deref(),
+            Some("00000001/00000000/00000001")
+        );
+        assert_eq!(
+            name("00000001/", 0x1234).as_deref(),
+            Some("00000001/00010010/00110100")
+        );
+        assert_eq!(
+            name("00000001/", 65_535).as_deref(),
+            Some("00000001/11111111/11111111")
+        );
+        assert_eq!(name("00000001/", 65_536), None);
+        assert_eq!(naming.capacity("00000001/"), Some(65_535));
+        assert_eq!(
+            name("00000001/00000010/", 3).as_deref(),
+            Some("00000001/00000010/00000011")
+        );
+        assert_eq!(name("", 1).as_deref(), Some("00000000/00000000/00000001"));
+        for n in [1, 255, 256, 40_000, 65_535] {
+            let id = naming.name("00000001/", n).unwrap();
+            let mut binary = BinaryTerminationId::default();
+            mapping.to_binary(&id, &mut binary).unwrap();
+            assert_eq!(mapping.to_text(&binary.wildcard, &binary.id).unwrap(), id);
+        }
+    }
+
+    #[test]
+    fn only_whole_bit_string_levels_are_prefixes() {
+        let naming = EphemeralNaming::BitString {
+            level_bits: vec![8, 8, 8],
+        };
+        assert!(naming.accepts("00000001/"));
+        assert!(naming.accepts("00000001/11110000/"));
+        assert!(
+            !naming.accepts("00000001/11110000/00000001/"),
+            "no level left"
+        );
+        assert!(!naming.accepts("ip/"));
+        assert!(!naming.accepts("0001/"));
+        assert!(!naming.accepts("00000001"));
+        assert!(!naming.accepts("00000002/"));
     }
 }

@@ -253,10 +253,75 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
                         bytes,
                     })
                 }
-                Err(_) => self.engine.count_encode_error(),
+                Err(_) => {
+                    self.engine.count_encode_error();
+                    // A reply this encoding cannot carry (a termination ID
+                    // without a binary form, say) must not leave the peer
+                    // retransmitting into silence: it goes out as error 500
+                    // (H.248.8), and what else the message held as it was.
+                    bytes.clear();
+                    if let Some(message) = self.without_unencodable(t.message) {
+                        if self.codec.encode(&message, &mut bytes).is_ok() {
+                            return Some(Datagram {
+                                peer: t.peer,
+                                bytes,
+                            });
+                        }
+                    }
+                }
             }
         }
         None
+    }
+
+    /// `message` with each reply that does not encode on its own replaced
+    /// by an error 500 reply, and each other transaction that does not
+    /// encode left out; `None` if nothing is left.
+    fn without_unencodable(&self, message: MegacoMessage) -> Option<MegacoMessage> {
+        let MegacoMessage {
+            auth_header,
+            message: Message { version, mid, body },
+        } = message;
+        let MessageBody::Transactions(transactions) = body else {
+            return None;
+        };
+        let mut scratch = Vec::new();
+        let mut encodes = |t: &Transaction| {
+            scratch.clear();
+            let alone = MegacoMessage {
+                auth_header: None,
+                message: Message {
+                    version,
+                    mid: mid.clone(),
+                    body: MessageBody::Transactions(vec![t.clone()]),
+                },
+            };
+            self.codec.encode(&alone, &mut scratch).is_ok()
+        };
+        let kept: Vec<Transaction> = transactions
+            .into_iter()
+            .filter_map(|t| match t {
+                t if encodes(&t) => Some(t),
+                Transaction::Reply(reply) => Some(Transaction::Reply(TransactionReply {
+                    result: TransactionResult::Error(ErrorDescriptor::new(
+                        500,
+                        "the reply could not be encoded",
+                    )),
+                    segment_number: None,
+                    segmentation_complete: false,
+                    ..reply
+                })),
+                _ => None,
+            })
+            .collect();
+        (!kept.is_empty()).then(|| MegacoMessage {
+            auth_header,
+            message: Message {
+                version,
+                mid,
+                body: MessageBody::Transactions(kept),
+            },
+        })
     }
 
     pub fn poll_event(&mut self) -> Option<Event<P>> {

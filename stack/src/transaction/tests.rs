@@ -1309,6 +1309,63 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
     assert!(datagrams.len() > 1, "segmented by encoded size");
 }
 
+/// A reply the wire encoding cannot carry (here a termination ID without a
+/// bit-string form, under BER) goes out as error 500 rather than not at
+/// all, so the peer is not left retransmitting into silence.
+#[test]
+fn a_reply_that_cannot_be_encoded_goes_out_as_error_500() {
+    use crate::model::{
+        AmmRequest, AmmsReply, Command, CommandReply, CommandRequest, TerminationId,
+    };
+    let t0 = Instant::now();
+    let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::BerCodec::new());
+    let request = vec![ActionRequest {
+        context_id: ContextId::CHOOSE,
+        context_request: None,
+        context_attr_audit: None,
+        commands: vec![CommandRequest::new(Command::Add(AmmRequest {
+            termination_ids: vec![TerminationId::from("$")],
+            descriptors: Vec::new(),
+        }))],
+    }];
+    mg.engine.handle_message(
+        t0,
+        Side::Mgc,
+        message(
+            3,
+            vec![Transaction::Request(TransactionRequest {
+                transaction_id: 9,
+                actions: request,
+            })],
+        ),
+    );
+    let reply = vec![ActionReply {
+        context_id: ContextId(1),
+        error: None,
+        context_reply: None,
+        commands: vec![CommandReply::Add(AmmsReply {
+            termination_ids: vec![TerminationId::from("ip/1")],
+            audit: Vec::new(),
+        })],
+    }];
+    mg.engine
+        .send_reply(t0, Side::Mgc, 9, TransactionResult::ActionReplies(reply))
+        .unwrap();
+    let d = mg.poll_transmit().expect("an error reply goes out");
+    let decoded = crate::ber::decode_default(&d.bytes).unwrap();
+    let MessageBody::Transactions(t) = decoded.message.body else {
+        panic!("transactions")
+    };
+    match &t[..] {
+        [Transaction::Reply(r)] => {
+            assert_eq!(r.transaction_id, 9);
+            assert!(matches!(&r.result, TransactionResult::Error(e) if e.code == 500));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(mg.engine.counters().encode_errors, 1);
+}
+
 #[test]
 fn undecodable_datagram_with_a_header_gets_a_message_error() {
     let t0 = Instant::now();
