@@ -1227,3 +1227,85 @@ drain_timeout_ms = 3000
     let _ = std::fs::remove_dir_all(&dir);
     mgc.shutdown().await;
 }
+
+/// The daemon's own gateway engine (the `sim` backend, not a test double)
+/// under the load generator's Add / Modify / Subtract cycles, over UDP in
+/// text and in BER: every transaction is answered, none with an error. Under
+/// BER this needs CHOOSE to make IDs with a binary form.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_real_gateway_answers_load_cycles_over_udp() {
+    use h248_benches::load::{Driver, LoadConfig};
+    use h248_stack::wire::Encoding;
+    use h248d::gateway::{Gateway, SimBackend};
+    use std::time::Instant;
+
+    for (enc, encoding) in [(Enc::Pretty, Encoding::Pretty), (Enc::Ber, Encoding::Ber)] {
+        let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let mgc_addr = socket.local_addr().unwrap();
+        let settings = settings(Tr::Udp, enc, mgc_addr, "");
+        let backend = Arc::new(SimBackend::new(settings.sim.clone()));
+        let gateway = Arc::new(Gateway::new(settings.gateway.clone(), backend));
+        let running = service::start(&settings, gateway, Arc::new(Metrics::new()))
+            .await
+            .expect("service starts");
+        let mut driver = Driver::new(LoadConfig {
+            encoding,
+            version: None,
+            mid: MId::Ip4 {
+                address: std::net::Ipv4Addr::LOCALHOST,
+                port: Some(mgc_addr.port()),
+            },
+            subtract_audit: true,
+            timeout: Duration::from_secs(5),
+        });
+        let mut buffer = vec![0u8; 65_536];
+        let mut mg = None;
+        let mut replies = 0usize;
+        let outcome = tokio::time::timeout(Duration::from_secs(20), async {
+            // Registration: the MG's ServiceChange, answered by the driver.
+            while driver.registered().is_none() {
+                let (len, from) = socket.recv_from(&mut buffer).await.unwrap();
+                driver.handle_datagram(Instant::now(), &buffer[..len]);
+                mg = Some(from);
+                while let Some(d) = driver.poll_transmit() {
+                    socket.send_to(&d, from).await.unwrap();
+                }
+            }
+            let mg = mg.expect("the MG's address");
+            driver.start_level(Instant::now(), 8);
+            driver.begin_measure();
+            loop {
+                while let Some(d) = driver.poll_transmit() {
+                    socket.send_to(&d, mg).await.unwrap();
+                }
+                if replies >= 600 {
+                    break;
+                }
+                let (len, _) = socket.recv_from(&mut buffer).await.unwrap();
+                driver.handle_datagram(Instant::now(), &buffer[..len]);
+                replies += 1;
+            }
+            let stats = driver.begin_drain();
+            while driver.outstanding() > 0 {
+                while let Some(d) = driver.poll_transmit() {
+                    socket.send_to(&d, mg).await.unwrap();
+                }
+                let (len, _) = socket.recv_from(&mut buffer).await.unwrap();
+                driver.handle_datagram(Instant::now(), &buffer[..len]);
+            }
+            stats
+        })
+        .await;
+        let stats =
+            outcome.unwrap_or_else(|_| panic!("{enc:?}: stalled after {replies} datagrams"));
+        assert!(stats.transactions >= 590, "{enc:?}: {stats:?}");
+        assert!(stats.cycles >= 190, "{enc:?}: {stats:?}");
+        assert_eq!(
+            (stats.errors, stats.timeouts, stats.late, stats.undecodable),
+            (0, 0, 0, 0),
+            "{enc:?}: {:?}",
+            stats.error_samples
+        );
+        running.shutdown().await;
+    }
+}
