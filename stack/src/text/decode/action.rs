@@ -5,8 +5,8 @@
 use super::token::Tok;
 use super::{push_item, PResult, Parser, Word};
 use crate::model::{
-    ActionReply, ActionRequest, CommandRequest, ContextAttrAuditRequest, ContextRequest,
-    ErrorDescriptor, SelectLogic, TopologyDirection, TopologyRequest,
+    ActionReply, ActionRequest, ContextAttrAuditRequest, ContextRequest, ErrorDescriptor,
+    SelectLogic, TopologyDirection, TopologyRequest,
 };
 use crate::text::DecodeErrorKind;
 
@@ -91,19 +91,10 @@ impl<'a> Parser<'a> {
                 return Ok(());
             }
         }
-        match self.command_request(&w)? {
-            Some(command) => {
-                push_item(
-                    &mut action.commands,
-                    CommandRequest {
-                        command,
-                        optional,
-                        wildcard_return,
-                    },
-                );
-                Ok(())
-            }
-            None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command"))),
+        if self.command_request(&w, optional, wildcard_return, &mut action.commands)? {
+            Ok(())
+        } else {
+            Err(self.error_at(w.start, DecodeErrorKind::Expected("command")))
         }
     }
 
@@ -216,7 +207,7 @@ impl<'a> Parser<'a> {
             let mut ids = Vec::new();
             self.braced_list(|p| {
                 let id = p.context_id()?;
-                ids.push(id);
+                push_item(&mut ids, id);
                 Ok(())
             })?;
             props.context_list = Some(ids);
@@ -225,7 +216,7 @@ impl<'a> Parser<'a> {
             let mut parms = Vec::new();
             self.comma_list(|p| {
                 let parm = p.property_parm()?;
-                parms.push(parm);
+                push_item(&mut parms, parm);
                 Ok(())
             })?;
             props.context_props = Some(parms);

@@ -4,12 +4,13 @@
 //! `serviceChangeReplyDescriptor` (H.248.1 clause 7.2).
 
 use super::token::Tok;
-use super::{PResult, Parser, Word};
+use super::{push_item, PResult, Parser, Word};
 use crate::model::{
     AmmDescriptor, AmmRequest, AmmsReply, AuditDescriptor, AuditReply, AuditRequest, Command,
-    CommandReply, NotifyReply, NotifyRequest, ServiceChangeAddress, ServiceChangeMethod,
-    ServiceChangeParm, ServiceChangeProfile, ServiceChangeReply, ServiceChangeRequest,
-    ServiceChangeResParm, ServiceChangeResult, SubtractRequest, TerminationAudit,
+    CommandReply, CommandRequest, NotifyReply, NotifyRequest, ServiceChangeAddress,
+    ServiceChangeMethod, ServiceChangeParm, ServiceChangeProfile, ServiceChangeReply,
+    ServiceChangeRequest, ServiceChangeResParm, ServiceChangeResult, SubtractRequest,
+    TerminationAudit,
 };
 use crate::text::DecodeErrorKind;
 
@@ -36,13 +37,37 @@ struct ServiceChangeItems {
 }
 
 impl<'a> Parser<'a> {
-    /// Annex B `commandRequest` starting with the word `w`; `None` if `w`
-    /// is no command token.
-    pub(super) fn command_request(&mut self, w: &Word<'a>) -> PResult<Option<Command>> {
-        let command = match w.tok {
-            Some(Tok::Add) => Command::Add(self.amm_request()?),
-            Some(Tok::Move) => Command::Move(self.amm_request()?),
-            Some(Tok::Modify) => Command::Modify(self.amm_request()?),
+    /// Annex B `commandRequest` starting with the word `w`, with the `O-`
+    /// and `W-` flags read before it, pushed onto `commands`; false (and
+    /// nothing read) if `w` is no command token. Pushed here rather than
+    /// returned: the command is then moved once, not at each return.
+    pub(super) fn command_request(
+        &mut self,
+        w: &Word<'a>,
+        optional: bool,
+        wildcard_return: bool,
+        commands: &mut Vec<CommandRequest>,
+    ) -> PResult<bool> {
+        // Each kind of command is pushed where it is made: one move into the
+        // list, rather than one into a `Command` shared by all arms and
+        // another into the list.
+        #[inline(always)]
+        fn push(commands: &mut Vec<CommandRequest>, command: Command, flags: (bool, bool)) {
+            let (optional, wildcard_return) = flags;
+            push_item(
+                commands,
+                CommandRequest {
+                    command,
+                    optional,
+                    wildcard_return,
+                },
+            );
+        }
+        let flags = (optional, wildcard_return);
+        match w.tok {
+            Some(Tok::Add) => push(commands, Command::Add(self.amm_request()?), flags),
+            Some(Tok::Move) => push(commands, Command::Move(self.amm_request()?), flags),
+            Some(Tok::Modify) => push(commands, Command::Modify(self.amm_request()?), flags),
             Some(Tok::Subtract) => {
                 self.equal()?;
                 let termination_ids = self.term_id_list()?;
@@ -59,13 +84,25 @@ impl<'a> Parser<'a> {
                     }
                     self.close()?;
                 }
-                Command::Subtract(SubtractRequest {
-                    termination_ids,
-                    audit,
-                })
+                push(
+                    commands,
+                    Command::Subtract(SubtractRequest {
+                        termination_ids,
+                        audit,
+                    }),
+                    flags,
+                );
             }
-            Some(Tok::AuditValue) => Command::AuditValue(self.audit_request()?),
-            Some(Tok::AuditCap) => Command::AuditCapabilities(self.audit_request()?),
+            Some(Tok::AuditValue) => {
+                push(commands, Command::AuditValue(self.audit_request()?), flags)
+            }
+            Some(Tok::AuditCap) => {
+                push(
+                    commands,
+                    Command::AuditCapabilities(self.audit_request()?),
+                    flags,
+                );
+            }
             Some(Tok::Notify) => {
                 self.equal()?;
                 let termination_ids = self.term_id_list()?;
@@ -86,11 +123,15 @@ impl<'a> Parser<'a> {
                     error = Some(self.error_descriptor_body()?);
                 }
                 self.close()?;
-                Command::Notify(NotifyRequest {
-                    termination_ids,
-                    observed_events,
-                    error,
-                })
+                push(
+                    commands,
+                    Command::Notify(NotifyRequest {
+                        termination_ids,
+                        observed_events,
+                        error,
+                    }),
+                    flags,
+                );
             }
             Some(Tok::ServiceChange) => {
                 self.equal()?;
@@ -102,14 +143,18 @@ impl<'a> Parser<'a> {
                 }
                 let parms = self.service_change_parm()?;
                 self.close()?;
-                Command::ServiceChange(Box::new(ServiceChangeRequest {
-                    termination_ids,
-                    parms,
-                }))
+                push(
+                    commands,
+                    Command::ServiceChange(Box::new(ServiceChangeRequest {
+                        termination_ids,
+                        parms,
+                    })),
+                    flags,
+                );
             }
-            _ => return Ok(None),
-        };
-        Ok(Some(command))
+            _ => return Ok(false),
+        }
+        Ok(true)
     }
 
     /// Annex B `ammRequest` after its token.
@@ -120,9 +165,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'{') {
             self.braced_list(|p| {
                 let w = p.word();
-                let descriptor = p.amm_parameter(&w)?;
-                descriptors.push(descriptor);
-                Ok(())
+                p.amm_parameter(&w, &mut descriptors)
             })?;
         }
         Ok(AmmRequest {
@@ -131,20 +174,29 @@ impl<'a> Parser<'a> {
         })
     }
 
-    /// Annex B `ammParameter` starting with `w`.
-    fn amm_parameter(&mut self, w: &Word<'a>) -> PResult<AmmDescriptor> {
-        Ok(match w.tok {
-            Some(Tok::Media) => AmmDescriptor::Media(self.media_descriptor()?),
-            Some(Tok::Modem) => AmmDescriptor::Modem(self.modem_descriptor()?),
-            Some(Tok::Mux) => AmmDescriptor::Mux(self.mux_descriptor()?),
-            Some(Tok::Events) => AmmDescriptor::Events(self.events_descriptor()?),
-            Some(Tok::Signals) => AmmDescriptor::Signals(self.signals_descriptor()?),
-            Some(Tok::DigitMap) => AmmDescriptor::DigitMap(self.digit_map_descriptor()?),
-            Some(Tok::EventBuffer) => AmmDescriptor::EventBuffer(self.event_buffer_descriptor()?),
-            Some(Tok::Audit) => AmmDescriptor::Audit(self.audit_descriptor()?),
-            Some(Tok::Statistics) => AmmDescriptor::Statistics(self.statistics_descriptor()?),
+    /// Annex B `ammParameter` starting with `w`, pushed onto `descriptors`
+    /// where it is made (one move, as for [`Self::command_request`]).
+    fn amm_parameter(&mut self, w: &Word<'a>, descriptors: &mut Vec<AmmDescriptor>) -> PResult<()> {
+        use AmmDescriptor as D;
+        match w.tok {
+            Some(Tok::Media) => push_item(descriptors, D::Media(self.media_descriptor()?)),
+            Some(Tok::Modem) => push_item(descriptors, D::Modem(self.modem_descriptor()?)),
+            Some(Tok::Mux) => push_item(descriptors, D::Mux(self.mux_descriptor()?)),
+            Some(Tok::Events) => push_item(descriptors, D::Events(self.events_descriptor()?)),
+            Some(Tok::Signals) => push_item(descriptors, D::Signals(self.signals_descriptor()?)),
+            Some(Tok::DigitMap) => {
+                push_item(descriptors, D::DigitMap(self.digit_map_descriptor()?));
+            }
+            Some(Tok::EventBuffer) => {
+                push_item(descriptors, D::EventBuffer(self.event_buffer_descriptor()?));
+            }
+            Some(Tok::Audit) => push_item(descriptors, D::Audit(self.audit_descriptor()?)),
+            Some(Tok::Statistics) => {
+                push_item(descriptors, D::Statistics(self.statistics_descriptor()?));
+            }
             _ => return Err(self.error_at(w.start, DecodeErrorKind::Expected("descriptor"))),
-        })
+        }
+        Ok(())
     }
 
     /// Annex B `auditRequest` after its token.
@@ -246,7 +298,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'{') {
             self.braced_list(|p| {
                 let item = p.audit_return_parameter()?;
-                audit.push(item);
+                push_item(&mut audit, item);
                 Ok(())
             })?;
         }

@@ -195,7 +195,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     let parm = p.property_parm_from(w.start)?;
-                    lc.property_parms.push(parm);
+                    push_item(&mut lc.property_parms, parm);
                 }
             }
             Ok(())
@@ -219,7 +219,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     let parm = p.property_parm_from(w.start)?;
-                    ts.property_parms.push(parm);
+                    push_item(&mut ts.property_parms, parm);
                 }
             }
             Ok(())
@@ -321,12 +321,15 @@ impl<'a> Parser<'a> {
                 p.comma_list(|p| p.event_parameter(&mut parts, true))?;
                 p.close()?;
             }
-            events.push(RequestedEvent {
-                name,
-                stream_id: parts.stream_id,
-                actions: parts.actions,
-                params: parts.params,
-            });
+            push_item(
+                &mut events,
+                RequestedEvent {
+                    name,
+                    stream_id: parts.stream_id,
+                    actions: parts.actions,
+                    params: parts.params,
+                },
+            );
             Ok(())
         })?;
         Ok(EventsDescriptor { request_id, events })
@@ -349,18 +352,21 @@ impl<'a> Parser<'a> {
                 p.close()?;
             }
             let a = parts.actions;
-            events.push(SecondRequestedEvent {
-                name,
-                stream_id: parts.stream_id,
-                actions: SecondRequestedActions {
-                    keep_active: a.keep_active,
-                    event_dm: a.event_dm,
-                    signals: a.signals,
-                    notify_behaviour: a.notify_behaviour,
-                    reset_events_descriptor: a.reset_events_descriptor,
+            push_item(
+                &mut events,
+                SecondRequestedEvent {
+                    name,
+                    stream_id: parts.stream_id,
+                    actions: SecondRequestedActions {
+                        keep_active: a.keep_active,
+                        event_dm: a.event_dm,
+                        signals: a.signals,
+                        notify_behaviour: a.notify_behaviour,
+                        reset_events_descriptor: a.reset_events_descriptor,
+                    },
+                    params: parts.params,
                 },
-                params: parts.params,
-            });
+            );
             Ok(())
         })?;
         Ok(SecondEventsDescriptor { request_id, events })
@@ -453,7 +459,7 @@ impl<'a> Parser<'a> {
                 let mut list = Vec::new();
                 p.braced_nonempty(|p| {
                     let signal = p.signal_request()?;
-                    list.push(signal);
+                    push_item(&mut list, signal);
                     Ok(())
                 })?;
                 SignalRequest::SeqSigList(SeqSigList { id, signals: list })
@@ -461,7 +467,7 @@ impl<'a> Parser<'a> {
                 p.unread(&w);
                 SignalRequest::Signal(p.signal_request()?)
             };
-            signals.push(request);
+            push_item(&mut signals, request);
             Ok(())
         })?;
         Ok(signals)
@@ -543,13 +549,13 @@ impl<'a> Parser<'a> {
                         spec.stream_id = Some(p.stream_id_value()?);
                     } else {
                         let parm = p.other_parm(&w)?;
-                        spec.params.push(parm);
+                        push_item(&mut spec.params, parm);
                     }
                     Ok(())
                 })?;
                 p.close()?;
             }
-            specs.push(spec);
+            push_item(&mut specs, spec);
             Ok(())
         })?;
         Ok(specs)
@@ -599,7 +605,7 @@ impl<'a> Parser<'a> {
                         event.stream_id = Some(p.stream_id_value()?);
                     } else {
                         let parm = p.other_parm(&w)?;
-                        event.params.push(parm);
+                        push_item(&mut event.params, parm);
                     }
                     Ok(())
                 })?;
@@ -630,7 +636,7 @@ impl<'a> Parser<'a> {
             } else if equal {
                 value.push(p.value()?);
             }
-            stats.push(StatisticsParameter { name, value });
+            push_item(&mut stats, StatisticsParameter { name, value });
             Ok(())
         })?;
         Ok(stats)
@@ -641,7 +647,7 @@ impl<'a> Parser<'a> {
         let mut packages = Vec::new();
         self.braced_nonempty(|p| {
             let item = p.packages_item()?;
-            packages.push(item);
+            push_item(&mut packages, item);
             Ok(())
         })?;
         Ok(packages)

@@ -134,21 +134,27 @@ impl<'a> Parser<'a> {
 
     /// Skips Annex B `LWSP`: SP, HTAB, CR, LF and `;` comments to the end of
     /// the line.
+    ///
+    /// The position is kept in a local while skipping: through `self`, it
+    /// is stored again at each byte of white space (pretty text has lines of
+    /// indentation).
     fn skip_lwsp(&mut self) {
-        while let Some(&b) = self.input.get(self.pos) {
+        let mut pos = self.pos;
+        while let Some(&b) = self.input.get(pos) {
             match b {
-                b' ' | b'\t' | b'\r' | b'\n' => self.pos += 1,
+                b' ' | b'\t' | b'\r' | b'\n' => pos += 1,
                 b';' => {
-                    while let Some(&c) = self.input.get(self.pos) {
+                    while let Some(&c) = self.input.get(pos) {
                         if c == b'\r' || c == b'\n' {
                             break;
                         }
-                        self.pos += 1;
+                        pos += 1;
                     }
                 }
                 _ => break,
             }
         }
+        self.pos = pos;
     }
 
     /// The byte at the current position, without skipping anything.
@@ -327,8 +333,9 @@ impl<'a> Parser<'a> {
 /// first: what the first `push` onto `Vec::new()` allocates anyway (for
 /// items of up to 1 KiB), but allocated directly rather than through the
 /// vector's out-of-line growth path, which costs more than the allocation.
-/// Lists that stay empty allocate nothing.
-#[inline]
+/// Lists that stay empty allocate nothing. Always inlined: out of line, the
+/// item is moved once more, into the call.
+#[inline(always)]
 fn push_item<T>(list: &mut Vec<T>, item: T) {
     if list.capacity() == 0 {
         *list = Vec::with_capacity(4);

@@ -358,7 +358,8 @@ const LONG_SPELLINGS: &[(&[u8], Tok)] = &[
 /// The key of a lowercase spelling of up to 16 bytes: its bytes as one
 /// little-endian integer (the first byte lowest, unused bytes zero), with
 /// bit 0x20 set in each (which lowercases an ASCII letter and leaves a digit
-/// as it is).
+/// as it is). A spelling of at most 8 bytes has a key below 2^64; a longer
+/// one has its ninth byte, never zero, in the upper half.
 const fn spelling_key(spelling: &[u8]) -> u128 {
     let mut key = 0u128;
     let mut i = 0;
@@ -369,61 +370,102 @@ const fn spelling_key(spelling: &[u8]) -> u128 {
     key
 }
 
-/// The key of the word made of the first `len` (1 to 16) bytes of `rest`,
-/// letters, digits or `_`, as [`spelling_key`] computes it; `None` for a
-/// longer word. Reads the 16 bytes at once where the input has them, so the
-/// lookup costs the same whatever the word's length.
-fn word_key(rest: &[u8], len: usize) -> Option<u128> {
-    // Most words are of at most 8 bytes (every compact token is): their key
-    // is made in one 64-bit register.
-    if let (1..=8, Some(chunk)) = (len, rest.first_chunk::<8>()) {
-        let word_bytes = u64::MAX.checked_shr(u32::try_from(8 * (8 - len)).ok()?)?;
-        let lowered = u64::from_le_bytes(*chunk) | u64::from_le_bytes([0x20; 8]);
-        return Some(u128::from(lowered & word_bytes));
-    }
-    let unused_bits = 8 * 16u32.checked_sub(u32::try_from(len).ok()?)?;
-    let mut bytes = [0u8; 16];
-    match rest.first_chunk::<16>() {
-        Some(chunk) => bytes = *chunk,
-        None => bytes.get_mut(..len)?.copy_from_slice(rest.get(..len)?),
-    }
-    let word_bytes = u128::MAX.checked_shr(unused_bits)?;
-    Some((u128::from_le_bytes(bytes) | u128::from_le_bytes([0x20; 16])) & word_bytes)
+/// Bit 0x20 in each of 8 bytes: ORed into a word's bytes, it lowercases
+/// its letters and leaves its digits (and `_`, which becomes DEL, no letter
+/// of any spelling) as they are.
+const LOWERCASE_BITS: u64 = u64::from_le_bytes([0x20; 8]);
+
+/// The key ([`spelling_key`]) of the word made of the first `len` (1 to 8)
+/// bytes of `first8`, the 8 bytes at the word's start.
+fn short_key(first8: [u8; 8], len: usize) -> u64 {
+    let unused_bits = 8 * 8usize.saturating_sub(len);
+    let word_bytes = u64::MAX.checked_shr(u32::try_from(unused_bits).unwrap_or(64));
+    (u64::from_le_bytes(first8) | LOWERCASE_BITS) & word_bytes.unwrap_or(0)
 }
 
-/// Slots of the token hash table: a power of two, about four times the
+/// Slots of each token hash table: a power of two, several times the
 /// number of spellings, so that a lookup rarely probes more than one slot.
-const TABLE_BITS: u32 = 10;
-const TABLE_MASK: usize = (1 << TABLE_BITS) - 1;
+const SHORT_TABLE_BITS: u32 = 10;
+const LONG_TABLE_BITS: u32 = 8;
 
-/// The home slot of a key (Fibonacci hashing of its two halves).
-const fn home_slot(key: u128) -> usize {
-    let folded = (key as u64) ^ ((key >> 64) as u64);
-    (folded.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - TABLE_BITS)) as usize
+/// The home slot of a key of a table of `2^bits` slots (Fibonacci hashing).
+const fn home_slot(key: u64, bits: u32) -> usize {
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> (64 - bits)) as usize
 }
 
-/// [`SPELLINGS`] in an open-addressing hash table (linear probing) built at
-/// compile time; `None` marks an empty slot.
-static TOKEN_TABLE: [(u128, Option<Tok>); 1 << TABLE_BITS] = {
-    let mut table = [(0u128, None); 1 << TABLE_BITS];
+/// An open-addressing hash table (linear probing) of the [`SPELLINGS`]
+/// whose key half `half` (0: spellings of at most 8 bytes, keyed by the low
+/// half of the key; 1: spellings of 9 to 16 bytes, keyed by the high half
+/// and checked on the low one), built at compile time; `None` marks an
+/// empty slot.
+const fn token_table<const SLOTS: usize>(half: u32, bits: u32) -> [(u64, u64, Option<Tok>); SLOTS] {
+    let mut table = [(0u64, 0u64, None); SLOTS];
     let mut i = 0;
     while i < SPELLINGS.len() {
-        if SPELLINGS[i].0.len() > 16 {
+        let spelling = SPELLINGS[i].0;
+        if spelling.len() > 16 {
             panic!("token spelling longer than 16 letters");
         }
-        let key = spelling_key(SPELLINGS[i].0);
-        let mut slot = home_slot(key);
-        while table[slot].1.is_some() {
-            if table[slot].0 == key {
-                panic!("token spelled twice");
+        if (spelling.len() > 8) == (half == 1) {
+            let key = spelling_key(spelling);
+            let (low, high) = (key as u64, (key >> 64) as u64);
+            let mut slot = home_slot(if half == 0 { low } else { high }, bits);
+            while table[slot].2.is_some() {
+                if table[slot].0 == low && table[slot].1 == high {
+                    panic!("token spelled twice");
+                }
+                slot = (slot + 1) & (SLOTS - 1);
             }
-            slot = (slot + 1) & TABLE_MASK;
+            table[slot] = (low, high, Some(SPELLINGS[i].1));
         }
-        table[slot] = (key, Some(SPELLINGS[i].1));
         i += 1;
     }
     table
+}
+
+/// The spellings of at most 8 bytes (every compact token, and most long
+/// ones), by their key (whose high half is zero).
+static SHORT_TABLE: [(u64, Option<Tok>); 1 << SHORT_TABLE_BITS] = {
+    let full: [(u64, u64, Option<Tok>); 1 << SHORT_TABLE_BITS] = token_table(0, SHORT_TABLE_BITS);
+    let mut table = [(0u64, None); 1 << SHORT_TABLE_BITS];
+    let mut slot = 0;
+    while slot < table.len() {
+        table[slot] = (full[slot].0, full[slot].2);
+        slot += 1;
+    }
+    table
 };
+
+/// The spellings of 9 to 16 bytes, by the high half of their key.
+static LONG_TABLE: [(u64, u64, Option<Tok>); 1 << LONG_TABLE_BITS] =
+    token_table(1, LONG_TABLE_BITS);
+
+/// The token of the word of at most 8 bytes whose key is `key`, if any.
+fn find_short(key: u64) -> Option<Tok> {
+    let mask = SHORT_TABLE.len() - 1;
+    let mut slot = home_slot(key, SHORT_TABLE_BITS);
+    loop {
+        let &(slot_key, tok) = SHORT_TABLE.get(slot & mask)?;
+        if slot_key == key || tok.is_none() {
+            return tok;
+        }
+        slot = (slot & mask) + 1;
+    }
+}
+
+/// The token of the word of 9 to 16 bytes whose key has halves `low` and
+/// `high`, if any.
+fn find_long(low: u64, high: u64) -> Option<Tok> {
+    let mask = LONG_TABLE.len() - 1;
+    let mut slot = home_slot(high, LONG_TABLE_BITS);
+    loop {
+        let &(slot_low, slot_high, tok) = LONG_TABLE.get(slot & mask)?;
+        if (slot_low == low && slot_high == high) || tok.is_none() {
+            return tok;
+        }
+        slot = (slot & mask) + 1;
+    }
+}
 
 impl Tok {
     /// Classifies `word` (an ASCII letter/digit run) as a token, ignoring
@@ -439,25 +481,49 @@ impl Tok {
     ///
     /// Kept out of line: [`Parser::word`](super::Parser::word) is inlined
     /// into its many callers, and this, the larger part, is shared by them.
+    /// Words of at most 8 bytes with 8 bytes of input at their start (every
+    /// compact token, and most words of a message) take the first branch,
+    /// which needs no stack frame; the rest go to [`Self::classify_other`].
     #[inline(never)]
     pub(super) fn classify_prefix(rest: &[u8], len: usize) -> Option<Tok> {
-        if len == 0 {
-            return None;
+        match (len, rest.first_chunk::<8>()) {
+            (1..=8, Some(&first8)) => find_short(short_key(first8, len)),
+            _ => Tok::classify_other(rest, len),
         }
-        let Some(key) = word_key(rest, len) else {
-            let word = rest.get(..len)?;
-            return LONG_SPELLINGS
+    }
+
+    /// [`Self::classify_prefix`] for the empty word, words of more than 8
+    /// bytes, and words with fewer than 8 bytes of input at their start.
+    #[inline(never)]
+    fn classify_other(rest: &[u8], len: usize) -> Option<Tok> {
+        let word = rest.get(..len)?;
+        match len {
+            0 => None,
+            1..=8 => {
+                let mut first8 = [0u8; 8];
+                first8.get_mut(..len)?.copy_from_slice(word);
+                find_short(short_key(first8, len))
+            }
+            9..=16 => {
+                // The 16 bytes at once where the input has them (the key
+                // masks off what follows the word), else the word alone.
+                let bytes = match rest.first_chunk::<16>() {
+                    Some(&chunk) => chunk,
+                    None => {
+                        let mut bytes = [0u8; 16];
+                        bytes.get_mut(..len)?.copy_from_slice(word);
+                        bytes
+                    }
+                };
+                let (low, high) = bytes.split_at(8);
+                let low = short_key(low.try_into().ok()?, 8);
+                let high = short_key(high.try_into().ok()?, len - 8);
+                find_long(low, high)
+            }
+            _ => LONG_SPELLINGS
                 .iter()
                 .find(|(spelling, _)| spelling.eq_ignore_ascii_case(word))
-                .map(|&(_, tok)| tok);
-        };
-        let mut slot = home_slot(key);
-        loop {
-            let &(slot_key, tok) = TOKEN_TABLE.get(slot)?;
-            if slot_key == key || tok.is_none() {
-                return tok;
-            }
-            slot = (slot + 1) & TABLE_MASK;
+                .map(|&(_, tok)| tok),
         }
     }
 

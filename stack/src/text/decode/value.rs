@@ -16,6 +16,9 @@ use crate::text::DecodeErrorKind;
 const SAFE_CHAR: u8 = 1; // SafeChar / %x80-FF: unquoted VALUE
 const NAME_CHAR: u8 = 2; // ALPHA / DIGIT / "_" / "/" / "*": pkgdName
 pub(super) const WORD_CHAR: u8 = 4; // ALPHA / DIGIT / "_": tokens and NAME
+/// Printable ASCII but `{`, `}`, `;` and `"`, and SP, HTAB, CR, LF: the
+/// bytes of a `digitMapValue` body that need no more than reading past.
+const DIGIT_MAP_CHAR: u8 = 8;
 
 const fn byte_classes() -> [u8; 256] {
     let mut table = [0u8; 256];
@@ -57,6 +60,11 @@ const fn byte_classes() -> [u8; 256] {
         if alnum || c == b'_' {
             class |= WORD_CHAR;
         }
+        if matches!(c, b'\t' | b'\n' | b'\r' | b' '..=b'~')
+            && !matches!(c, b'{' | b'}' | b';' | b'"')
+        {
+            class |= DIGIT_MAP_CHAR;
+        }
         table[b] = class;
         b += 1;
     }
@@ -69,23 +77,55 @@ pub(super) fn is_class(b: u8, class: u8) -> bool {
     CLASSES[usize::from(b)] & class != 0
 }
 
+/// The length of the run of bytes of `class` (one of the classes above, a
+/// single bit) at the start of `bytes`. Eight bytes at a time while the run
+/// lasts, their classes ANDed without a branch between them, then byte by
+/// byte: for runs that are often long (termination IDs are of tens of
+/// bytes), where the byte loop's compare and branch per byte dominate.
+fn long_run_len(bytes: &[u8], class: u8) -> usize {
+    let mut len = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let all_of_class = chunk
+            .iter()
+            .fold(class, |acc, &b| acc & CLASSES[usize::from(b)]);
+        if all_of_class == 0 {
+            break;
+        }
+        len += 8;
+    }
+    let tail = bytes.get(len..).unwrap_or_default();
+    len + tail
+        .iter()
+        .position(|&b| !is_class(b, class))
+        .unwrap_or(tail.len())
+}
+
 /// Annex B `TimeStamp = Date "T" Time` (8 digits each, `T` in either
 /// case) at the start of `i`: true when the 17 bytes there have that form.
 /// Fixed width, so checked directly rather than with nom combinators.
 fn is_time_stamp(i: &[u8]) -> bool {
-    let Some(stamp) = i.first_chunk::<17>() else {
+    let Some((date, rest)) = i.split_first_chunk::<8>() else {
         return false;
     };
-    let (date, rest) = stamp.split_at(8);
-    let Some((&t, time)) = rest.split_first() else {
+    let Some((&t, rest)) = rest.split_first() else {
         return false;
     };
-    all_digits(date) && (t == b'T' || t == b't') && all_digits(time)
+    let Some(time) = rest.first_chunk::<8>() else {
+        return false;
+    };
+    eight_digits(date) && (t == b'T' || t == b't') && eight_digits(time)
 }
 
-/// True when every byte of `bytes` is an ASCII digit.
-fn all_digits(bytes: &[u8]) -> bool {
-    bytes.iter().all(u8::is_ascii_digit)
+/// True when each of the 8 bytes is an ASCII digit, checked on all of them
+/// at once: a digit is `0x3d` with `d` below 10, so its high nibble is 3,
+/// and stays 3 when 6 is added (which carries into it from `d` = 10 up; no
+/// byte of high nibble 3 carries into the next).
+fn eight_digits(bytes: &[u8; 8]) -> bool {
+    const HIGH_NIBBLES: u64 = u64::from_le_bytes([0xF0; 8]);
+    const ZEROS: u64 = u64::from_le_bytes([b'0'; 8]);
+    const SIXES: u64 = u64::from_le_bytes([6; 8]);
+    let x = u64::from_le_bytes(*bytes);
+    x & HIGH_NIBBLES == ZEROS && x.wrapping_add(SIXES) & HIGH_NIBBLES == ZEROS
 }
 
 impl<'a> Parser<'a> {
@@ -304,7 +344,7 @@ impl<'a> Parser<'a> {
                 let mut values = Vec::new();
                 self.comma_list(|p| {
                     let v = p.value()?;
-                    values.push(v);
+                    push_item(&mut values, v);
                     Ok(())
                 })?;
                 self.close()?;
@@ -342,7 +382,10 @@ impl<'a> Parser<'a> {
     pub(super) fn termination_id(&mut self) -> PResult<TerminationId> {
         self.skip_lwsp();
         let start = self.pos;
-        let id = self.run_of(SAFE_CHAR);
+        let rest = self.input.get(start..).unwrap_or_default();
+        let len = long_run_len(rest, SAFE_CHAR);
+        self.pos = start + len;
+        let id = rest.get(..len).unwrap_or_default();
         if id.is_empty() {
             return Err(self.error(DecodeErrorKind::Expected("termination ID")));
         }
@@ -383,7 +426,7 @@ impl<'a> Parser<'a> {
         let mut ids = Vec::new();
         self.braced_list(|p| {
             let id = p.termination_id()?;
-            ids.push(id);
+            push_item(&mut ids, id);
             Ok(())
         })?;
         Ok(ids)
@@ -498,18 +541,20 @@ impl<'a> Parser<'a> {
         let body_start = self.pos;
         let mut has_comment = false;
         let mut end = self.pos;
-        while let Some(&b) = self.input.get(end) {
-            match b {
-                b'}' => break,
-                b';' => has_comment = true,
-                // Digit maps are printable ASCII and white space; a
-                // control character or octet above 0x7E cannot be one.
-                b'{' | b'"' | 0..=0x08 | 0x0b | 0x0c | 0x0e..=0x1f | 0x7f.. => {
+        loop {
+            end += long_run_len(self.input.get(end..).unwrap_or_default(), DIGIT_MAP_CHAR);
+            match self.input.get(end) {
+                None | Some(b'}') => break,
+                Some(b';') => {
+                    has_comment = true;
+                    end += 1;
+                }
+                // Digit maps are printable ASCII and white space; `{`, `"`,
+                // a control character or an octet above 0x7E cannot be one.
+                Some(_) => {
                     return Err(self.error_at(end, DecodeErrorKind::Expected("digit map")));
                 }
-                _ => {}
             }
-            end += 1;
         }
         let raw = self.input.get(body_start..end).unwrap_or_default();
         self.pos = end;
@@ -762,6 +807,35 @@ mod tests {
         let ts = p.try_time_stamp().unwrap().unwrap();
         assert_eq!(ts.time.as_str(), "22000000");
         assert_eq!(p.pos, 17);
+    }
+
+    #[test]
+    fn eight_digits_and_long_runs_agree_with_the_byte_rules() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                let mut bytes = *b"01234567";
+                bytes[at] = b;
+                assert_eq!(eight_digits(&bytes), b.is_ascii_digit(), "{b:#x} at {at}");
+            }
+        }
+        let id = b"11111111/00000000/00000000{M";
+        for end in 0..id.len() {
+            for class in [SAFE_CHAR, NAME_CHAR, WORD_CHAR, DIGIT_MAP_CHAR] {
+                let bytes = &id[..end];
+                let expected = bytes
+                    .iter()
+                    .position(|&b| !is_class(b, class))
+                    .unwrap_or(bytes.len());
+                assert_eq!(long_run_len(bytes, class), expected);
+            }
+        }
+        for b in 0..=255u8 {
+            let plain = matches!(b, b'\t' | b'\n' | b'\r' | 0x20..=0x7e)
+                && !matches!(b, b'{' | b'}' | b';' | b'"');
+            assert_eq!(is_class(b, DIGIT_MAP_CHAR), plain, "{b:#x}");
+        }
+        assert_eq!(long_run_len(b"abcdefgh ijk", SAFE_CHAR), 8);
+        assert_eq!(long_run_len(b"abcdefghijklmnopq}", SAFE_CHAR), 17);
     }
 
     #[test]
