@@ -604,6 +604,20 @@ impl<'a> Tlv<'a> {
         self.offset as usize
     }
 
+    /// Whether elements `levels` below this one are within the nesting
+    /// bound (the check [`Cursor`] makes on each element it reads).
+    #[inline]
+    pub fn nesting_allows(&self, levels: u16) -> bool {
+        u32::from(self.depth) + u32::from(levels) <= u32::from(self.bounds.max_depth)
+    }
+
+    /// Whether a `SEQUENCE OF` with `items` items is within the list bound
+    /// (the check of [`Cursor::next_item`]).
+    #[inline]
+    pub fn list_allows(&self, items: usize) -> bool {
+        items <= self.bounds.max_list_len as usize
+    }
+
     #[cold]
     pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
         Box::new(BerDecodeError {

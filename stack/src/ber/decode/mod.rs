@@ -367,11 +367,22 @@ impl<'n> Decoder<'n> {
     }
 
     /// `TerminationID`: wildcard fields and ID, through the mapping.
+    #[inline]
     fn termination_id(&self, tlv: Tlv<'_>) -> Result<TerminationId> {
+        let mut fields = [0u8; MAX_WILDCARD_FIELDS];
+        match plain_termination_id(&tlv, &mut fields) {
+            Some((count, id)) => self.termination_id_text(tlv, &fields[..count], id),
+            None => self.termination_id_general(tlv),
+        }
+    }
+
+    /// [`Self::termination_id`] for every encoding, and its errors.
+    #[inline(never)]
+    fn termination_id_general(&self, tlv: Tlv<'_>) -> Result<TerminationId> {
         const T: &str = "TerminationID";
         let mut s = tlv.cursor(T)?;
         let wildcard_tlv = s.required(0)?;
-        let mut fields = [0u8; 64];
+        let mut fields = [0u8; MAX_WILDCARD_FIELDS];
         let mut count = 0;
         let mut wildcards = wildcard_tlv.cursor(T)?;
         while let Some(field) = wildcards.next_universal(universal::OCTET_STRING)? {
@@ -388,9 +399,19 @@ impl<'n> Decoder<'n> {
         let id_tlv = s.required(1)?;
         let id = id_tlv.octets_sized(T, 1, 8, "id SIZE(1..8)")?;
         s.finish_extensible(1)?;
+        self.termination_id_text(tlv, &fields[..count], id)
+    }
+
+    /// The text of a termination ID through the mapping.
+    fn termination_id_text(
+        &self,
+        tlv: Tlv<'_>,
+        wildcard: &[u8],
+        id: &[u8],
+    ) -> Result<TerminationId> {
         self.terms
-            .to_text(&fields[..count], id)
-            .map_err(|why| tlv.error(T, BerErrorKind::TerminationId(why)))
+            .to_text(wildcard, id)
+            .map_err(|why| tlv.error("TerminationID", BerErrorKind::TerminationId(why)))
     }
 
     /// `TerminationIDList ::= SEQUENCE OF TerminationID`.
@@ -524,6 +545,50 @@ fn path_name(tlv: Tlv<'_>) -> Result<Text> {
         return Err(tlv.error(T, BerErrorKind::ConstraintViolated("PathName SIZE(1..64)")));
     }
     Ok(Text::from(text))
+}
+
+/// Most wildcard fields a `TerminationID` may carry (a 64-bit ID has at
+/// most 64 levels).
+const MAX_WILDCARD_FIELDS: usize = 64;
+
+/// A `TerminationID` (Annex A, `SEQUENCE { wildcard [0] SEQUENCE OF
+/// WildcardField, id [1] OCTET STRING (SIZE(1..8)), ... }`) in its usual
+/// encoding, read straight from its contents octets: `[0]` with a short
+/// length holding only one-octet `OCTET STRING`s (`04 01 xx`), then `[1]`
+/// with 1 to 8 octets, then nothing, all within the nesting and list bounds.
+/// The wildcard octets go into `fields`; returns their count and the ID.
+/// `None` for any other encoding, which [`Decoder::termination_id_general`]
+/// reads (the same result for this one, and the errors for the others).
+#[inline]
+fn plain_termination_id<'a>(
+    tlv: &Tlv<'a>,
+    fields: &mut [u8; MAX_WILDCARD_FIELDS],
+) -> Option<(usize, &'a [u8])> {
+    let [0xa0, wildcard_len @ 0..=0x7f, ref rest @ ..] = *tlv.content else {
+        return None;
+    };
+    let (wildcard, after) = rest.split_at_checked(usize::from(wildcard_len))?;
+    let [0x81, id_len @ 1..=8, ref id @ ..] = *after else {
+        return None;
+    };
+    let count = wildcard.len() / 3;
+    if !tlv.constructed
+        || usize::from(id_len) != id.len()
+        || wildcard.len() % 3 != 0
+        || count > MAX_WILDCARD_FIELDS
+        || !tlv.nesting_allows(if count == 0 { 1 } else { 2 })
+        || !tlv.list_allows(count)
+    {
+        return None;
+    }
+    for (slot, field) in fields.iter_mut().zip(wildcard.chunks_exact(3)) {
+        // A universal OCTET STRING of one octet.
+        let [0x04, 0x01, octet] = *field else {
+            return None;
+        };
+        *slot = octet;
+    }
+    Some((count, id))
 }
 
 /// `IP4Address` / `IP6Address`: the address octets and the optional port.
