@@ -115,6 +115,7 @@ fn choices<'a, T>(
 }
 
 /// An OPTIONAL component decoded with `f`.
+#[inline(always)]
 fn optional<'a, T>(
     cursor: &mut Cursor<'a>,
     number: u32,
@@ -124,6 +125,7 @@ fn optional<'a, T>(
 }
 
 /// An OPTIONAL NULL: present or not.
+#[inline(always)]
 fn flag(cursor: &mut Cursor<'_>, number: u32, type_name: &'static str) -> Result<bool> {
     Ok(optional(cursor, number, |t| t.null(type_name))?.is_some())
 }
@@ -186,7 +188,7 @@ enum ExtraInfo {
 
 fn extra_info(tlv: Tlv<'_>, type_name: &'static str) -> Result<ExtraInfo> {
     let inner = tlv.explicit(type_name)?;
-    match inner.tag.number {
+    match inner.tag().number {
         0 => Ok(ExtraInfo::Relation(
             match inner.enumerated("Relation", 2)? {
                 0 => Relation::GreaterThan,
@@ -283,7 +285,7 @@ impl<'n> Decoder<'n> {
         let version = s.required(0)?.u8_max(T, 99)?;
         let mid = mid(s.required(1)?.explicit(T)?)?;
         let body_tlv = s.required(2)?.explicit(T)?;
-        let body = match body_tlv.tag.number {
+        let body = match body_tlv.tag().number {
             0 => MessageBody::Error(error_descriptor(body_tlv)?),
             1 => MessageBody::Transactions(choices(body_tlv, T, |t| self.transaction(t))?),
             _ => return Err(body_tlv.unknown_alternative(T)),
@@ -293,7 +295,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn transaction(&self, tlv: Tlv<'_>) -> Result<Transaction> {
-        match tlv.tag.number {
+        match tlv.tag().number {
             0 => {
                 const T: &str = "TransactionRequest";
                 let mut s = tlv.cursor(T)?;
@@ -347,7 +349,7 @@ impl<'n> Decoder<'n> {
         let transaction_id = s.required(0)?.u32(T)?;
         let imm_ack_required = flag(&mut s, 1, T)?;
         let result_tlv = s.required(2)?.explicit(T)?;
-        let result = match result_tlv.tag.number {
+        let result = match result_tlv.tag().number {
             0 => TransactionResult::Error(error_descriptor(result_tlv)?),
             1 => TransactionResult::ActionReplies(sequences(result_tlv, T, |t| {
                 self.action_reply(t)
@@ -499,7 +501,7 @@ fn error_descriptor(tlv: Tlv<'_>) -> Result<ErrorDescriptor> {
 
 /// `MId` (the CHOICE, already unwrapped from its explicit tag).
 fn mid(tlv: Tlv<'_>) -> Result<MId> {
-    mid_alternative(tlv, tlv.tag.number, "MId")
+    mid_alternative(tlv, tlv.tag().number, "MId")
 }
 
 /// Alternative `alternative` of `MId` (also the tail of
@@ -572,7 +574,7 @@ fn plain_termination_id<'a>(
         return None;
     };
     let count = wildcard.len() / 3;
-    if !tlv.constructed
+    if !tlv.constructed()
         || usize::from(id_len) != id.len()
         || wildcard.len() % 3 != 0
         || count > MAX_WILDCARD_FIELDS
@@ -629,7 +631,7 @@ fn non_standard_data(tlv: Tlv<'_>) -> Result<NonStandardData> {
     const T: &str = "NonStandardData";
     let mut s = tlv.cursor(T)?;
     let id_tlv = s.required(0)?.explicit(T)?;
-    let identifier = match id_tlv.tag.number {
+    let identifier = match id_tlv.tag().number {
         0 => NonStandardIdentifier::Object(id_tlv.object_identifier(T)?),
         1 => {
             const H: &str = "H221NonStandard";
