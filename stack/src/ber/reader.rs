@@ -214,13 +214,13 @@ const CONSTRUCTED: u8 = 0x20;
 /// identifier and length octets give (plain integers, as in [`Tlv`]), so
 /// that the element itself is built in one place from these scalars.
 #[derive(Debug, Clone, Copy)]
-struct Span {
+struct Span<'a> {
     number: u32,
     /// As [`Tlv::form`].
     form: u8,
-    /// Offset of the contents in the cursor's data.
-    content_start: usize,
-    content_len: usize,
+    /// Length of the identifier and length octets.
+    header_len: usize,
+    content: &'a [u8],
     /// Offset of what follows the element.
     end: usize,
 }
@@ -329,19 +329,16 @@ impl<'a> Cursor<'a> {
 
     /// The element at `start` located by `span`.
     #[inline(always)]
-    fn element(&self, start: usize, span: Span) -> Tlv<'a> {
+    fn element(&self, start: usize, span: Span<'a>) -> Tlv<'a> {
         Tlv {
-            content: self
-                .data
-                .get(span.content_start..span.content_start + span.content_len)
-                .unwrap_or_default(),
+            content: span.content,
             bounds: self.bounds,
             offset: offset32(self.base + start),
             number: span.number,
             form: span.form,
             // identifier (at most 6 octets for a u32 tag number) and
             // length (at most 128 octets) always fit
-            header_len: u8::try_from(span.content_start - start).unwrap_or(u8::MAX),
+            header_len: u8::try_from(span.header_len).unwrap_or(u8::MAX),
             depth: self.depth + 1,
         }
     }
@@ -351,34 +348,31 @@ impl<'a> Cursor<'a> {
     /// containers of 128 to 255 bytes), its contents fit and its depth is
     /// within the bound; `None` otherwise.
     #[inline(always)]
-    fn short_span(&self, start: usize) -> Option<Span> {
-        let Some(&[identifier, first]) = self.data.get(start..start + 2) else {
-            return None;
-        };
-        let (header_len, length) = match (first, self.data.get(start + 2)) {
-            (0..=0x7f, _) => (2, first),
-            (0x81, Some(&length)) => (3, length),
+    fn short_span(&self, start: usize) -> Option<Span<'a>> {
+        // Matched on what follows `start` (one bound check) rather than on
+        // ranges of it.
+        let (identifier, header_len, length, after) = match *self.data.get(start..)? {
+            [identifier, length @ 0..=0x7f, ref after @ ..] => (identifier, 2, length, after),
+            [identifier, 0x81, length, ref after @ ..] => (identifier, 3, length, after),
             _ => return None,
         };
-        let content_start = start + header_len;
-        let end = content_start + usize::from(length);
-        if identifier & 0x1f == 0x1f || end > self.data.len() || self.depth >= self.bounds.max_depth
-        {
+        let content = after.get(..usize::from(length))?;
+        if identifier & 0x1f == 0x1f || self.depth >= self.bounds.max_depth {
             return None;
         }
         Some(Span {
             number: u32::from(identifier & 0x1f),
             form: identifier & 0xe0,
-            content_start,
-            content_len: usize::from(length),
-            end,
+            header_len,
+            content,
+            end: start + header_len + content.len(),
         })
     }
 
     /// [`Self::short_span`] for every form: long identifiers, long and
     /// indefinite lengths, and the errors.
     #[inline(never)]
-    fn span_general(self, start: usize) -> Result<Span> {
+    fn span_general(self, start: usize) -> Result<Span<'a>> {
         // The long definite lengths of one and two octets (any element of
         // 128 bytes or more in a message up to 64 KiB) without the parser.
         if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
@@ -397,8 +391,11 @@ impl<'a> Cursor<'a> {
                 return Ok(Span {
                     number: u32::from(identifier & 0x1f),
                     form: identifier & 0xe0,
-                    content_start,
-                    content_len: len,
+                    header_len,
+                    content: self
+                        .data
+                        .get(content_start..content_start + len)
+                        .unwrap_or_default(),
                     end: content_start + len,
                 });
             }
@@ -432,8 +429,11 @@ impl<'a> Cursor<'a> {
         Ok(Span {
             number: head.tag.number,
             form: class_bits(head.tag.class) | if head.constructed { CONSTRUCTED } else { 0 },
-            content_start,
-            content_len,
+            header_len,
+            content: self
+                .data
+                .get(content_start..content_start + content_len)
+                .unwrap_or_default(),
             end,
         })
     }
