@@ -175,16 +175,21 @@ fn offset32(offset: usize) -> u32 {
 
 /// One element: its tag, whether constructed, its contents, and where it is.
 ///
-/// Kept to 40 bytes so that `Result<Option<Tlv>>` is returned without the
-/// copies a larger value costs on every element.
+/// Kept to 40 bytes of plain integers (and the contents): with no enum or
+/// `bool` inside, `Result<Option<Tlv>>` carries its discriminants outside
+/// the fields, and the element moves between the reader's paths field by
+/// field, in registers, rather than as bytes through the stack.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tlv<'a> {
     pub content: &'a [u8],
     bounds: Bounds,
     /// Absolute offset of the identifier octets.
     offset: u32,
-    pub tag: Tag,
-    pub constructed: bool,
+    /// The tag number.
+    number: u32,
+    /// The class and constructed bits of the first identifier octet
+    /// (`0xe0`).
+    form: u8,
     /// Length of the identifier and length octets (the contents start at
     /// `offset + header_len`).
     header_len: u8,
@@ -192,8 +197,51 @@ pub(crate) struct Tlv<'a> {
     depth: u16,
 }
 
+/// The class bits (`0xc0`) of the first identifier octet of class `class`.
+fn class_bits(class: TagClass) -> u8 {
+    match class {
+        TagClass::Universal => 0x00,
+        TagClass::Application => 0x40,
+        TagClass::Context => 0x80,
+        TagClass::Private => 0xc0,
+    }
+}
+
+/// The constructed bit of the first identifier octet.
+const CONSTRUCTED: u8 = 0x20;
+
+/// Where an element lies in a cursor's data: what both ways of reading its
+/// identifier and length octets give (plain integers, as in [`Tlv`]), so
+/// that the element itself is built in one place from these scalars.
+#[derive(Debug, Clone, Copy)]
+struct Span<'a> {
+    number: u32,
+    /// As [`Tlv::form`].
+    form: u8,
+    /// Length of the identifier and length octets.
+    header_len: usize,
+    content: &'a [u8],
+    /// Offset of what follows the element.
+    end: usize,
+}
+
+/// A decode error (out of line, and taking scalars only: the elements and
+/// cursors of the paths that may fail stay in registers).
+#[cold]
+#[inline(never)]
+fn decode_error(offset: usize, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
+    Box::new(BerDecodeError {
+        offset,
+        type_name,
+        kind,
+    })
+}
+
 /// A position inside the contents of a constructed element (or the input).
-#[derive(Debug, Clone)]
+///
+/// The out-of-line paths (rare forms, errors) take a copy of the cursor, so
+/// that the cursor of the usual path is never borrowed beyond it.
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct Cursor<'a> {
     data: &'a [u8],
     pos: usize,
@@ -223,13 +271,9 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    #[cold]
+    #[inline(always)]
     fn error_at(&self, pos: usize, kind: BerErrorKind) -> Box<BerDecodeError> {
-        Box::new(BerDecodeError {
-            offset: self.base + pos,
-            type_name: self.type_name,
-            kind,
-        })
+        decode_error(self.base + pos, self.type_name, kind)
     }
 
     fn overrun(&self) -> BerErrorKind {
@@ -271,54 +315,66 @@ impl<'a> Cursor<'a> {
     /// Reads the element at `start`; returns it and where the next begins.
     ///
     /// The form of nearly every Annex A element (one identifier octet, a
-    /// short definite length that fits) is read here inline; every other
-    /// form goes to [`Self::read_general`].
+    /// short definite length that fits) is located inline
+    /// ([`Self::short_span`]); every other form by [`Self::span_general`].
+    /// Both give a [`Span`], from which the element is built once.
     #[inline(always)]
     fn read_at(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
-        if let Some(&[identifier, first]) = self.data.get(start..start + 2) {
-            // The short form, or the long form in one octet (`81 xx`, the
-            // containers of 128 to 255 bytes).
-            let (header_len, length) = match (first, self.data.get(start + 2)) {
-                (0..=0x7f, _) => (2, first),
-                (0x81, Some(&length)) => (3, length),
-                _ => (0, 0xff),
-            };
-            let content_start = start + header_len;
-            let end = content_start + usize::from(length);
-            let depth = self.depth + 1;
-            if identifier & 0x1f != 0x1f
-                && header_len != 0
-                && end <= self.data.len()
-                && depth <= self.bounds.max_depth
-            {
-                return Ok((
-                    Tlv {
-                        content: self.data.get(content_start..end).unwrap_or_default(),
-                        bounds: self.bounds,
-                        offset: offset32(self.base + start),
-                        tag: Tag {
-                            class: class_of(identifier),
-                            number: u32::from(identifier & 0x1f),
-                        },
-                        constructed: identifier & 0x20 != 0,
-                        header_len: header_len as u8,
-                        depth,
-                    },
-                    end,
-                ));
-            }
-        }
-        self.read_general(start)
+        let span = match self.short_span(start) {
+            Some(span) => span,
+            None => self.span_general(start)?,
+        };
+        Ok((self.element(start, span), span.end))
     }
 
-    /// [`Self::read_at`] for every form: long identifiers, long and
+    /// The element at `start` located by `span`.
+    #[inline(always)]
+    fn element(&self, start: usize, span: Span<'a>) -> Tlv<'a> {
+        Tlv {
+            content: span.content,
+            bounds: self.bounds,
+            offset: offset32(self.base + start),
+            number: span.number,
+            form: span.form,
+            // identifier (at most 6 octets for a u32 tag number) and
+            // length (at most 128 octets) always fit
+            header_len: u8::try_from(span.header_len).unwrap_or(u8::MAX),
+            depth: self.depth + 1,
+        }
+    }
+
+    /// The element at `start` when it has one identifier octet and a short
+    /// definite length, or the long form in one octet (`81 xx`, the
+    /// containers of 128 to 255 bytes), its contents fit and its depth is
+    /// within the bound; `None` otherwise.
+    #[inline(always)]
+    fn short_span(&self, start: usize) -> Option<Span<'a>> {
+        // Matched on what follows `start` (one bound check) rather than on
+        // ranges of it.
+        let (identifier, header_len, length, after) = match *self.data.get(start..)? {
+            [identifier, length @ 0..=0x7f, ref after @ ..] => (identifier, 2, length, after),
+            [identifier, 0x81, length, ref after @ ..] => (identifier, 3, length, after),
+            _ => return None,
+        };
+        let content = after.get(..usize::from(length))?;
+        if identifier & 0x1f == 0x1f || self.depth >= self.bounds.max_depth {
+            return None;
+        }
+        Some(Span {
+            number: u32::from(identifier & 0x1f),
+            form: identifier & 0xe0,
+            header_len,
+            content,
+            end: start + header_len + content.len(),
+        })
+    }
+
+    /// [`Self::short_span`] for every form: long identifiers, long and
     /// indefinite lengths, and the errors.
     #[inline(never)]
-    fn read_general(&self, start: usize) -> Result<(Tlv<'a>, usize)> {
+    fn span_general(self, start: usize) -> Result<Span<'a>> {
         // The long definite lengths of one and two octets (any element of
         // 128 bytes or more in a message up to 64 KiB) without the parser.
-        // The element is built as in `read_at`, written out: a shared
-        // constructor measured +125 instructions per message of BER decode.
         if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
             let header_len = 2 + usize::from(first & 0x7f);
             let len = match self.data.get(start + 2..start + header_len) {
@@ -332,22 +388,16 @@ impl<'a> Cursor<'a> {
                 && len <= self.data.len().saturating_sub(content_start)
                 && depth <= self.bounds.max_depth
             {
-                let end = content_start + len;
-                return Ok((
-                    Tlv {
-                        content: self.data.get(content_start..end).unwrap_or_default(),
-                        bounds: self.bounds,
-                        offset: offset32(self.base + start),
-                        tag: Tag {
-                            class: class_of(identifier),
-                            number: u32::from(identifier & 0x1f),
-                        },
-                        constructed: identifier & 0x20 != 0,
-                        header_len: header_len as u8,
-                        depth,
-                    },
-                    end,
-                ));
+                return Ok(Span {
+                    number: u32::from(identifier & 0x1f),
+                    form: identifier & 0xe0,
+                    header_len,
+                    content: self
+                        .data
+                        .get(content_start..content_start + len)
+                        .unwrap_or_default(),
+                    end: content_start + len,
+                });
             }
         }
         let input = self.data.get(start..).unwrap_or_default();
@@ -376,24 +426,16 @@ impl<'a> Cursor<'a> {
                 (len, content_start + len + 2)
             }
         };
-        let content = self
-            .data
-            .get(content_start..content_start + content_len)
-            .unwrap_or_default();
-        Ok((
-            Tlv {
-                content,
-                bounds: self.bounds,
-                offset: offset32(self.base + start),
-                tag: head.tag,
-                constructed: head.constructed,
-                // identifier (at most 6 octets for a u32 tag number) and
-                // length (at most 128 octets) always fit
-                header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
-                depth,
-            },
+        Ok(Span {
+            number: head.tag.number,
+            form: class_bits(head.tag.class) | if head.constructed { CONSTRUCTED } else { 0 },
+            header_len,
+            content: self
+                .data
+                .get(content_start..content_start + content_len)
+                .unwrap_or_default(),
             end,
-        ))
+        })
     }
 
     /// Length of indefinite-length contents starting at `start`, up to (not
@@ -408,10 +450,7 @@ impl<'a> Cursor<'a> {
                 Some(_) => {}
                 None => return Err(self.error_at(self.data.len(), self.overrun())),
             }
-            let inner = Cursor {
-                depth,
-                ..self.clone()
-            };
+            let inner = Cursor { depth, ..*self };
             let (_, end) = inner.read_at(pos)?;
             pos = end;
         }
@@ -495,23 +534,45 @@ impl<'a> Cursor<'a> {
     /// The OPTIONAL component `[number]`, if it is next.
     #[inline(always)]
     pub fn optional(&mut self, number: u32) -> Result<Option<Tlv<'a>>> {
-        match self.data.get(self.pos) {
+        let start = self.pos;
+        let identifier = match self.data.get(start) {
             None => return Ok(None),
-            // A one-octet identifier: compare it without parsing the element.
-            Some(&identifier) if identifier & 0x1f != 0x1f => {
-                if identifier & 0xc0 != 0x80 || u32::from(identifier & 0x1f) != number {
-                    return Ok(None);
+            Some(&identifier) => identifier,
+        };
+        if identifier & 0x1f == 0x1f {
+            return match self.optional_long_identifier(number)? {
+                Some((tlv, end)) => {
+                    self.pos = end;
+                    Ok(Some(tlv))
                 }
-            }
-            Some(_) => {}
+                None => Ok(None),
+            };
         }
+        // A one-octet identifier: compare it without reading the element;
+        // the element read then has tag `[number]`.
+        if identifier & 0xc0 != 0x80 || u32::from(identifier & 0x1f) != number {
+            return Ok(None);
+        }
+        let span = match self.short_span(start) {
+            Some(span) => span,
+            None => self.span_general(start)?,
+        };
+        self.pos = span.end;
+        // The tag read is `[number]`: said so, the callers' tag checks fold.
+        let span = Span {
+            number,
+            form: 0x80 | (span.form & CONSTRUCTED),
+            ..span
+        };
+        Ok(Some(self.element(start, span)))
+    }
+
+    /// [`Self::optional`] when the next element has a long identifier:
+    /// the element and where the next begins, if it is `[number]`.
+    #[inline(never)]
+    fn optional_long_identifier(self, number: u32) -> Result<Option<(Tlv<'a>, usize)>> {
         let (tlv, end) = self.read_at(self.pos)?;
-        if tlv.tag == Tag::context(number) {
-            self.pos = end;
-            Ok(Some(tlv))
-        } else {
-            Ok(None)
-        }
+        Ok((tlv.tag() == Tag::context(number)).then_some((tlv, end)))
     }
 
     /// The mandatory component `[number]`.
@@ -526,14 +587,14 @@ impl<'a> Cursor<'a> {
     /// The error for a mandatory component `[number]` that is not next.
     #[cold]
     #[inline(never)]
-    fn missing(&self, number: u32) -> Box<BerDecodeError> {
+    fn missing(self, number: u32) -> Box<BerDecodeError> {
         let expected = Tag::context(number);
         match self.read_at(self.pos).ok() {
             Some((found, _)) => self.error_at(
                 self.pos,
                 BerErrorKind::UnexpectedTag {
                     expected,
-                    found: found.tag,
+                    found: found.tag(),
                 },
             ),
             None => self.error_at(self.pos, BerErrorKind::MissingComponent { expected }),
@@ -551,14 +612,14 @@ impl<'a> Cursor<'a> {
 
     #[cold]
     #[inline(never)]
-    fn not_finished(&mut self) -> Box<BerDecodeError> {
+    fn not_finished(mut self) -> Box<BerDecodeError> {
         let at = self.pos;
         match self.next() {
             Err(e) => e,
             Ok(None) => self.error_at(at, BerErrorKind::TrailingBytes),
             Ok(Some(tlv)) => self.error_at(
                 at,
-                BerErrorKind::ConstraintViolated(if tlv.tag.class == TagClass::Context {
+                BerErrorKind::ConstraintViolated(if tlv.tag().class == TagClass::Context {
                     "component out of order or not in this type"
                 } else {
                     "unexpected element after the last component"
@@ -575,16 +636,18 @@ impl<'a> Cursor<'a> {
         if self.is_empty() {
             return Ok(());
         }
-        self.skip_extensions(last_known)
+        self.skip_extensions(last_known)?;
+        self.pos = self.data.len();
+        Ok(())
     }
 
     #[inline(never)]
-    fn skip_extensions(&mut self, last_known: u32) -> Result<()> {
+    fn skip_extensions(mut self, last_known: u32) -> Result<()> {
         loop {
             let at = self.pos;
             match self.next()? {
                 None => return Ok(()),
-                Some(tlv) if tlv.tag.class == TagClass::Context && tlv.tag.number > last_known => {}
+                Some(tlv) if tlv.tag().class == TagClass::Context && tlv.number > last_known => {}
                 Some(_) => {
                     return Err(self.error_at(
                         at,
@@ -599,35 +662,60 @@ impl<'a> Cursor<'a> {
 }
 
 impl<'a> Tlv<'a> {
+    /// The tag.
+    #[inline(always)]
+    pub fn tag(&self) -> Tag {
+        Tag {
+            class: class_of(self.form),
+            number: self.number,
+        }
+    }
+
+    /// Whether the encoding is constructed (X.690 8.1.2.5).
+    #[inline(always)]
+    pub fn constructed(&self) -> bool {
+        self.form & CONSTRUCTED != 0
+    }
+
     /// Absolute offset of the identifier octets.
     pub fn offset(&self) -> usize {
         self.offset as usize
     }
 
-    #[cold]
-    pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
-        Box::new(BerDecodeError {
-            offset: self.offset(),
-            type_name,
-            kind,
-        })
+    /// Whether elements `levels` below this one are within the nesting
+    /// bound (the check [`Cursor`] makes on each element it reads).
+    #[inline]
+    pub fn nesting_allows(&self, levels: u16) -> bool {
+        u32::from(self.depth) + u32::from(levels) <= u32::from(self.bounds.max_depth)
     }
 
-    #[cold]
+    /// Whether a `SEQUENCE OF` with `items` items is within the list bound
+    /// (the check of [`Cursor::next_item`]).
+    #[inline]
+    pub fn list_allows(&self, items: usize) -> bool {
+        items <= self.bounds.max_list_len as usize
+    }
+
+    #[inline(always)]
+    pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
+        decode_error(self.offset(), type_name, kind)
+    }
+
+    #[inline(always)]
     fn violated(&self, type_name: &'static str, what: &'static str) -> Box<BerDecodeError> {
         self.error(type_name, BerErrorKind::ConstraintViolated(what))
     }
 
     #[inline(always)]
     pub fn expect_tag(&self, type_name: &'static str, expected: Tag) -> Result<()> {
-        if self.tag == expected {
+        if self.tag() == expected {
             Ok(())
         } else {
             Err(self.error(
                 type_name,
                 BerErrorKind::UnexpectedTag {
                     expected,
-                    found: self.tag,
+                    found: self.tag(),
                 },
             ))
         }
@@ -636,7 +724,7 @@ impl<'a> Tlv<'a> {
     /// A cursor over the components of this constructed element.
     #[inline(always)]
     pub fn cursor(&self, type_name: &'static str) -> Result<Cursor<'a>> {
-        if !self.constructed {
+        if !self.constructed() {
             return Err(self.violated(type_name, "expected a constructed encoding"));
         }
         Ok(Cursor {
@@ -666,17 +754,18 @@ impl<'a> Tlv<'a> {
     }
 
     /// The error for a CHOICE alternative that is not known.
-    #[cold]
+    #[inline(always)]
     pub fn unknown_alternative(&self, type_name: &'static str) -> Box<BerDecodeError> {
         self.error(
             type_name,
-            BerErrorKind::UnknownAlternative { found: self.tag },
+            BerErrorKind::UnknownAlternative { found: self.tag() },
         )
     }
 
     /// The contents of a primitive element.
+    #[inline]
     pub fn primitive(&self, type_name: &'static str) -> Result<&'a [u8]> {
-        if self.constructed {
+        if self.constructed() {
             return Err(self.violated(type_name, "expected a primitive encoding"));
         }
         Ok(self.content)
@@ -687,7 +776,7 @@ impl<'a> Tlv<'a> {
     pub fn uint(&self, type_name: &'static str, max: u64) -> Result<u64> {
         // One to three contents octets, the first below 0x80 (IDs, ports,
         // enumerations): the value, when in range.
-        if !self.constructed {
+        if !self.constructed() {
             let value = match *self.content {
                 [a @ 0..=0x7f] => Some(u64::from(a)),
                 [a @ 0..=0x7f, b] => Some(u64::from(u16::from_be_bytes([a, b]))),
@@ -703,7 +792,7 @@ impl<'a> Tlv<'a> {
 
     /// [`Self::uint`] for every form, and its errors.
     #[inline(never)]
-    fn uint_general(&self, type_name: &'static str, max: u64) -> Result<u64> {
+    fn uint_general(self, type_name: &'static str, max: u64) -> Result<u64> {
         let bytes = self.primitive(type_name)?;
         let (&first, _) = bytes
             .split_first()
@@ -735,20 +824,24 @@ impl<'a> Tlv<'a> {
         Ok(value)
     }
 
+    #[inline]
     pub fn u32(&self, type_name: &'static str) -> Result<u32> {
         self.uint(type_name, u64::from(u32::MAX)).map(|v| v as u32)
     }
 
+    #[inline]
     pub fn u16(&self, type_name: &'static str) -> Result<u16> {
         self.uint(type_name, u64::from(u16::MAX)).map(|v| v as u16)
     }
 
     /// An INTEGER(0..max) that fits a `u8`.
+    #[inline]
     pub fn u8_max(&self, type_name: &'static str, max: u8) -> Result<u8> {
         self.uint(type_name, u64::from(max)).map(|v| v as u8)
     }
 
     /// An ENUMERATED value (X.690 8.4) no larger than `max`.
+    #[inline]
     pub fn enumerated(&self, type_name: &'static str, max: u32) -> Result<u32> {
         self.uint(type_name, u64::from(max))
             .map(|v| v as u32)
@@ -756,6 +849,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// BOOLEAN (X.690 8.2): one octet, zero is FALSE.
+    #[inline]
     pub fn boolean(&self, type_name: &'static str) -> Result<bool> {
         match self.primitive(type_name)? {
             [octet] => Ok(*octet != 0),
@@ -764,6 +858,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// NULL (X.690 8.8): no contents.
+    #[inline]
     pub fn null(&self, type_name: &'static str) -> Result<()> {
         if self.primitive(type_name)?.is_empty() {
             Ok(())
@@ -773,11 +868,13 @@ impl<'a> Tlv<'a> {
     }
 
     /// OCTET STRING (primitive form).
+    #[inline]
     pub fn octets(&self, type_name: &'static str) -> Result<&'a [u8]> {
         self.primitive(type_name)
     }
 
     /// OCTET STRING (SIZE(min..max)).
+    #[inline]
     pub fn octets_sized(
         &self,
         type_name: &'static str,
@@ -793,6 +890,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// IA5String: 7-bit characters.
+    #[inline]
     pub fn ia5(&self, type_name: &'static str) -> Result<&'a str> {
         let bytes = self.primitive(type_name)?;
         if !bytes.is_ascii() {
@@ -802,6 +900,7 @@ impl<'a> Tlv<'a> {
     }
 
     /// OCTET STRING carrying text (values, the serviceChangeReason).
+    #[inline]
     pub fn utf8(&self, type_name: &'static str) -> Result<&'a str> {
         std::str::from_utf8(self.primitive(type_name)?)
             .map_err(|_| self.violated(type_name, "value octets are not UTF-8 text"))
@@ -877,13 +976,13 @@ mod tests {
     #[test]
     fn identifiers_short_and_long_form() {
         let tlv = one(&[0x80, 0x01, 0x05]).unwrap();
-        assert_eq!(tlv.tag, Tag::context(0));
-        assert!(!tlv.constructed);
+        assert_eq!(tlv.tag(), Tag::context(0));
+        assert!(!tlv.constructed());
         let tlv = one(&[0xbf, 0x81, 0x00, 0x00]).unwrap();
-        assert_eq!(tlv.tag, Tag::context(128));
-        assert!(tlv.constructed);
+        assert_eq!(tlv.tag(), Tag::context(128));
+        assert!(tlv.constructed());
         let tlv = one(&[0x1f, 0x1f, 0x00]).unwrap();
-        assert_eq!(tlv.tag, Tag::universal(31));
+        assert_eq!(tlv.tag(), Tag::universal(31));
         let err = one(&[0x9f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f, 0x00]).unwrap_err();
         assert_eq!(
             err.kind,
@@ -1055,7 +1154,7 @@ mod tests {
         assert_eq!(seq.required(0).unwrap().u32("T").unwrap(), 1);
         assert!(seq.optional(1).unwrap().is_none());
         assert_eq!(seq.required(2).unwrap().u32("T").unwrap(), 2);
-        assert!(seq.clone().finish().is_err());
+        assert!({ seq }.finish().is_err());
         seq.finish_extensible(2).unwrap();
         let mut seq = tlv.cursor("Seq").unwrap();
         let err = seq.required(1).unwrap_err();

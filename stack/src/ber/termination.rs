@@ -75,6 +75,13 @@ const OCTET_DIGITS_TEXT: &str = match std::str::from_utf8(&OCTET_DIGITS_FLAT) {
     Err(_) => panic!("binary digits are ASCII"),
 };
 
+/// The eight binary digits of `octet` as text.
+#[inline]
+fn octet_text(octet: u8) -> &'static str {
+    let at = usize::from(octet) * 8;
+    OCTET_DIGITS_TEXT.get(at..at + 8).unwrap_or_default()
+}
+
 /// ROOT (A.1): eight octets of ones.
 pub const ROOT_ID: [u8; 8] = [0xff; 8];
 
@@ -97,6 +104,8 @@ pub struct BitStringMapping {
     /// Widths of the first `levels` levels (at most 64 levels of one bit).
     level_bits: [u8; 64],
     levels: u8,
+    /// Every level of the layout is 8 bits wide (as the default).
+    octet_levels: bool,
 }
 
 impl Default for BitStringMapping {
@@ -106,6 +115,7 @@ impl Default for BitStringMapping {
         BitStringMapping {
             level_bits,
             levels: 3,
+            octet_levels: true,
         }
     }
 }
@@ -125,6 +135,7 @@ impl BitStringMapping {
         Some(BitStringMapping {
             level_bits: widths,
             levels: u8::try_from(level_bits.len()).ok()?,
+            octet_levels: level_bits.iter().all(|&width| width == 8),
         })
     }
 
@@ -226,38 +237,28 @@ impl TerminationIdMapping for BitStringMapping {
         if total == 0 || total > 64 {
             return Err("the ID must have 1 to 8 octets");
         }
-        if wildcard.is_empty()
-            && self.level_bits[..usize::from(self.levels)]
-                .iter()
-                .all(|&width| width == 8)
-        {
+        if wildcard.is_empty() && self.octet_levels {
             // Every level an octet (as the default layout): the octets'
             // digits joined by `/`, as the general loop below writes them.
+            let (&first, rest) = id.split_first().ok_or("the ID must have 1 to 8 octets")?;
             if id.len() > 2 {
                 // Longer than inline text: built as a `String` whose buffer
                 // the text then keeps.
                 let mut text = String::with_capacity(id.len() * 9 - 1);
-                for &octet in id {
-                    if !text.is_empty() {
-                        text.push('/');
-                    }
-                    let at = usize::from(octet) * 8;
-                    text.push_str(OCTET_DIGITS_TEXT.get(at..at + 8).unwrap_or_default());
+                text.push_str(octet_text(first));
+                for &octet in rest {
+                    text.push('/');
+                    text.push_str(octet_text(octet));
                 }
                 return Ok(TerminationId(Text::from(text)));
             }
-            let mut text = [0u8; 8 * 9];
-            let mut len = 0;
-            for &octet in id {
-                if len > 0 {
-                    text[len] = b'/';
-                    len += 1;
-                }
-                text[len..len + 8].copy_from_slice(&OCTET_DIGITS[usize::from(octet)]);
-                len += 8;
+            let mut text = Text::const_new("");
+            text.push_str(octet_text(first));
+            for &octet in rest {
+                text.push('/');
+                text.push_str(octet_text(octet));
             }
-            let text = std::str::from_utf8(&text[..len]).map_err(|_| "not text")?;
-            return Ok(TerminationId(Text::from(text)));
+            return Ok(TerminationId(text));
         }
         // At most 64 one-bit levels and their 63 slashes.
         let mut text = [0u8; 128];

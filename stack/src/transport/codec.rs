@@ -86,7 +86,7 @@ pub fn sniff_ber_version(bytes: &[u8], limits: &BerLimits) -> Option<u8> {
     const T: &str = "MegacoMessage";
     let mut outer = Cursor::outermost(bytes, *limits, T);
     let top = outer.next().ok()??;
-    if top.tag != Tag::universal(16) || top.tag.class != TagClass::Universal {
+    if top.tag() != Tag::universal(16) || top.tag().class != TagClass::Universal {
         return None;
     }
     let mut s = top.cursor(T).ok()?;

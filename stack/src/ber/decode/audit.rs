@@ -9,7 +9,7 @@ use crate::package::ItemKind;
 
 impl<'n> Decoder<'n> {
     pub(super) fn ind_audit_parameter(&self, tlv: Tlv<'_>) -> Result<IndAuditParameter> {
-        Ok(match tlv.tag.number {
+        Ok(match tlv.tag().number {
             0 => IndAuditParameter::Media(self.ind_aud_media(tlv)?),
             1 => {
                 const T: &str = "IndAudEventsDescriptor";
@@ -35,7 +35,7 @@ impl<'n> Decoder<'n> {
             3 => {
                 const T: &str = "IndAudSignalsDescriptor";
                 let inner = tlv.explicit(T)?;
-                IndAuditParameter::Signals(match inner.tag.number {
+                IndAuditParameter::Signals(match inner.tag().number {
                     0 => IndAudSignalsDescriptor::Signal(self.ind_aud_signal(inner)?),
                     1 => {
                         const L: &str = "IndAudSeqSigList";
@@ -110,7 +110,7 @@ impl<'n> Decoder<'n> {
         })?;
         let streams = optional(&mut s, 1, |t| {
             let inner = t.explicit(T)?;
-            match inner.tag.number {
+            match inner.tag().number {
                 0 => Ok(IndAudStreams::One(self.ind_aud_stream_parms(inner)?)),
                 1 => Ok(IndAudStreams::Multi(sequences(inner, T, |t| {
                     const D: &str = "IndAudStreamDescriptor";

@@ -108,7 +108,7 @@ impl<'n> Decoder<'n> {
         let select_logic = optional(&mut s, 8, |t| {
             let inner = t.explicit(T)?;
             inner.null("SelectLogic")?;
-            match inner.tag.number {
+            match inner.tag().number {
                 0 => Ok(SelectLogic::And),
                 1 => Ok(SelectLogic::Or),
                 _ => Err(inner.unknown_alternative("SelectLogic")),
@@ -143,7 +143,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn command(&self, tlv: Tlv<'_>) -> Result<Command> {
-        Ok(match tlv.tag.number {
+        Ok(match tlv.tag().number {
             0 => Command::Add(self.amm_request(tlv)?),
             1 => Command::Move(self.amm_request(tlv)?),
             2 => Command::Modify(self.amm_request(tlv)?),
@@ -201,7 +201,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn amm_descriptor(&self, tlv: Tlv<'_>) -> Result<AmmDescriptor> {
-        Ok(match tlv.tag.number {
+        Ok(match tlv.tag().number {
             0 => AmmDescriptor::Media(self.media_descriptor(tlv)?),
             1 => AmmDescriptor::Modem(self.modem_descriptor(tlv)?),
             2 => AmmDescriptor::Mux(self.mux_descriptor(tlv)?),
@@ -273,7 +273,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn command_reply(&self, tlv: Tlv<'_>) -> Result<CommandReply> {
-        Ok(match tlv.tag.number {
+        Ok(match tlv.tag().number {
             0 => CommandReply::Add(self.amms_reply(tlv)?),
             1 => CommandReply::Move(self.amms_reply(tlv)?),
             2 => CommandReply::Modify(self.amms_reply(tlv)?),
@@ -296,7 +296,7 @@ impl<'n> Decoder<'n> {
                 let mut s = tlv.cursor(T)?;
                 let termination_ids = self.termination_ids(s.required(0)?)?;
                 let result_tlv = s.required(1)?.explicit(T)?;
-                let result = match result_tlv.tag.number {
+                let result = match result_tlv.tag().number {
                     0 => ServiceChangeResult::Error(error_descriptor(result_tlv)?),
                     1 => ServiceChangeResult::Parms(service_change_res_parm(result_tlv)?),
                     _ => return Err(result_tlv.unknown_alternative("ServiceChangeResult")),
@@ -324,7 +324,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn audit_reply(&self, tlv: Tlv<'_>) -> Result<AuditReply> {
-        Ok(match tlv.tag.number {
+        Ok(match tlv.tag().number {
             0 => AuditReply::ContextAuditResult(self.termination_ids(tlv)?),
             1 => AuditReply::Error(error_descriptor(tlv)?),
             2 => {
@@ -385,7 +385,7 @@ fn service_change_method(tlv: Tlv<'_>) -> Result<ServiceChangeMethod> {
 /// `ServiceChangeAddress` (unwrapped CHOICE).
 fn service_change_address(tlv: Tlv<'_>) -> Result<ServiceChangeAddress> {
     const T: &str = "ServiceChangeAddress";
-    Ok(match tlv.tag.number {
+    Ok(match tlv.tag().number {
         0 => ServiceChangeAddress::Port(tlv.u16(T)?),
         // ip4Address .. mtpAddress are MId's alternatives 0..4, one higher.
         n @ 1..=5 => ServiceChangeAddress::Address(mid_alternative(tlv, n - 1, T)?),

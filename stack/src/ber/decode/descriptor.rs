@@ -40,7 +40,7 @@ impl<'n> Decoder<'n> {
         let termination_state = optional(&mut s, 0, |t| self.termination_state(t))?;
         let streams = optional(&mut s, 1, |t| {
             let inner = t.explicit(T)?;
-            match inner.tag.number {
+            match inner.tag().number {
                 0 => Ok(Streams::One(self.stream_parms(inner)?)),
                 1 => Ok(Streams::Multi(sequences(inner, T, |t| {
                     const D: &str = "StreamDescriptor";
@@ -266,7 +266,7 @@ impl<'n> Decoder<'n> {
     fn event_dm(&self, tlv: Tlv<'_>) -> Result<EventDm> {
         const T: &str = "EventDM";
         let inner = tlv.explicit(T)?;
-        match inner.tag.number {
+        match inner.tag().number {
             0 => Ok(EventDm::Name(Self::digit_map_name(inner, T)?)),
             1 => Ok(EventDm::Value(digit_map_value(inner)?)),
             _ => Err(inner.unknown_alternative(T)),
@@ -280,7 +280,7 @@ impl<'n> Decoder<'n> {
     fn notify_behaviour(&self, tlv: Tlv<'_>) -> Result<NotifyBehaviour> {
         const T: &str = "NotifyBehaviour";
         let inner = tlv.explicit(T)?;
-        match inner.tag.number {
+        match inner.tag().number {
             0 => inner.null(T).map(|()| NotifyBehaviour::Immediate),
             1 => {
                 const R: &str = "RegulatedEmbeddedDescriptor";
@@ -359,7 +359,7 @@ impl<'n> Decoder<'n> {
     }
 
     pub(super) fn signals_descriptor(&self, tlv: Tlv<'_>) -> Result<SignalsDescriptor> {
-        choices(tlv, "SignalsDescriptor", |t| match t.tag.number {
+        choices(tlv, "SignalsDescriptor", |t| match t.tag().number {
             0 => Ok(SignalRequest::Signal(self.signal(t)?)),
             1 => {
                 const T: &str = "SeqSigList";
@@ -505,7 +505,7 @@ impl<'n> Decoder<'n> {
 
     fn audit_return_parameter(&self, t: Tlv<'_>) -> Result<AuditReturnParameter> {
         {
-            Ok(match t.tag.number {
+            Ok(match t.tag().number {
                 0 => AuditReturnParameter::Error(error_descriptor(t)?),
                 1 => AuditReturnParameter::Media(self.media_descriptor(t)?),
                 2 => AuditReturnParameter::Modem(self.modem_descriptor(t)?),

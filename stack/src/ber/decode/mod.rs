@@ -115,6 +115,7 @@ fn choices<'a, T>(
 }
 
 /// An OPTIONAL component decoded with `f`.
+#[inline(always)]
 fn optional<'a, T>(
     cursor: &mut Cursor<'a>,
     number: u32,
@@ -124,6 +125,7 @@ fn optional<'a, T>(
 }
 
 /// An OPTIONAL NULL: present or not.
+#[inline(always)]
 fn flag(cursor: &mut Cursor<'_>, number: u32, type_name: &'static str) -> Result<bool> {
     Ok(optional(cursor, number, |t| t.null(type_name))?.is_some())
 }
@@ -186,7 +188,7 @@ enum ExtraInfo {
 
 fn extra_info(tlv: Tlv<'_>, type_name: &'static str) -> Result<ExtraInfo> {
     let inner = tlv.explicit(type_name)?;
-    match inner.tag.number {
+    match inner.tag().number {
         0 => Ok(ExtraInfo::Relation(
             match inner.enumerated("Relation", 2)? {
                 0 => Relation::GreaterThan,
@@ -283,7 +285,7 @@ impl<'n> Decoder<'n> {
         let version = s.required(0)?.u8_max(T, 99)?;
         let mid = mid(s.required(1)?.explicit(T)?)?;
         let body_tlv = s.required(2)?.explicit(T)?;
-        let body = match body_tlv.tag.number {
+        let body = match body_tlv.tag().number {
             0 => MessageBody::Error(error_descriptor(body_tlv)?),
             1 => MessageBody::Transactions(choices(body_tlv, T, |t| self.transaction(t))?),
             _ => return Err(body_tlv.unknown_alternative(T)),
@@ -293,7 +295,7 @@ impl<'n> Decoder<'n> {
     }
 
     fn transaction(&self, tlv: Tlv<'_>) -> Result<Transaction> {
-        match tlv.tag.number {
+        match tlv.tag().number {
             0 => {
                 const T: &str = "TransactionRequest";
                 let mut s = tlv.cursor(T)?;
@@ -347,7 +349,7 @@ impl<'n> Decoder<'n> {
         let transaction_id = s.required(0)?.u32(T)?;
         let imm_ack_required = flag(&mut s, 1, T)?;
         let result_tlv = s.required(2)?.explicit(T)?;
-        let result = match result_tlv.tag.number {
+        let result = match result_tlv.tag().number {
             0 => TransactionResult::Error(error_descriptor(result_tlv)?),
             1 => TransactionResult::ActionReplies(sequences(result_tlv, T, |t| {
                 self.action_reply(t)
@@ -367,11 +369,22 @@ impl<'n> Decoder<'n> {
     }
 
     /// `TerminationID`: wildcard fields and ID, through the mapping.
+    #[inline]
     fn termination_id(&self, tlv: Tlv<'_>) -> Result<TerminationId> {
+        let mut fields = [0u8; MAX_WILDCARD_FIELDS];
+        match plain_termination_id(&tlv, &mut fields) {
+            Some((count, id)) => self.termination_id_text(tlv, &fields[..count], id),
+            None => self.termination_id_general(tlv),
+        }
+    }
+
+    /// [`Self::termination_id`] for every encoding, and its errors.
+    #[inline(never)]
+    fn termination_id_general(&self, tlv: Tlv<'_>) -> Result<TerminationId> {
         const T: &str = "TerminationID";
         let mut s = tlv.cursor(T)?;
         let wildcard_tlv = s.required(0)?;
-        let mut fields = [0u8; 64];
+        let mut fields = [0u8; MAX_WILDCARD_FIELDS];
         let mut count = 0;
         let mut wildcards = wildcard_tlv.cursor(T)?;
         while let Some(field) = wildcards.next_universal(universal::OCTET_STRING)? {
@@ -388,9 +401,19 @@ impl<'n> Decoder<'n> {
         let id_tlv = s.required(1)?;
         let id = id_tlv.octets_sized(T, 1, 8, "id SIZE(1..8)")?;
         s.finish_extensible(1)?;
+        self.termination_id_text(tlv, &fields[..count], id)
+    }
+
+    /// The text of a termination ID through the mapping.
+    fn termination_id_text(
+        &self,
+        tlv: Tlv<'_>,
+        wildcard: &[u8],
+        id: &[u8],
+    ) -> Result<TerminationId> {
         self.terms
-            .to_text(&fields[..count], id)
-            .map_err(|why| tlv.error(T, BerErrorKind::TerminationId(why)))
+            .to_text(wildcard, id)
+            .map_err(|why| tlv.error("TerminationID", BerErrorKind::TerminationId(why)))
     }
 
     /// `TerminationIDList ::= SEQUENCE OF TerminationID`.
@@ -478,7 +501,7 @@ fn error_descriptor(tlv: Tlv<'_>) -> Result<ErrorDescriptor> {
 
 /// `MId` (the CHOICE, already unwrapped from its explicit tag).
 fn mid(tlv: Tlv<'_>) -> Result<MId> {
-    mid_alternative(tlv, tlv.tag.number, "MId")
+    mid_alternative(tlv, tlv.tag().number, "MId")
 }
 
 /// Alternative `alternative` of `MId` (also the tail of
@@ -526,6 +549,50 @@ fn path_name(tlv: Tlv<'_>) -> Result<Text> {
     Ok(Text::from(text))
 }
 
+/// Most wildcard fields a `TerminationID` may carry (a 64-bit ID has at
+/// most 64 levels).
+const MAX_WILDCARD_FIELDS: usize = 64;
+
+/// A `TerminationID` (Annex A, `SEQUENCE { wildcard [0] SEQUENCE OF
+/// WildcardField, id [1] OCTET STRING (SIZE(1..8)), ... }`) in its usual
+/// encoding, read straight from its contents octets: `[0]` with a short
+/// length holding only one-octet `OCTET STRING`s (`04 01 xx`), then `[1]`
+/// with 1 to 8 octets, then nothing, all within the nesting and list bounds.
+/// The wildcard octets go into `fields`; returns their count and the ID.
+/// `None` for any other encoding, which [`Decoder::termination_id_general`]
+/// reads (the same result for this one, and the errors for the others).
+#[inline]
+fn plain_termination_id<'a>(
+    tlv: &Tlv<'a>,
+    fields: &mut [u8; MAX_WILDCARD_FIELDS],
+) -> Option<(usize, &'a [u8])> {
+    let [0xa0, wildcard_len @ 0..=0x7f, ref rest @ ..] = *tlv.content else {
+        return None;
+    };
+    let (wildcard, after) = rest.split_at_checked(usize::from(wildcard_len))?;
+    let [0x81, id_len @ 1..=8, ref id @ ..] = *after else {
+        return None;
+    };
+    let count = wildcard.len() / 3;
+    if !tlv.constructed()
+        || usize::from(id_len) != id.len()
+        || wildcard.len() % 3 != 0
+        || count > MAX_WILDCARD_FIELDS
+        || !tlv.nesting_allows(if count == 0 { 1 } else { 2 })
+        || !tlv.list_allows(count)
+    {
+        return None;
+    }
+    for (slot, field) in fields.iter_mut().zip(wildcard.chunks_exact(3)) {
+        // A universal OCTET STRING of one octet.
+        let [0x04, 0x01, octet] = *field else {
+            return None;
+        };
+        *slot = octet;
+    }
+    Some((count, id))
+}
+
 /// `IP4Address` / `IP6Address`: the address octets and the optional port.
 fn ip_address<'a>(
     tlv: Tlv<'a>,
@@ -564,7 +631,7 @@ fn non_standard_data(tlv: Tlv<'_>) -> Result<NonStandardData> {
     const T: &str = "NonStandardData";
     let mut s = tlv.cursor(T)?;
     let id_tlv = s.required(0)?.explicit(T)?;
-    let identifier = match id_tlv.tag.number {
+    let identifier = match id_tlv.tag().number {
         0 => NonStandardIdentifier::Object(id_tlv.object_identifier(T)?),
         1 => {
             const H: &str = "H221NonStandard";
