@@ -66,6 +66,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    h248d::alloc::tune_for_daemon();
     let cli = Cli::parse();
     match cli.command {
         Some(Cmd::CheckConfig { file }) => check_config(file.as_deref().or(cli.config.as_deref())),
