@@ -20,6 +20,7 @@ use h248_profiles::profile::Profile;
 use crate::gateway::sim::Pool;
 use crate::gateway::{EphemeralNaming, ExternalConfig, GatewayConfig, SimConfig};
 use h248_stack::association::{MgConfig, MgcAddress};
+use h248_stack::ber::BitStringMapping;
 use h248_stack::model::{
     MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, TerminationId, Text, Transaction,
 };
@@ -846,11 +847,11 @@ impl Config {
             )?,
         );
         if self.transport.encoding == Encoding::Ber {
-            // BER carries termination IDs as bit strings (H.248.1 A.1; the
-            // codec's default layout is three levels of eight bits): CHOOSE
-            // must make IDs of that form, or their replies cannot be sent.
+            // BER carries termination IDs as bit strings (H.248.1 A.1, in
+            // the layout of the codec's mapping): CHOOSE must make IDs of
+            // that form, or their replies cannot be sent.
             c.ephemeral_naming = EphemeralNaming::BitString {
-                level_bits: vec![8, 8, 8],
+                level_bits: BitStringMapping::default().level_widths().to_vec(),
             };
             c.ephemeral_prefixes = vec![Text::from("00000001/")];
         }

@@ -346,27 +346,24 @@ fn report(
     };
     let rss = rss.map_or("na".to_string(), |v| v.to_string());
     let lat = &stats.latencies_us;
+    let [p50, p90, p99, max] = [0.5, 0.9, 0.99, 1.0].map(|p| q(lat, p));
+    let (mg_cpu, gen_cpu) = (pct(mg_cpu), pct(gen_cpu));
     println!(
         "RESULT enc={} conc={level} secs={seconds:.1} trans={} tps={:.0} cycles_per_s={:.0} \
-         p50_us={} p90_us={} p99_us={} max_us={} add_p50_us={} mod_p50_us={} sub_p50_us={} \
-         errors={} timeouts={} late={} mg_cpu_pct={} gen_cpu_pct={} mg_rss_kb={rss} \
+         p50_us={p50} p90_us={p90} p99_us={p99} max_us={max} add_p50_us={} mod_p50_us={} \
+         sub_p50_us={} errors={} timeouts={} late={} mg_cpu_pct={mg_cpu} gen_cpu_pct={gen_cpu} \
+         mg_rss_kb={rss} \
          trans_per_mg_cpu_s={per_cpu_second} undecodable={}",
         args.encoding.name(),
         stats.transactions,
         tps,
         stats.cycles as f64 / seconds,
-        q(lat, 0.5),
-        q(lat, 0.9),
-        q(lat, 0.99),
-        q(lat, 1.0),
         q(&stats.latencies_by_kind_us[0], 0.5),
         q(&stats.latencies_by_kind_us[1], 0.5),
         q(&stats.latencies_by_kind_us[2], 0.5),
         stats.errors,
         stats.timeouts,
         stats.late,
-        pct(mg_cpu),
-        pct(gen_cpu),
         stats.undecodable,
     );
     if !stats.error_samples.is_empty() {
@@ -375,19 +372,14 @@ fn report(
     if let Some(path) = &args.csv {
         let new = !path.exists();
         let row = format!(
-            "{},{level},{seconds:.1},{},{tps:.0},{:.0},{},{},{},{},{},{},{},{},{},{rss},{per_cpu_second}\n",
+            "{},{level},{seconds:.1},{},{tps:.0},{:.0},{p50},{p90},{p99},{max},{},{},{},{mg_cpu},\
+             {gen_cpu},{rss},{per_cpu_second}\n",
             args.encoding.name(),
             stats.transactions,
             stats.cycles as f64 / seconds,
-            q(lat, 0.5),
-            q(lat, 0.9),
-            q(lat, 0.99),
-            q(lat, 1.0),
             stats.errors,
             stats.timeouts,
             stats.late,
-            pct(mg_cpu),
-            pct(gen_cpu),
         );
         let written = OpenOptions::new()
             .create(true)

@@ -11,14 +11,24 @@ const USER_HZ: u64 = 100;
 /// User plus system CPU time of all threads of `pid` (fields 14 and 15 of
 /// `/proc/<pid>/stat`), or `None` when the process is gone.
 pub fn cpu_time(pid: u32) -> Option<Duration> {
+    let [utime, stime] = stat_fields(pid, [14, 15])?;
+    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
+}
+
+/// Numeric fields of `/proc/<pid>/stat`, by their 1-based numbers in
+/// proc(5) (each after field 2), in the order asked.
+fn stat_fields<const N: usize>(pid: u32, numbers: [usize; N]) -> Option<[u64; N]> {
     let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     // The command name (field 2) is in parentheses and may hold spaces:
     // count the fields after its closing parenthesis, which is field 3.
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    let mut fields = after_name.split_ascii_whitespace();
-    let utime: u64 = fields.nth(11)?.parse().ok()?;
-    let stime: u64 = fields.next()?.parse().ok()?;
-    Some(Duration::from_millis((utime + stime) * 1000 / USER_HZ))
+    let after_name: Vec<&str> = stat[stat.rfind(')')? + 1..]
+        .split_ascii_whitespace()
+        .collect();
+    let mut values = [0; N];
+    for (value, number) in values.iter_mut().zip(numbers) {
+        *value = after_name.get(number.checked_sub(3)?)?.parse().ok()?;
+    }
+    Some(values)
 }
 
 /// Resident set size of `pid` in KiB (`VmRSS` of `/proc/<pid>/status`).
@@ -88,9 +98,7 @@ pub fn pid_of_udp_port(port: u16, exclude: Option<u32>) -> Option<u32> {
 
 /// When `pid` started, in clock ticks after boot (field 22 of its stat).
 fn start_time(pid: u32) -> Option<u64> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    let after_name = &stat[stat.rfind(')')? + 1..];
-    after_name.split_ascii_whitespace().nth(19)?.parse().ok()
+    stat_fields(pid, [22]).map(|[start]| start)
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ pub mod sim;
 mod streams;
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -46,7 +47,6 @@ use engine::{Access, Counters, Engine, Held, Timer};
 pub use external::{ExternalBackend, ExternalConfig};
 pub use sim::{SimBackend, SimConfig};
 
-/// What the engine is configured with.
 /// How CHOOSE (`$`, H.248.1 clause 6.2) names an ephemeral termination
 /// after its prefix.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,8 @@ impl EphemeralNaming {
                     if i > 0 {
                         text.push('/');
                     }
-                    text.push_str(&format!("{level:0w$b}", w = usize::from(width)));
+                    // Writing into a String cannot fail.
+                    let _ = write!(text, "{level:0w$b}", w = usize::from(width));
                 }
                 Some(TerminationId::new(text))
             }
@@ -135,6 +136,7 @@ fn bit_string_levels(prefix: &str, level_bits: &[u8]) -> Option<usize> {
     (used == prefix.matches('/').count()).then_some(used)
 }
 
+/// What the engine is configured with.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
     /// The profile requests are checked against (Mp or Iq).

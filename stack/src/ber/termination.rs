@@ -139,6 +139,12 @@ impl BitStringMapping {
         })
     }
 
+    /// The widths in bits of the levels of the layout, most significant
+    /// first (levels beyond them are 8 bits).
+    pub fn level_widths(&self) -> &[u8] {
+        &self.level_bits[..usize::from(self.levels)]
+    }
+
     fn width(&self, level: usize) -> usize {
         let width = self.level_bits[..usize::from(self.levels)].get(level);
         usize::from(width.copied().unwrap_or(8))
