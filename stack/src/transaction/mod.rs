@@ -52,6 +52,7 @@ pub mod codec;
 pub mod config;
 pub mod event;
 mod state;
+mod table;
 mod timer;
 
 #[cfg(test)]
@@ -94,6 +95,10 @@ pub const ACK_WALK_LIMIT: u64 = 65_536;
 /// Bytes a segment's message adds around its action replies (header, mId,
 /// `Reply = id/n/END { }`), used when sizing segments.
 pub const SEGMENT_OVERHEAD: usize = 128;
+
+/// Tables (and timer lanes) of at most this many entries' capacity are
+/// never shrunk: below it the memory is not worth a rehash.
+const SHRINK_ABOVE: usize = 4096;
 
 /// The size of one action reply in an encoded message, for segmentation.
 pub type ActionReplySizer = Box<dyn Fn(&ActionReply) -> usize + Send + Sync>;
@@ -197,7 +202,7 @@ struct Queued<P> {
 pub struct Engine<P: PeerKey> {
     config: EngineConfig,
     out: IdMap<OutTxn<P>>,
-    incoming: PeerKeyedMap<(P, TransactionId), InTxn>,
+    incoming: table::InTable<P>,
     acks: PeerKeyedMap<P, AckBatch>,
     timers: Timers<P>,
     queue: Vec<Queued<P>>,
@@ -234,7 +239,7 @@ impl<P: PeerKey> Engine<P> {
         Engine {
             config,
             out: IdMap::default(),
-            incoming: PeerKeyedMap::default(),
+            incoming: table::InTable::new(),
             acks: PeerKeyedMap::default(),
             timers,
             queue: Vec::new(),
@@ -584,6 +589,7 @@ impl<P: PeerKey> Engine<P> {
             }
         }
         self.compact_timers();
+        self.shrink_tables();
         self.flush();
     }
 
@@ -1059,9 +1065,9 @@ impl<P: PeerKey> Engine<P> {
             };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
-        let (reply, cached): (Vec<_>, Vec<_>) =
+        let (reply, cached): (Vec<_>, state::CachedReply) =
             reply.into_iter().map(|t| self.cache(version, t)).unzip();
-        let mut answered = progress.answer(cached, now, &self.config);
+        let mut answered = Box::new(progress.answer(cached, now, &self.config));
         if solo {
             self.counters.segments_sent += answered.sent as u64;
         }
@@ -1327,6 +1333,18 @@ impl<P: PeerKey> Engine<P> {
                 TimerKey::Ack(peer) => acks.get(peer).is_some_and(|b| b.timer == generation),
             });
         }
+    }
+
+    /// Gives back the memory a burst grew the tables to: a table under a
+    /// quarter full shrinks to twice its length, so it has to double again
+    /// before it grows (each entry pays for its share of the rehash once).
+    fn shrink_tables(&mut self) {
+        let out = &mut self.out;
+        if out.capacity() > SHRINK_ABOVE && out.len() < out.capacity() / 4 {
+            out.shrink_to(out.len() * 2);
+        }
+        self.incoming.shrink();
+        self.timers.shrink(SHRINK_ABOVE);
     }
 
     /// Turns the queued transactions into messages: per peer and version,

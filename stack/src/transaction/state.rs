@@ -13,6 +13,8 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
+use smallvec::SmallVec;
+
 use super::config::{EngineConfig, ResendAfterPending};
 use crate::model::{ActionReply, Transaction, TransactionResult};
 
@@ -298,12 +300,7 @@ impl InProgress {
     }
 
     /// The application (or the engine, with 506) answered: cache the reply.
-    pub fn answer(
-        self,
-        reply: Vec<CachedTransaction>,
-        now: Instant,
-        config: &EngineConfig,
-    ) -> Answered {
+    pub fn answer(self, reply: CachedReply, now: Instant, config: &EngineConfig) -> Answered {
         let segmented = reply.len() > 1;
         let sent = match config.segment_window {
             Some(window) if segmented => reply.len().min(usize::from(window.max(1))),
@@ -334,11 +331,18 @@ pub(crate) enum CachedTransaction {
     Packed(Box<[u8]>),
 }
 
-/// A reply sent and cached for retransmission (Annex D.1.5).
+/// The parts of a cached reply: one transaction (kept inline, the usual
+/// case), or the segments in order.
+pub(crate) type CachedReply = SmallVec<[CachedTransaction; 1]>;
+
+/// A reply sent and cached for retransmission (Annex D.1.5). The engine
+/// keeps it boxed in [`InState::Answered`], so that the incoming table's
+/// entries stay small: the table holds every request of the last
+/// LONG-TIMER, and its size is what a resize copies.
 #[derive(Debug, Clone)]
 pub(crate) struct Answered {
     /// The reply: one transaction, or the segments in order.
-    pub reply: Vec<CachedTransaction>,
+    pub reply: CachedReply,
     /// Per segment: a SegmentReply came back (empty when unsegmented).
     pub acked_segments: Vec<bool>,
     /// How many segments (from the first) have been sent at least once;
@@ -418,6 +422,6 @@ pub(crate) struct Confirmed {
 #[derive(Debug, Clone)]
 pub(crate) enum InState {
     InProgress(InProgress),
-    Answered(Answered),
+    Answered(Box<Answered>),
     Confirmed(Confirmed),
 }

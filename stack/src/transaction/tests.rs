@@ -497,6 +497,51 @@ fn reply_cache_expires_after_long_timer() {
 }
 
 #[test]
+fn tables_a_burst_grew_shrink_once_it_has_passed() {
+    let t0 = Instant::now();
+    let mut mg = Engine::new(config(Role::Mg));
+    let burst = 20_000;
+    for id in 1..=burst {
+        mg.handle_message(t0, Side::Mgc, message(3, vec![request(id, 1)]));
+        mg.send_reply(t0, Side::Mgc, id, answer_to(&actions(1, 1)))
+            .unwrap();
+    }
+    let _ = sent(&mut mg);
+    let grown = (mg.incoming.capacity(), mg.timers.capacity());
+    assert!(
+        grown.0 >= burst as usize && grown.1 >= burst as usize,
+        "{grown:?}"
+    );
+    // One request a second keeps the engine busy past LONG-TIMER (32 s).
+    let mut id = burst;
+    for s in 1..=40 {
+        id += 1;
+        let now = t0 + Duration::from_secs(s);
+        advance(&mut mg, now);
+        mg.handle_message(now, Side::Mgc, message(3, vec![request(id, 1)]));
+        mg.send_reply(now, Side::Mgc, id, answer_to(&actions(1, 1)))
+            .unwrap();
+        let _ = sent(&mut mg);
+    }
+    assert!(mg.incoming.len() <= 40);
+    let shrunk = (mg.incoming.capacity(), mg.timers.capacity());
+    assert!(shrunk.0 <= grown.0 / 4, "{grown:?} -> {shrunk:?}");
+    assert!(shrunk.1 <= grown.1 / 4, "{grown:?} -> {shrunk:?}");
+    // Still remembered after the shrink: a repeat is answered from the cache.
+    let _ = events(&mut mg);
+    let last = id;
+    mg.handle_message(
+        t0 + Duration::from_secs(41),
+        Side::Mgc,
+        message(3, vec![request(last, 1)]),
+    );
+    assert_eq!(count(&sent_transactions(&mut mg), is_reply), 1);
+    assert!(events(&mut mg)
+        .iter()
+        .all(|e| !matches!(e, Event::RequestReceived { .. })));
+}
+
+#[test]
 fn several_transactions_in_a_message_are_each_processed() {
     let t0 = Instant::now();
     let mut mg = Engine::new(config(Role::Mg));

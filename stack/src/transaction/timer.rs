@@ -50,6 +50,72 @@ impl<P> Ord for Entry<P> {
     }
 }
 
+/// Entries per chunk of a [`Lane`].
+const LANE_CHUNK: usize = 1024;
+
+/// A FIFO of timer entries kept in fixed-size chunks. A lane holds every
+/// timer of its delay armed within that delay (LONG-TIMER's lane: every
+/// request of the last LONG-TIMER), and one contiguous buffer would grow
+/// by doubling, copying all of it into fresh memory at once; chunks grow
+/// and go one at a time.
+#[derive(Debug)]
+struct Lane<P> {
+    chunks: VecDeque<VecDeque<Entry<P>>>,
+    len: usize,
+}
+
+impl<P> Lane<P> {
+    fn new() -> Self {
+        Lane {
+            chunks: VecDeque::new(),
+            len: 0,
+        }
+    }
+
+    fn front(&self) -> Option<&Entry<P>> {
+        self.chunks.front().and_then(VecDeque::front)
+    }
+
+    fn back(&self) -> Option<&Entry<P>> {
+        self.chunks.back().and_then(VecDeque::back)
+    }
+
+    fn push_back(&mut self, entry: Entry<P>) {
+        match self.chunks.back_mut() {
+            Some(chunk) if chunk.len() < LANE_CHUNK => chunk.push_back(entry),
+            _ => {
+                let mut chunk = VecDeque::with_capacity(LANE_CHUNK);
+                chunk.push_back(entry);
+                self.chunks.push_back(chunk);
+            }
+        }
+        self.len += 1;
+    }
+
+    fn pop_front(&mut self) -> Option<Entry<P>> {
+        let chunk = self.chunks.front_mut()?;
+        let entry = chunk.pop_front()?;
+        if chunk.is_empty() {
+            self.chunks.pop_front();
+        }
+        self.len -= 1;
+        Some(entry)
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&Entry<P>) -> bool) {
+        for chunk in &mut self.chunks {
+            chunk.retain(&mut keep);
+        }
+        self.chunks.retain(|c| !c.is_empty());
+        self.len = self.chunks.iter().map(VecDeque::len).sum();
+    }
+
+    #[cfg(test)]
+    fn capacity(&self) -> usize {
+        self.chunks.iter().map(VecDeque::capacity).sum()
+    }
+}
+
 /// The queue. Generations are unique across the engine, so `(at,
 /// generation)` orders entries totally and ties never depend on hashing.
 ///
@@ -61,7 +127,7 @@ impl<P> Ord for Entry<P> {
 #[derive(Debug)]
 pub(crate) struct Timers<P> {
     heap: BinaryHeap<Entry<P>>,
-    lanes: Vec<(Duration, VecDeque<Entry<P>>)>,
+    lanes: Vec<(Duration, Lane<P>)>,
     next_generation: u64,
 }
 
@@ -69,10 +135,10 @@ impl<P: Clone> Timers<P> {
     /// A queue with a FIFO lane for each of `lane_delays` (duplicates and
     /// zero ignored).
     pub(crate) fn new(lane_delays: &[Duration]) -> Self {
-        let mut lanes: Vec<(Duration, VecDeque<Entry<P>>)> = Vec::new();
+        let mut lanes: Vec<(Duration, Lane<P>)> = Vec::new();
         for &d in lane_delays {
             if !d.is_zero() && !lanes.iter().any(|(l, _)| *l == d) {
-                lanes.push((d, VecDeque::new()));
+                lanes.push((d, Lane::new()));
             }
         }
         Timers {
@@ -145,7 +211,23 @@ impl<P: Clone> Timers<P> {
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.heap.len() + self.lanes.iter().map(|(_, l)| l.len()).sum::<usize>()
+        self.heap.len() + self.lanes.iter().map(|(_, l)| l.len).sum::<usize>()
+    }
+
+    /// Entries the queue holds room for without growing.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.heap.capacity() + self.lanes.iter().map(|(_, l)| l.capacity()).sum::<usize>()
+    }
+
+    /// Gives back the memory of the heap above `floor` entries' capacity
+    /// and under a quarter full: it shrinks to twice its length. (Lanes
+    /// free their chunks as they empty.)
+    pub(crate) fn shrink(&mut self, floor: usize) {
+        let heap = &mut self.heap;
+        if heap.capacity() > floor && heap.len() < heap.capacity() / 4 {
+            heap.shrink_to(heap.len() * 2);
+        }
     }
 
     /// Keeps only the entries `live` says are current.
@@ -174,7 +256,8 @@ mod tests {
         let mut rng = 0x1234_5678_u64;
         let mut armed = Vec::new();
         let mut now = t0;
-        for _ in 0..1000 {
+        // Enough entries to fill several chunks of a lane.
+        for _ in 0..5000 {
             rng ^= rng << 13;
             rng ^= rng >> 7;
             rng ^= rng << 17;

@@ -1,0 +1,156 @@
+//! The table of incoming transactions, split into shards.
+//!
+//! The table holds every request of the last LONG-TIMER (Annex D.1.5): at
+//! 40 000 requests per second and a 5 s LONG-TIMER, 200 000 entries. A
+//! single hash table grows by doubling, and each doubling rehashes every
+//! entry into freshly mapped memory at once: in h248d under load that was
+//! a pause of 20, 40, then 80 ms (the pages faulted in, zeroed, while the
+//! entries moved), and every transaction in flight waited through it. Split
+//! by transaction identifier (consecutive identifiers fall in consecutive
+//! shards), each shard grows on its own and a growth moves a
+//! [`SHARDS`]th of the table.
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use super::{InTxn, PeerKeyed, PeerKeyedMap};
+use crate::model::TransactionId;
+
+/// Shards per table.
+pub(crate) const SHARDS: usize = 64;
+
+/// A shard of at most this many entries' capacity is never shrunk.
+const SHRINK_ABOVE: usize = 256;
+
+type Key<P> = (P, TransactionId);
+
+/// Incoming transactions by peer and identifier.
+pub(crate) struct InTable<P> {
+    shards: Box<[PeerKeyedMap<Key<P>, InTxn>]>,
+    len: usize,
+}
+
+fn shard_of(id: TransactionId) -> usize {
+    id as usize % SHARDS
+}
+
+impl<P: Eq + Hash> InTable<P> {
+    pub(crate) fn new() -> Self {
+        InTable {
+            shards: (0..SHARDS)
+                .map(|_| HashMap::with_hasher(PeerKeyed::default()))
+                .collect(),
+            len: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn get(&self, key: &Key<P>) -> Option<&InTxn> {
+        self.shards[shard_of(key.1)].get(key)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &Key<P>) -> Option<&mut InTxn> {
+        self.shards[shard_of(key.1)].get_mut(key)
+    }
+
+    pub(crate) fn insert(&mut self, key: Key<P>, txn: InTxn) -> Option<InTxn> {
+        let old = self.shards[shard_of(key.1)].insert(key, txn);
+        if old.is_none() {
+            self.len += 1;
+        }
+        old
+    }
+
+    pub(crate) fn remove(&mut self, key: &Key<P>) -> Option<InTxn> {
+        let old = self.shards[shard_of(key.1)].remove(key);
+        if old.is_some() {
+            self.len -= 1;
+        }
+        old
+    }
+
+    pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key<P>, &InTxn)> {
+        self.shards.iter().flat_map(|s| s.iter())
+    }
+
+    pub(crate) fn values(&self) -> impl Iterator<Item = &InTxn> {
+        self.shards.iter().flat_map(|s| s.values())
+    }
+
+    /// Entries the shards hold room for without growing.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        self.shards.iter().map(HashMap::capacity).sum()
+    }
+
+    /// Gives back the memory a burst grew the shards to: a shard under a
+    /// quarter full shrinks to twice its length, so it has to double again
+    /// before it grows (each entry pays for its share of the rehash once).
+    pub(crate) fn shrink(&mut self) {
+        for shard in self.shards.iter_mut() {
+            if shard.capacity() > SHRINK_ABOVE && shard.len() < shard.capacity() / 4 {
+                shard.shrink_to(shard.len() * 2);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::transaction::state::{InProgress, InState};
+
+    fn txn(version: u8) -> InTxn {
+        InTxn {
+            version,
+            timer: 0,
+            state: InState::InProgress(InProgress::new(Instant::now())),
+        }
+    }
+
+    #[test]
+    fn behaves_as_one_map_and_spreads_consecutive_identifiers() {
+        let mut table: InTable<u8> = InTable::new();
+        for id in 0..6400u32 {
+            assert!(table.insert((1, id), txn(1)).is_none());
+        }
+        assert!(table.insert((2, 5), txn(2)).is_none());
+        assert_eq!(table.insert((1, 5), txn(3)).map(|t| t.version), Some(1));
+        assert_eq!(table.len(), 6401);
+        assert_eq!(table.get(&(1, 5)).map(|t| t.version), Some(3));
+        assert_eq!(table.get(&(2, 5)).map(|t| t.version), Some(2));
+        assert!(table.get(&(3, 5)).is_none());
+        table.get_mut(&(2, 5)).unwrap().version = 9;
+        assert_eq!(table.remove(&(2, 5)).map(|t| t.version), Some(9));
+        assert!(table.remove(&(2, 5)).is_none());
+        assert_eq!(table.len(), 6400);
+        assert_eq!(table.iter().count(), 6400);
+        assert_eq!(table.values().count(), 6400);
+        assert!(table.shards.iter().all(|s| s.len() == 100));
+    }
+
+    #[test]
+    fn shrinks_shards_left_mostly_empty() {
+        let mut table: InTable<u8> = InTable::new();
+        for id in 0..64_000u32 {
+            table.insert((1, id), txn(1));
+        }
+        let grown = table.capacity();
+        for id in 0..63_000u32 {
+            table.remove(&(1, id));
+        }
+        table.shrink();
+        assert!(
+            table.capacity() <= grown / 4,
+            "{grown} -> {}",
+            table.capacity()
+        );
+        assert_eq!(table.len(), 1000);
+        assert!((63_000..64_000).all(|id| table.get(&(1, id)).is_some()));
+    }
+}
