@@ -328,20 +328,12 @@ impl<P: PeerKey> Engine<P> {
             .values()
             .filter(|t| matches!(t.state, OutState::Live { .. }))
             .count();
-        let inc = self
-            .incoming
-            .values()
-            .filter(|t| matches!(t.state, InState::InProgress(_)))
-            .count();
-        out + inc
+        out + self.incoming.in_progress()
     }
 
     /// Replies kept for retransmission (Annex D.1.5).
     pub fn cached_replies(&self) -> usize {
-        self.incoming
-            .values()
-            .filter(|t| matches!(t.state, InState::Answered(_)))
-            .count()
+        self.incoming.answered()
     }
 
     /// Every piece of per-transaction state: live transactions, cached
@@ -1226,35 +1218,33 @@ impl<P: PeerKey> Engine<P> {
 
     /// A TransactionResponseAck covers `key`: free its cached reply.
     fn confirm(&mut self, now: Instant, key: &(P, TransactionId)) {
-        let Some(txn) = self.incoming.get_mut(key) else {
-            return;
-        };
-        let state = std::mem::replace(
-            &mut txn.state,
-            InState::Confirmed(state::Confirmed { expires: now }),
-        );
-        txn.state = match state {
-            // The armed timer stays: it fires at or before `expires`, and the
-            // Confirmed state re-arms for `expires` if it came early.
-            InState::Answered(answered) => InState::Confirmed(answered.confirm()),
-            other => other,
-        };
+        self.incoming.update(key, |txn| {
+            let state = std::mem::replace(
+                &mut txn.state,
+                InState::Confirmed(state::Confirmed { expires: now }),
+            );
+            txn.state = match state {
+                // The armed timer stays: it fires at or before `expires`, and
+                // the Confirmed state re-arms for `expires` if it came early.
+                InState::Answered(answered) => InState::Confirmed(answered.confirm()),
+                other => other,
+            };
+        });
     }
 
     fn on_segment_reply(&mut self, peer: &P, reply: SegmentReply) {
         self.counters.segment_replies_received += 1;
         let key = (peer.clone(), reply.transaction_id);
         let window = self.config.segment_window;
-        let released = match self.incoming.get_mut(&key) {
-            Some(InTxn {
-                state: InState::Answered(answered),
-                version,
-                ..
-            }) => answered
-                .segment_acknowledged(reply.segment_number, window)
-                .map(|range| (*version, answered.reply[range].to_vec())),
-            _ => None,
-        };
+        let released = self
+            .incoming
+            .update(&key, |txn| match &mut txn.state {
+                InState::Answered(answered) => answered
+                    .segment_acknowledged(reply.segment_number, window)
+                    .map(|range| (txn.version, answered.reply[range].to_vec())),
+                _ => None,
+            })
+            .flatten();
         match released {
             Some((version, segments)) => {
                 self.counters.segments_sent += segments.len() as u64;

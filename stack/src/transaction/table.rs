@@ -13,6 +13,7 @@
 use std::collections::HashMap;
 use std::hash::Hash;
 
+use super::state::InState;
 use super::{InTxn, PeerKeyed, PeerKeyedMap};
 use crate::model::TransactionId;
 
@@ -24,10 +25,21 @@ const SHRINK_ABOVE: usize = 256;
 
 type Key<P> = (P, TransactionId);
 
-/// Incoming transactions by peer and identifier.
+/// Incoming transactions by peer and identifier, counted by state so that
+/// the gauges (`live_transactions`, `cached_replies`) never walk the table.
 pub(crate) struct InTable<P> {
     shards: Box<[PeerKeyedMap<Key<P>, InTxn>]>,
     len: usize,
+    /// Entries per state: in progress, answered, confirmed.
+    by_state: [usize; 3],
+}
+
+fn state_index(txn: &InTxn) -> usize {
+    match txn.state {
+        InState::InProgress(_) => 0,
+        InState::Answered(_) => 1,
+        InState::Confirmed(_) => 2,
+    }
 }
 
 fn shard_of(id: TransactionId) -> usize {
@@ -41,6 +53,7 @@ impl<P: Eq + Hash> InTable<P> {
                 .map(|_| HashMap::with_hasher(PeerKeyed::default()))
                 .collect(),
             len: 0,
+            by_state: [0; 3],
         }
     }
 
@@ -52,32 +65,48 @@ impl<P: Eq + Hash> InTable<P> {
         self.shards[shard_of(key.1)].get(key)
     }
 
-    pub(crate) fn get_mut(&mut self, key: &Key<P>) -> Option<&mut InTxn> {
-        self.shards[shard_of(key.1)].get_mut(key)
+    /// Requests being executed.
+    pub(crate) fn in_progress(&self) -> usize {
+        self.by_state[0]
+    }
+
+    /// Replies kept for retransmission.
+    pub(crate) fn answered(&self) -> usize {
+        self.by_state[1]
+    }
+
+    /// Runs `f` on the entry of `key`, if any, keeping the counts true
+    /// whatever state `f` leaves it in.
+    pub(crate) fn update<R>(&mut self, key: &Key<P>, f: impl FnOnce(&mut InTxn) -> R) -> Option<R> {
+        let txn = self.shards[shard_of(key.1)].get_mut(key)?;
+        let before = state_index(txn);
+        let result = f(txn);
+        self.by_state[before] -= 1;
+        self.by_state[state_index(txn)] += 1;
+        Some(result)
     }
 
     pub(crate) fn insert(&mut self, key: Key<P>, txn: InTxn) -> Option<InTxn> {
+        self.by_state[state_index(&txn)] += 1;
         let old = self.shards[shard_of(key.1)].insert(key, txn);
-        if old.is_none() {
-            self.len += 1;
+        match &old {
+            Some(old) => self.by_state[state_index(old)] -= 1,
+            None => self.len += 1,
         }
         old
     }
 
     pub(crate) fn remove(&mut self, key: &Key<P>) -> Option<InTxn> {
         let old = self.shards[shard_of(key.1)].remove(key);
-        if old.is_some() {
+        if let Some(old) = &old {
             self.len -= 1;
+            self.by_state[state_index(old)] -= 1;
         }
         old
     }
 
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&Key<P>, &InTxn)> {
         self.shards.iter().flat_map(|s| s.iter())
-    }
-
-    pub(crate) fn values(&self) -> impl Iterator<Item = &InTxn> {
-        self.shards.iter().flat_map(|s| s.values())
     }
 
     /// Entries the shards hold room for without growing.
@@ -103,7 +132,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::transaction::state::{InProgress, InState};
+    use crate::transaction::state::{Confirmed, InProgress};
 
     fn txn(version: u8) -> InTxn {
         InTxn {
@@ -125,12 +154,19 @@ mod tests {
         assert_eq!(table.get(&(1, 5)).map(|t| t.version), Some(3));
         assert_eq!(table.get(&(2, 5)).map(|t| t.version), Some(2));
         assert!(table.get(&(3, 5)).is_none());
-        table.get_mut(&(2, 5)).unwrap().version = 9;
+        assert_eq!(table.in_progress(), 6401);
+        table.update(&(2, 5), |t| {
+            t.version = 9;
+            t.state = InState::Confirmed(Confirmed {
+                expires: Instant::now(),
+            });
+        });
+        assert_eq!(table.in_progress(), 6400);
         assert_eq!(table.remove(&(2, 5)).map(|t| t.version), Some(9));
         assert!(table.remove(&(2, 5)).is_none());
         assert_eq!(table.len(), 6400);
+        assert_eq!((table.in_progress(), table.answered()), (6400, 0));
         assert_eq!(table.iter().count(), 6400);
-        assert_eq!(table.values().count(), 6400);
         assert!(table.shards.iter().all(|s| s.len() == 100));
     }
 
