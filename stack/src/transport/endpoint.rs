@@ -37,6 +37,36 @@ const COMMAND_QUEUE: usize = 1024;
 /// Pause after a transport receive error.
 const RECV_ERROR_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
 
+/// At most one warning per this long about requests dropped on a full
+/// incoming-transaction table.
+const REJECTION_WARNING_INTERVAL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// When to warn that the engine drops requests because its table of
+/// incoming transactions is full (`max_incoming_transactions`): the peer
+/// only sees silence and retransmits, so the log has to say why.
+#[derive(Debug, Default)]
+struct RejectionWarning {
+    /// `Counters::rejected_requests` at the last warning.
+    reported: u64,
+    at: Option<Instant>,
+}
+
+impl RejectionWarning {
+    /// The requests dropped since the last warning, when one is due.
+    fn due(&mut self, now: Instant, rejected: u64) -> Option<u64> {
+        let quiet = self
+            .at
+            .is_none_or(|at| now.saturating_duration_since(at) >= REJECTION_WARNING_INTERVAL);
+        if rejected <= self.reported || !quiet {
+            return None;
+        }
+        let dropped = rejected - self.reported;
+        self.reported = rejected;
+        self.at = Some(now);
+        Some(dropped)
+    }
+}
+
 /// Why a request sent through an [`Endpoint`] got no reply.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum RequestError {
@@ -327,6 +357,7 @@ impl<P: PeerKey + Send + Sync + 'static> Endpoint<P> {
             association,
             association_calls: Some(call_rx),
             association_events: event_tx,
+            rejections: RejectionWarning::default(),
         };
         let span = tracing::debug_span!("h248_endpoint", local = ?local_addr);
         tokio::spawn(driver.run().instrument(span));
@@ -411,6 +442,7 @@ struct Driver<T: Transport, C, A: LiveAssociation<T::Peer>> {
     /// `None` once every [`AssociationHandle`] is gone.
     association_calls: Option<mpsc::UnboundedReceiver<AssociationCall<A>>>,
     association_events: mpsc::UnboundedSender<A::Event>,
+    rejections: RejectionWarning,
 }
 
 impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A> {
@@ -459,6 +491,16 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
                         let now = Instant::now();
                         self.association.any_message_received(now, &peer);
                         self.engine.handle_datagram(now, peer, &bytes);
+                        let rejected = self.engine.engine.counters().rejected_requests;
+                        if let Some(dropped) = self.rejections.due(now, rejected) {
+                            tracing::warn!(
+                                dropped,
+                                limit = self.engine.engine.config().max_incoming_transactions,
+                                "incoming-transaction table full: new requests dropped \
+                                 unanswered; size max_incoming_transactions to the peak \
+                                 request rate times LONG-TIMER"
+                            );
+                        }
                     }
                     Ok(TransportEvent::PeerLost(peer)) => {
                         self.stats.peers_lost += 1;
@@ -661,5 +703,23 @@ impl<P: Debug> Debug for Command<P> {
             Command::Stats(_) => f.write_str("Stats"),
             Command::Shutdown(_) => f.write_str("Shutdown"),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejection_warnings_are_spaced_and_count_what_was_dropped() {
+        let t0 = Instant::now();
+        let mut w = RejectionWarning::default();
+        assert_eq!(w.due(t0, 0), None);
+        assert_eq!(w.due(t0, 3), Some(3));
+        assert_eq!(w.due(t0 + std::time::Duration::from_secs(1), 9), None);
+        assert_eq!(w.due(t0 + REJECTION_WARNING_INTERVAL, 9), Some(6));
+        let later = t0 + 3 * REJECTION_WARNING_INTERVAL;
+        assert_eq!(w.due(later, 9), None, "nothing new dropped");
+        assert_eq!(w.due(later, 10), Some(1));
     }
 }
