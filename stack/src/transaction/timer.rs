@@ -95,7 +95,10 @@ impl<P> Lane<P> {
     fn pop_front(&mut self) -> Option<Entry<P>> {
         let chunk = self.chunks.front_mut()?;
         let entry = chunk.pop_front()?;
-        if chunk.is_empty() {
+        // An emptied chunk goes unless it is the last: a lane that empties
+        // and refills (one timer at a time, at low load) keeps its chunk
+        // instead of allocating one per timer.
+        if chunk.is_empty() && self.chunks.len() > 1 {
             self.chunks.pop_front();
         }
         self.len -= 1;
@@ -274,5 +277,22 @@ mod tests {
         }
         assert_eq!(popped, armed);
         assert_eq!(timers.len(), 0);
+        // Emptied lanes keep one chunk each, not the 5 000 entries' worth.
+        assert!(timers.lanes.iter().all(|(_, l)| l.chunks.len() <= 1));
+    }
+
+    #[test]
+    fn a_lane_emptied_and_refilled_keeps_its_chunk() {
+        let t0 = Instant::now();
+        let delay = Duration::from_millis(100);
+        let mut timers: Timers<u8> = Timers::new(&[delay]);
+        for i in 0..3 * LANE_CHUNK as u64 {
+            let now = t0 + Duration::from_millis(i);
+            timers.arm(now, now + delay, TimerKey::Out(1));
+            assert!(timers.pop_due(now + delay).is_some());
+            assert_eq!(timers.lanes[0].1.chunks.len(), 1);
+        }
+        assert_eq!(timers.len(), 0);
+        assert_eq!(timers.peek(), None);
     }
 }
