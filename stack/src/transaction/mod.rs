@@ -96,9 +96,18 @@ pub const ACK_WALK_LIMIT: u64 = 65_536;
 /// `Reply = id/n/END { }`), used when sizing segments.
 pub const SEGMENT_OVERHEAD: usize = 128;
 
-/// Tables (and timer lanes) of at most this many entries' capacity are
+/// Tables (and the timer heap) of at most this many entries' capacity are
 /// never shrunk: below it the memory is not worth a rehash.
 const SHRINK_ABOVE: usize = 4096;
+
+/// The rule by which the engine gives back the memory a burst grew a table
+/// to: above `floor` entries' capacity and under a quarter full, it
+/// shrinks to twice its length, so it has to double again before it grows
+/// (each entry pays for its share of the rehash once). The length to
+/// shrink to, when it is time.
+fn shrink_target(len: usize, capacity: usize, floor: usize) -> Option<usize> {
+    (capacity > floor && len < capacity / 4).then_some(len * 2)
+}
 
 /// The size of one action reply in an encoded message, for segmentation.
 pub type ActionReplySizer = Box<dyn Fn(&ActionReply) -> usize + Send + Sync>;
@@ -1325,13 +1334,10 @@ impl<P: PeerKey> Engine<P> {
         }
     }
 
-    /// Gives back the memory a burst grew the tables to: a table under a
-    /// quarter full shrinks to twice its length, so it has to double again
-    /// before it grows (each entry pays for its share of the rehash once).
+    /// Gives back the memory a burst grew the tables to ([`shrink_target`]).
     fn shrink_tables(&mut self) {
-        let out = &mut self.out;
-        if out.capacity() > SHRINK_ABOVE && out.len() < out.capacity() / 4 {
-            out.shrink_to(out.len() * 2);
+        if let Some(target) = shrink_target(self.out.len(), self.out.capacity(), SHRINK_ABOVE) {
+            self.out.shrink_to(target);
         }
         self.incoming.shrink();
         self.timers.shrink(SHRINK_ABOVE);

@@ -29,9 +29,12 @@ type Key<P> = (P, TransactionId);
 /// the gauges (`live_transactions`, `cached_replies`) never walk the table.
 pub(crate) struct InTable<P> {
     shards: Box<[PeerKeyedMap<Key<P>, InTxn>]>,
-    len: usize,
     /// Entries per state: in progress, answered, confirmed.
     by_state: [usize; 3],
+    /// The most entries held since the shards were last looked at for
+    /// shrinking: [`InTable::shrink`] looks at them only once the table has
+    /// fallen to a quarter of it, not at every timer.
+    peak: usize,
 }
 
 fn state_index(txn: &InTxn) -> usize {
@@ -52,13 +55,13 @@ impl<P: Eq + Hash> InTable<P> {
             shards: (0..SHARDS)
                 .map(|_| HashMap::with_hasher(PeerKeyed::default()))
                 .collect(),
-            len: 0,
             by_state: [0; 3],
+            peak: 0,
         }
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.len
+        self.by_state.iter().sum()
     }
 
     pub(crate) fn get(&self, key: &Key<P>) -> Option<&InTxn> {
@@ -91,7 +94,7 @@ impl<P: Eq + Hash> InTable<P> {
         let old = self.shards[shard_of(key.1)].insert(key, txn);
         match &old {
             Some(old) => self.by_state[state_index(old)] -= 1,
-            None => self.len += 1,
+            None => self.peak = self.peak.max(self.len()),
         }
         old
     }
@@ -99,7 +102,6 @@ impl<P: Eq + Hash> InTable<P> {
     pub(crate) fn remove(&mut self, key: &Key<P>) -> Option<InTxn> {
         let old = self.shards[shard_of(key.1)].remove(key);
         if let Some(old) = &old {
-            self.len -= 1;
             self.by_state[state_index(old)] -= 1;
         }
         old
@@ -115,13 +117,19 @@ impl<P: Eq + Hash> InTable<P> {
         self.shards.iter().map(HashMap::capacity).sum()
     }
 
-    /// Gives back the memory a burst grew the shards to: a shard under a
-    /// quarter full shrinks to twice its length, so it has to double again
-    /// before it grows (each entry pays for its share of the rehash once).
+    /// Gives back the memory a burst grew the shards to
+    /// ([`shrink_target`](super::shrink_target), per shard), once the table
+    /// has fallen to a quarter of its peak.
     pub(crate) fn shrink(&mut self) {
+        let len = self.len();
+        if len >= self.peak / 4 {
+            return;
+        }
+        self.peak = len;
         for shard in self.shards.iter_mut() {
-            if shard.capacity() > SHRINK_ABOVE && shard.len() < shard.capacity() / 4 {
-                shard.shrink_to(shard.len() * 2);
+            if let Some(target) = super::shrink_target(shard.len(), shard.capacity(), SHRINK_ABOVE)
+            {
+                shard.shrink_to(target);
             }
         }
     }

@@ -223,13 +223,12 @@ impl<P: Clone> Timers<P> {
         self.heap.capacity() + self.lanes.iter().map(|(_, l)| l.capacity()).sum::<usize>()
     }
 
-    /// Gives back the memory of the heap above `floor` entries' capacity
-    /// and under a quarter full: it shrinks to twice its length. (Lanes
-    /// free their chunks as they empty.)
+    /// Gives back the memory a burst grew the heap to
+    /// ([`shrink_target`](super::shrink_target)); lanes free their chunks as
+    /// they empty.
     pub(crate) fn shrink(&mut self, floor: usize) {
-        let heap = &mut self.heap;
-        if heap.capacity() > floor && heap.len() < heap.capacity() / 4 {
-            heap.shrink_to(heap.len() * 2);
+        if let Some(target) = super::shrink_target(self.heap.len(), self.heap.capacity(), floor) {
+            self.heap.shrink_to(target);
         }
     }
 
