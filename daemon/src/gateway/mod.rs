@@ -28,7 +28,6 @@ pub mod sim;
 mod streams;
 
 use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -69,23 +68,24 @@ impl EphemeralNaming {
         match self {
             EphemeralNaming::Decimal => Some(TerminationId::new(format!("{prefix}{n}"))),
             EphemeralNaming::BitString { level_bits } => {
-                let used = bit_string_levels(prefix, level_bits)?;
-                let rest = &level_bits[used..];
-                let bits: u32 = rest.iter().map(|&w| u32::from(w)).sum();
+                let rest = levels_left(prefix, level_bits)?;
+                let bits = total_bits(rest);
                 if rest.is_empty() || bits < 64 && n >> bits != 0 {
                     return None;
                 }
                 let mut text = String::with_capacity(prefix.len() + rest.len() * 9);
                 text.push_str(prefix);
+                // The number's bits from the highest, a `/` between levels.
                 let mut left = bits;
                 for (i, &width) in rest.iter().enumerate() {
-                    left -= u32::from(width);
-                    let level = (n >> left) & (u64::MAX >> (64 - u32::from(width)));
                     if i > 0 {
                         text.push('/');
                     }
-                    // Writing into a String cannot fail.
-                    let _ = write!(text, "{level:0w$b}", w = usize::from(width));
+                    for _ in 0..width {
+                        left -= 1;
+                        let bit = n.checked_shr(left).unwrap_or(0) & 1;
+                        text.push(if bit == 1 { '1' } else { '0' });
+                    }
                 }
                 Some(TerminationId::new(text))
             }
@@ -97,8 +97,7 @@ impl EphemeralNaming {
         match self {
             EphemeralNaming::Decimal => None,
             EphemeralNaming::BitString { level_bits } => {
-                let used = bit_string_levels(prefix, level_bits).unwrap_or(level_bits.len());
-                let bits: u32 = level_bits[used..].iter().map(|&w| u32::from(w)).sum();
+                let bits = total_bits(levels_left(prefix, level_bits).unwrap_or_default());
                 Some(if bits >= 64 {
                     u64::MAX
                 } else {
@@ -113,17 +112,18 @@ impl EphemeralNaming {
         match self {
             EphemeralNaming::Decimal => !prefix.is_empty(),
             EphemeralNaming::BitString { level_bits } => {
-                bit_string_levels(prefix, level_bits).is_some_and(|used| used < level_bits.len())
+                levels_left(prefix, level_bits).is_some_and(|rest| !rest.is_empty())
             }
         }
     }
 }
 
-/// How many levels `prefix` fills: whole levels of `0`/`1` digits of the
-/// layout's widths, each followed by `/`; `None` if it is not such a prefix.
-fn bit_string_levels(prefix: &str, level_bits: &[u8]) -> Option<usize> {
+/// The levels of `level_bits` that `prefix` leaves for the number: the
+/// prefix is whole levels of `0`/`1` digits of the layout's widths, each
+/// followed by `/`; `None` if it is not such a prefix.
+fn levels_left<'a>(prefix: &str, level_bits: &'a [u8]) -> Option<&'a [u8]> {
     if prefix.is_empty() {
-        return Some(0);
+        return Some(level_bits);
     }
     let levels = prefix.strip_suffix('/')?.split('/');
     let mut used = 0;
@@ -133,7 +133,12 @@ fn bit_string_levels(prefix: &str, level_bits: &[u8]) -> Option<usize> {
         }
         used += 1;
     }
-    (used == prefix.matches('/').count()).then_some(used)
+    (used == prefix.matches('/').count()).then(|| &level_bits[used..])
+}
+
+/// The bits of `levels` in all.
+fn total_bits(levels: &[u8]) -> u32 {
+    levels.iter().map(|&w| u32::from(w)).sum()
 }
 
 /// What the engine is configured with.
