@@ -67,11 +67,11 @@ address = "127.0.0.1"
 port = $mgc_port
 [engine]
 # As the megaco MG of megaco-load keeps its replies (reply_timer 5 s); the table holds the
-# replies of 5 s at up to 100 000 transactions/s (a full table drops new requests unanswered,
+# replies of 5 s at up to 200 000 transactions/s (a full table drops new requests unanswered,
 # which the generator counts as timeouts).
 long_timer_ms = 5000
 request_lifetime_ms = 4000
-max_incoming_transactions = 524288
+max_incoming_transactions = 1048576
 [association]
 version = 3
 [security]

@@ -222,6 +222,8 @@ pub struct EngineSection {
     pub ack_delay_ms: Option<u64>,
     pub max_pending_acks: Option<usize>,
     pub max_transactions_per_message: Option<usize>,
+    /// Most bytes of a message that batches several transactions.
+    pub max_message_bytes: Option<usize>,
     /// Segment v3 replies above this many bytes (UDP only); absent: off.
     pub segmentation_max_message_size: Option<usize>,
     pub max_outgoing_transactions: Option<usize>,
@@ -664,7 +666,25 @@ impl Config {
             mgcs.push(MgcAddress { mid, peer });
         }
 
-        let engine = self.engine_config(local_mid.clone())?;
+        let mut engine = self.engine_config(local_mid.clone())?;
+        // A batch must not break the profile's limit at the peer (Iq:
+        // at most 10 transactions per message, TS 29.334 Table 5.10.1).
+        if let Some(limit) = profile.max_transactions_per_message {
+            if self
+                .engine
+                .max_transactions_per_message
+                .is_some_and(|n| n > limit)
+            {
+                return Err(invalid(
+                    "engine.max_transactions_per_message",
+                    format!(
+                        "the {} profile allows at most {limit} transactions per message",
+                        self.profile.name.as_str()
+                    ),
+                ));
+            }
+            engine.max_transactions_per_message = engine.max_transactions_per_message.min(limit);
+        }
 
         // Association.
         let a = &self.association;
@@ -1031,6 +1051,7 @@ impl Config {
             &mut c.max_transactions_per_message,
             e.max_transactions_per_message,
         );
+        set(&mut c.max_message_bytes, e.max_message_bytes);
         if let Some(size) = e.segmentation_max_message_size {
             c.segmentation = Segmentation::MaxMessageSize(size);
         }
@@ -1089,6 +1110,7 @@ const ENGINE_KEYS: &[(&str, &str)] = &[
         "max_transactions_per_message",
         "engine.max_transactions_per_message",
     ),
+    ("max_message_bytes", "engine.max_message_bytes"),
     ("segment", "engine.segmentation_max_message_size"),
     (
         "max_outgoing_transactions",
@@ -1297,6 +1319,34 @@ mod tests {
             "{BASE}[[mgc]]\nmid = \"[127.0.0.1]:2944\"\naddress = \"127.0.0.1\"\n"
         ));
         assert!(e.starts_with("mgc[1]:"), "{e}");
+    }
+
+    /// Batching never breaks the profile's limit on transactions per
+    /// message (Iq: 10), and the message byte limit is configurable.
+    #[test]
+    fn batches_follow_the_profile_limit() {
+        let iq = Config::parse(BASE).unwrap().validate().unwrap();
+        assert_eq!(iq.engine.max_transactions_per_message, 10);
+        assert_eq!(iq.engine.max_message_bytes, 1400);
+        let mp = Config::parse(&format!("[profile]\nname = \"mp\"\n{BASE}"))
+            .unwrap()
+            .validate()
+            .unwrap();
+        assert_eq!(mp.engine.max_transactions_per_message, 16);
+        let e = error_of(&format!(
+            "{BASE}[engine]\nmax_transactions_per_message = 11\n"
+        ));
+        assert!(e.starts_with("engine.max_transactions_per_message:"), "{e}");
+        let s = Config::parse(&format!(
+            "{BASE}[engine]\nmax_transactions_per_message = 4\nmax_message_bytes = 9000\n"
+        ))
+        .unwrap()
+        .validate()
+        .unwrap();
+        assert_eq!(s.engine.max_transactions_per_message, 4);
+        assert_eq!(s.engine.max_message_bytes, 9000);
+        let e = error_of(&format!("{BASE}[engine]\nmax_message_bytes = 0\n"));
+        assert!(e.starts_with("engine.max_message_bytes:"), "{e}");
     }
 
     #[test]

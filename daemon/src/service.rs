@@ -257,6 +257,20 @@ impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
         }
         Ok(())
     }
+
+    fn encode_within(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+    ) -> Result<(), String> {
+        self.inner.encode_within(message, budget, emit)?;
+        if let MessageBody::Error(e) = &message.message.body {
+            self.metrics.error(e.code, "out");
+        }
+        Ok(())
+    }
+
     fn packing_form(&self) -> Self {
         Counted {
             inner: self.inner.packing_form(),

@@ -245,16 +245,24 @@ fn mgc_config(port: u16) -> EngineConfig {
 
 fn spawn_mgc<T: Transport<Peer = SocketAddr>>(enc: Enc, transport: T) -> Mgc {
     let port = transport.local_addr().map_or(0, |a| a.port());
+    spawn_mgc_with(enc, transport, mgc_config(port))
+}
+
+fn spawn_mgc_with<T: Transport<Peer = SocketAddr>>(
+    enc: Enc,
+    transport: T,
+    config: EngineConfig,
+) -> Mgc {
     let association = MgcAssociation::new(MgcConfig::new());
     match enc {
         Enc::Pretty => Endpoint::spawn_with_association(
-            mgc_config(port),
+            config,
             TextCodec::new(Style::Pretty),
             transport,
             association,
         ),
         Enc::Ber => Endpoint::spawn_with_association(
-            mgc_config(port),
+            config,
             BerCodec::new(),
             transport,
             association,
@@ -715,7 +723,14 @@ async fn tcp_strangers_are_closed_at_accept() {
 /// not served either; a flood above the rate limit is cut.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn udp_ber_other_port_and_rate_limit() {
-    let (mgc, _mgc_incoming, mut control) = our_mgc(Tr::Udp, Enc::Ber).await;
+    // One request per message: the limit counts messages, and the burst
+    // below must be one of messages.
+    let transport = UdpTransport::bind("127.0.0.1:0".parse().unwrap())
+        .await
+        .unwrap();
+    let mut config = mgc_config(transport.local_addr().unwrap().port());
+    config.max_transactions_per_message = 1;
+    let (mgc, _mgc_incoming, mut control) = spawn_mgc_with(Enc::Ber, transport, config);
     let mgc_addr = mgc.local_addr().unwrap();
     let (gateway, _notifies) = TestGateway::new();
     let metrics = Arc::new(Metrics::new());
@@ -1242,7 +1257,14 @@ async fn the_real_gateway_answers_load_cycles_over_udp() {
     for (enc, encoding) in [(Enc::Pretty, Encoding::Pretty), (Enc::Ber, Encoding::Ber)] {
         let socket = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
         let mgc_addr = socket.local_addr().unwrap();
-        let settings = settings(Tr::Udp, enc, mgc_addr, "");
+        // The driver does not retransmit: a request the per-peer rate limit
+        // dropped would stall its cycle, and this test is about the engine.
+        let settings = settings(
+            Tr::Udp,
+            enc,
+            mgc_addr,
+            "[security]\nrate_limit_per_peer = 1000000\nrate_limit_burst = 100000\n",
+        );
         let backend = Arc::new(SimBackend::new(settings.sim.clone()));
         let gateway = Arc::new(Gateway::new(settings.gateway.clone(), backend));
         let running = service::start(&settings, gateway, Arc::new(Metrics::new()))

@@ -184,3 +184,117 @@ async fn refusals_are_reported() {
     );
     assert!(spawned.is_err());
 }
+
+/// Sends one datagram holding requests 1..=`n` (one Modify each) from a raw
+/// socket, lets the MG application answer them all before the endpoint
+/// task runs again, and returns the datagrams that come back, each with
+/// the reply transaction IDs it carries, in the order received.
+async fn answers_to_one_datagram(
+    enc: Enc,
+    max_message_bytes: usize,
+    n: u32,
+) -> Vec<(usize, Vec<u32>)> {
+    use h248_stack::model::{MegacoMessage, Message, Transaction, TransactionRequest};
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut config = transport_util::test_config(Role::Mg);
+    config.max_message_bytes = max_message_bytes;
+    let (mg, mut incoming) =
+        transport_util::spawn_with(config, enc, UdpTransport::bind(any).await.unwrap());
+    let raw = tokio::net::UdpSocket::bind(any).await.unwrap();
+    let requests = MegacoMessage {
+        auth_header: None,
+        message: Message {
+            version: 3,
+            mid: h248_stack::model::MId::Domain {
+                name: "mgc.example.net".into(),
+                port: None,
+            },
+            body: MessageBody::Transactions(
+                (1..=n)
+                    .map(|k| {
+                        Transaction::Request(TransactionRequest {
+                            transaction_id: k,
+                            actions: transport_util::actions(k),
+                        })
+                    })
+                    .collect(),
+            ),
+        },
+    };
+    let encoding = match enc {
+        Enc::Pretty => wire::Encoding::Pretty,
+        Enc::Compact => wire::Encoding::Compact,
+        Enc::Ber => wire::Encoding::Ber,
+    };
+    raw.send_to(
+        &wire::encode(&requests, encoding).unwrap(),
+        mg.local_addr().unwrap(),
+    )
+    .await
+    .unwrap();
+    // The test runtime has one thread: the answers below are all queued
+    // before the endpoint task runs again.
+    let mut ready = Vec::new();
+    for _ in 0..n {
+        ready.push(incoming.recv().await.unwrap());
+    }
+    for request in ready {
+        let result = transport_util::answer(&request.actions);
+        request.answer(result).await.unwrap();
+    }
+    let mut got = Vec::new();
+    let mut buf = vec![0u8; 65536];
+    let mut replies = 0;
+    while replies < n as usize {
+        let (len, _) = tokio::time::timeout(Duration::from_secs(5), raw.recv_from(&mut buf))
+            .await
+            .expect("the replies")
+            .unwrap();
+        let (message, _) = wire::decode_any(&buf[..len]).unwrap();
+        let MessageBody::Transactions(transactions) = message.message.body else {
+            panic!("a transaction list");
+        };
+        let ids: Vec<u32> = transactions
+            .iter()
+            .map(|t| match t {
+                Transaction::Reply(r) => r.transaction_id,
+                other => panic!("only replies expected, got {other:?}"),
+            })
+            .collect();
+        replies += ids.len();
+        got.push((len, ids));
+    }
+    mg.shutdown().await;
+    got
+}
+
+/// Replies the application has ready together leave in one message
+/// (clause 8: several transactions per message), with no timer involved;
+/// a batch larger than `max_message_bytes` is cut between transactions
+/// into messages within it, in order, in every encoding.
+#[tokio::test]
+async fn ready_replies_are_batched_within_the_byte_limit() {
+    for enc in [Enc::Pretty, Enc::Compact, Enc::Ber] {
+        let batched = answers_to_one_datagram(enc, 1400, 6).await;
+        assert_eq!(batched.len(), 1, "{enc:?}: one datagram: {batched:?}");
+        assert_eq!(batched[0].1, vec![1, 2, 3, 4, 5, 6]);
+        // Small enough that no two replies fit together... then two or three.
+        let one_reply = batched[0].0 / 6;
+        for budget in [one_reply, 2 * one_reply + 40, 3 * one_reply + 40] {
+            let cut = answers_to_one_datagram(enc, budget, 6).await;
+            assert!(cut.len() > 1, "{enc:?} within {budget}: {cut:?}");
+            let ids: Vec<u32> = cut.iter().flat_map(|(_, ids)| ids.clone()).collect();
+            assert_eq!(ids, vec![1, 2, 3, 4, 5, 6], "{enc:?}: in order");
+            for (len, ids) in &cut {
+                assert!(
+                    *len <= budget || ids.len() == 1,
+                    "{enc:?}: {len} bytes over {budget} with {} replies",
+                    ids.len()
+                );
+            }
+            if budget > 2 * one_reply {
+                assert!(cut.iter().any(|(_, ids)| ids.len() > 1), "{enc:?}: {cut:?}");
+            }
+        }
+    }
+}

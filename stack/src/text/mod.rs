@@ -12,7 +12,7 @@ pub mod error;
 mod roundtrip_tests;
 
 pub use decode::{decode, decode_with};
-pub use encode::{encode, encode_to_vec};
+pub use encode::{encode, encode_marking_transactions, encode_to_vec};
 pub use error::{DecodeError, DecodeErrorKind, EncodeError};
 
 use crate::model::MegacoMessage;

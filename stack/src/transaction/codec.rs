@@ -2,6 +2,7 @@
 //! [`MegacoMessage`]s and back, and [`CodecEngine`] wraps an [`Engine`] with
 //! one. The engine itself never sees bytes.
 
+use std::collections::VecDeque;
 use std::time::Instant;
 
 use super::{Engine, Event, PeerKey, ReplyPacker};
@@ -35,6 +36,48 @@ pub trait MessageCodec {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError>;
     /// Appends the encoding of `message` to `out`.
     fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String>;
+
+    /// Encodes `message` as one or more messages of at most `budget` bytes
+    /// each, cut only between transactions, and hands each to `emit` in
+    /// order. A message of one transaction, or a message-level error, is
+    /// never cut, whatever its size (large replies are segmented by the
+    /// engine instead). Nothing is emitted when it fails.
+    ///
+    /// This default encodes the batch and, if it is too large, encodes
+    /// parts of it again, each sized from the first encoding; a codec whose
+    /// encoding can be cut directly ([`TextCodec`]) does better.
+    fn encode_within(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+    ) -> Result<(), String> {
+        let mut out = Vec::with_capacity(256);
+        self.encode(message, &mut out)?;
+        let transactions = match &message.message.body {
+            MessageBody::Transactions(t) if t.len() > 1 && out.len() > budget => t,
+            _ => {
+                emit(out);
+                return Ok(());
+            }
+        };
+        // Parts of the size that fits on average, checked again each.
+        let per = (transactions.len() * budget / out.len()).clamp(1, transactions.len() - 1);
+        let mut parts = Vec::with_capacity(transactions.len().div_ceil(per));
+        for chunk in transactions.chunks(per) {
+            let part = MegacoMessage {
+                auth_header: message.auth_header.clone(),
+                message: Message {
+                    version: message.message.version,
+                    mid: message.message.mid.clone(),
+                    body: MessageBody::Transactions(chunk.to_vec()),
+                },
+            };
+            self.encode_within(&part, budget, &mut |bytes| parts.push(bytes))?;
+        }
+        parts.into_iter().for_each(emit);
+        Ok(())
+    }
 
     /// The codec that packs cached replies ([`ReplyPacker`]): this one, in
     /// its smallest style.
@@ -75,11 +118,78 @@ impl MessageCodec for TextCodec {
         text::encode(message, self.style, out).map_err(|e| e.to_string())
     }
 
+    /// One encoding, cut at transaction boundaries
+    /// ([`text::encode_marking_transactions`]) when it is too large.
+    fn encode_within(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+    ) -> Result<(), String> {
+        let mut out = Vec::with_capacity(256);
+        let batch = matches!(&message.message.body, MessageBody::Transactions(t) if t.len() > 1);
+        if !batch {
+            self.encode(message, &mut out)?;
+            emit(out);
+            return Ok(());
+        }
+        let mut starts = Vec::new();
+        text::encode_marking_transactions(message, self.style, &mut out, &mut starts)
+            .map_err(|e| e.to_string())?;
+        cut_text_batch(out, &starts, budget, emit);
+        Ok(())
+    }
+
     fn packing_form(&self) -> Self {
         TextCodec {
             style: Style::Compact,
             ..*self
         }
+    }
+}
+
+/// Encodes `message` for `peer` as datagrams within `budget` bytes, queued
+/// on `out`.
+fn encode_datagrams<P: Clone, C: MessageCodec>(
+    codec: &C,
+    message: &MegacoMessage,
+    budget: usize,
+    peer: &P,
+    out: &mut VecDeque<Datagram<P>>,
+) -> Result<(), String> {
+    codec.encode_within(message, budget, &mut |bytes| {
+        out.push_back(Datagram {
+            peer: peer.clone(),
+            bytes,
+        })
+    })
+}
+
+/// Cuts a text message whose transactions begin at `starts` (one line
+/// break between them, the header before the first) into messages of at
+/// most `budget` bytes where it can: the header, then as many consecutive
+/// transactions as fit, at least one.
+fn cut_text_batch(bytes: Vec<u8>, starts: &[usize], budget: usize, emit: &mut dyn FnMut(Vec<u8>)) {
+    if bytes.len() <= budget || starts.len() < 2 {
+        emit(bytes);
+        return;
+    }
+    let header = &bytes[..starts[0]];
+    // Where transaction `i` ends: before the line break that separates it
+    // from the next one.
+    let end = |i: usize| starts.get(i + 1).map_or(bytes.len(), |&next| next - 1);
+    let mut first = 0;
+    while first < starts.len() {
+        let mut last = first;
+        while last + 1 < starts.len() && header.len() + end(last + 1) - starts[first] <= budget {
+            last += 1;
+        }
+        let body = &bytes[starts[first]..end(last)];
+        let mut message = Vec::with_capacity(header.len() + body.len());
+        message.extend_from_slice(header);
+        message.extend_from_slice(body);
+        emit(message);
+        first = last + 1;
     }
 }
 
@@ -122,6 +232,9 @@ pub struct Datagram<P> {
 pub struct CodecEngine<P: PeerKey, C> {
     pub engine: Engine<P>,
     pub codec: C,
+    /// The rest of a batch cut into several datagrams
+    /// ([`MessageCodec::encode_within`]), sent before anything else.
+    cut: VecDeque<Datagram<P>>,
 }
 
 impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P, C> {
@@ -138,7 +251,11 @@ impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P,
             exact_size(&sizer_codec, &mid, reply)
                 .unwrap_or_else(|| super::estimate_action_reply_size(reply))
         }));
-        CodecEngine { engine, codec }
+        CodecEngine {
+            engine,
+            codec,
+            cut: VecDeque::new(),
+        }
     }
 }
 
@@ -242,32 +359,26 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
     }
 
     /// The next datagram to send; messages the codec refuses are counted
-    /// and skipped.
+    /// and skipped. A batch that encodes larger than the engine's
+    /// `max_message_bytes` leaves as several datagrams, cut between
+    /// transactions.
     pub fn poll_transmit(&mut self) -> Option<Datagram<P>> {
+        if let Some(datagram) = self.cut.pop_front() {
+            return Some(datagram);
+        }
+        let budget = self.engine.config().max_message_bytes;
         while let Some(t) = self.engine.poll_transmit() {
-            let mut bytes = Vec::with_capacity(256);
-            match self.codec.encode(&t.message, &mut bytes) {
-                Ok(()) => {
-                    return Some(Datagram {
-                        peer: t.peer,
-                        bytes,
-                    })
-                }
-                Err(_) => {
-                    self.engine.count_encode_error();
-                    // A reply this encoding cannot carry (a termination ID
-                    // without a binary form, say) must not leave the peer
-                    // retransmitting into silence: it goes out as error 500
-                    // (H.248.8), and what else the message held as it was.
-                    bytes.clear();
-                    if let Some(message) = self.without_unencodable(t.message) {
-                        if self.codec.encode(&message, &mut bytes).is_ok() {
-                            return Some(Datagram {
-                                peer: t.peer,
-                                bytes,
-                            });
-                        }
-                    }
+            if encode_datagrams(&self.codec, &t.message, budget, &t.peer, &mut self.cut).is_ok() {
+                return self.cut.pop_front();
+            }
+            self.engine.count_encode_error();
+            // A reply this encoding cannot carry (a termination ID without
+            // a binary form, say) must not leave the peer retransmitting
+            // into silence: it goes out as error 500 (H.248.8), and what
+            // else the message held as it was.
+            if let Some(message) = self.without_unencodable(t.message) {
+                if encode_datagrams(&self.codec, &message, budget, &t.peer, &mut self.cut).is_ok() {
+                    return self.cut.pop_front();
                 }
             }
         }

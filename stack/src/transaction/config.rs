@@ -137,9 +137,18 @@ pub struct EngineConfig {
     /// sent at once. Default 64.
     pub max_pending_acks: usize,
     /// Most transactions in one outgoing message: what is queued for the
-    /// same peer during one call is batched up to this. Default 16 (1
-    /// disables batching).
+    /// same peer between two calls of `poll_transmit` is batched up to this
+    /// (and `max_message_bytes`). Default 16 (1 disables batching).
     pub max_transactions_per_message: usize,
+    /// Most bytes in an outgoing message that batches several
+    /// transactions: the byte layer ([`CodecEngine`](super::codec::CodecEngine))
+    /// cuts a batch that encodes larger into messages within it, between
+    /// transactions. One transaction alone is never cut (a large reply is
+    /// segmented instead, see `segmentation`). Default 1 400: a batch fits
+    /// one Ethernet frame with IPv6 and UDP headers, so it never makes IP
+    /// fragment. (Erlang megaco bounds its accumulated requests by
+    /// `trans_req_maxsize`, 2 048 by default.)
+    pub max_message_bytes: usize,
     /// Segmentation of large replies (v3, unreliable transports only).
     /// Default [`Segmentation::Off`] (megaco's default).
     pub segmentation: Segmentation,
@@ -190,6 +199,7 @@ impl EngineConfig {
             ack_delay: Duration::from_millis(50),
             max_pending_acks: 64,
             max_transactions_per_message: 16,
+            max_message_bytes: 1400,
             segmentation: Segmentation::Off,
             segment_window: None,
             segment_reassembly_timer: Duration::from_secs(10),
@@ -224,6 +234,9 @@ impl EngineConfig {
         }
         if self.max_transactions_per_message == 0 || self.max_pending_acks == 0 {
             return fail("batch sizes must be at least 1");
+        }
+        if self.max_message_bytes == 0 {
+            return fail("max_message_bytes must be at least 1");
         }
         if let Segmentation::MaxMessageSize(size) = self.segmentation {
             if size <= super::SEGMENT_OVERHEAD {

@@ -31,14 +31,19 @@
 //!   transaction reply (never a message-level error);
 //! - TransactionResponseAck batching with ranges, and immediate acks;
 //! - several transactions per message both ways (clause 8: "transactions in
-//!   a message are treated independently", processed in order);
+//!   a message are treated independently", processed in order): whatever
+//!   is queued for one peer between two calls of `poll_transmit` (replies,
+//!   requests, Pendings, acks) leaves in one message, up to
+//!   `max_transactions_per_message` (the byte layer also splits at
+//!   `max_message_bytes`); a caller that hands over all its ready replies
+//!   before polling gets them batched with no timer and no added delay;
 //! - version 3 segmentation of replies over unreliable transports (clause
 //!   8.1.1 / 8.2.4): segments, SegmentReply, reassembly, error 459;
 //! - bounded state: every table has a configured limit and every state a
 //!   timer that releases it.
 //!
 //! The output queues (`poll_transmit`, `poll_event`) are drained by the
-//! caller after each input; one input adds at most a few entries per
+//! caller after its inputs; one input adds at most a few entries per
 //! transaction it carries, so they stay bounded as long as the caller
 //! drains them. `now` must never go backwards between calls.
 //!
@@ -197,7 +202,7 @@ struct AckBatch {
     timer: u64,
 }
 
-/// A transaction queued for the next flush.
+/// A transaction queued for the next flush (the next `poll_transmit`).
 #[derive(Debug, Clone)]
 struct Queued<P> {
     peer: P,
@@ -352,8 +357,10 @@ impl<P: PeerKey> Engine<P> {
         self.out.len() + self.incoming.len() + self.acks.len()
     }
 
-    /// The next message to send.
+    /// The next message to send. What was queued since the last call is
+    /// made into messages first: per peer, in the order queued.
     pub fn poll_transmit(&mut self) -> Option<Transmit<P>> {
+        self.flush();
         self.transmits.pop_front()
     }
 
@@ -420,7 +427,6 @@ impl<P: PeerKey> Engine<P> {
                 },
             },
         );
-        self.flush();
         Ok(id)
     }
 
@@ -456,7 +462,6 @@ impl<P: PeerKey> Engine<P> {
         match txn.state {
             InState::InProgress(progress) => {
                 self.answer(now, key, txn.version, progress, result, imm_ack_required);
-                self.flush();
                 Ok(())
             }
             state => {
@@ -512,6 +517,8 @@ impl<P: PeerKey> Engine<P> {
     /// Sends a message-level error (clause 8.2.2) to `peer`: for messages
     /// that could not be decoded at all.
     pub fn send_message_error(&mut self, peer: P, version: u8, error: ErrorDescriptor) {
+        // What was queued before goes first.
+        self.flush();
         self.counters.message_errors_sent += 1;
         self.counters.messages_sent += 1;
         self.transmits.push_back(Transmit {
@@ -560,7 +567,6 @@ impl<P: PeerKey> Engine<P> {
                 }
             }
         }
-        self.flush();
     }
 
     /// Runs every timer due at `now`.
@@ -591,7 +597,6 @@ impl<P: PeerKey> Engine<P> {
         }
         self.compact_timers();
         self.shrink_tables();
-        self.flush();
     }
 
     // ---- requester side -------------------------------------------------

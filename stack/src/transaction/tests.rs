@@ -598,6 +598,46 @@ fn replies_queued_together_are_batched_up_to_the_limit() {
     );
 }
 
+/// What is queued between two `poll_transmit`s leaves together: replies
+/// answered one by one, and a request of our own to the same peer, share a
+/// message; a message-level error queued after them follows them.
+#[test]
+fn what_is_queued_before_polling_shares_a_message() {
+    let t0 = Instant::now();
+    let mut mg = Engine::new(config(Role::Mg));
+    mg.handle_message(
+        t0,
+        Side::Mgc,
+        message(3, (1..=3).map(|i| request(i, i)).collect()),
+    );
+    assert_eq!(events(&mut mg).len(), 3);
+    for i in 1..=3 {
+        mg.send_reply(t0, Side::Mgc, i, answer_to(&actions(i, 1)))
+            .unwrap();
+    }
+    let ours = mg.send_request(t0, Side::Mgc, 3, actions(9, 1)).unwrap();
+    mg.send_message_error(Side::Mgc, 3, ErrorDescriptor::new(400, "Syntax error"));
+    let messages = sent(&mut mg);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let MessageBody::Transactions(first) = &messages[0].message.body else {
+        panic!("the batch first");
+    };
+    let ids: Vec<_> = first
+        .iter()
+        .map(|t| match t {
+            Transaction::Reply(r) => (r.transaction_id, "reply"),
+            Transaction::Request(r) => (r.transaction_id, "request"),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        ids,
+        vec![(1, "reply"), (2, "reply"), (3, "reply"), (ours, "request")]
+    );
+    assert!(matches!(messages[1].message.body, MessageBody::Error(_)));
+    assert_eq!(mg.counters().messages_sent, 2);
+}
+
 #[test]
 fn peer_message_error_is_reported() {
     let t0 = Instant::now();

@@ -8,8 +8,11 @@
 //! it to the engine with the current time; then drain the engine: every
 //! `poll_transmit` goes to the transport, every `poll_event` to the
 //! application (a reply resolves the future of its `send_request`, a new
-//! request goes to [`IncomingRequests`]). The engine takes every protocol
-//! decision; this task only moves bytes, time and events.
+//! request goes to [`IncomingRequests`]). Before draining it takes every
+//! command already queued, so that replies ready together leave in one
+//! message per peer (the engine batches what it holds at `poll_transmit`).
+//! The engine takes every protocol decision; this task only moves bytes,
+//! time and events.
 
 use std::collections::HashMap;
 use std::fmt::Debug;
@@ -33,6 +36,10 @@ use crate::transaction::{
 
 /// Commands queued from handles to the task before senders wait.
 const COMMAND_QUEUE: usize = 1024;
+
+/// Most commands taken in one turn of the task beyond the one that woke
+/// it, so that a flood of them cannot starve the transport and the timers.
+const READY_COMMANDS_PER_TURN: usize = 256;
 
 /// Pause after a transport receive error.
 const RECV_ERROR_BACKOFF: std::time::Duration = std::time::Duration::from_millis(5);
@@ -526,7 +533,15 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
                     self.handle_timeout(Instant::now());
                 }
             }
+            // Replies the application already has ready go out with this
+            // turn's: the engine batches what is queued for one peer
+            // before `poll_transmit` into one message, so taking them all
+            // first saves a datagram per reply under load and delays none.
+            let shutdown = self.take_ready_commands();
             self.drain().await;
+            if let Some(ack) = shutdown {
+                break Some(ack);
+            }
         };
         // Waiting requests resolve to Closed as their senders drop here.
         self.waiting.clear();
@@ -535,6 +550,20 @@ impl<T: Transport, C: MessageCodec, A: LiveAssociation<T::Peer>> Driver<T, C, A>
         if let Some(ack) = shutdown_ack {
             let _ = ack.send(());
         }
+    }
+
+    /// Runs the commands already queued, up to
+    /// [`READY_COMMANDS_PER_TURN`]; stops at a shutdown and returns its
+    /// acknowledgement.
+    fn take_ready_commands(&mut self) -> Option<oneshot::Sender<()>> {
+        for _ in 0..READY_COMMANDS_PER_TURN {
+            match self.commands.try_recv() {
+                Ok(Command::Shutdown(ack)) => return Some(ack),
+                Ok(command) => self.command(command),
+                Err(_) => break,
+            }
+        }
+        None
     }
 
     fn command(&mut self, command: Command<T::Peer>) {

@@ -37,6 +37,9 @@ impl Writer<'_> {
                     if index > 0 {
                         self.out.push(b'\n');
                     }
+                    if let Some(starts) = self.transaction_starts.as_deref_mut() {
+                        starts.push(self.out.len());
+                    }
                     self.transaction(transaction)?;
                 }
             }

@@ -38,6 +38,31 @@ pub fn encode(message: &MegacoMessage, style: Style, out: &mut Vec<u8>) -> Resul
     result
 }
 
+/// [`encode`], noting in `starts` where in `out` each transaction of the
+/// message begins (nothing for a message-level error). What precedes the
+/// first is the header with its line break, and consecutive transactions
+/// are separated by exactly one line break, so the header followed by any
+/// run of consecutive transactions is a message too: the byte layer cuts a
+/// batch that is too large for one datagram that way, without encoding it
+/// again. On error `out` is left as it was and `starts` is cleared.
+pub fn encode_marking_transactions(
+    message: &MegacoMessage,
+    style: Style,
+    out: &mut Vec<u8>,
+    starts: &mut Vec<usize>,
+) -> Result<(), EncodeError> {
+    let start = out.len();
+    starts.clear();
+    let mut writer = Writer::new(out, style);
+    writer.transaction_starts = Some(starts);
+    let result = writer.megaco_message(message);
+    if result.is_err() {
+        out.truncate(start);
+        starts.clear();
+    }
+    result
+}
+
 /// The text encoding of `message` in `style`, in a new buffer.
 pub fn encode_to_vec(message: &MegacoMessage, style: Style) -> Result<Vec<u8>, EncodeError> {
     let mut out = Vec::with_capacity(512);
@@ -68,6 +93,9 @@ struct Writer<'o> {
     depth: usize,
     /// Protocol version of the message being written.
     version: u8,
+    /// Where each transaction begins, when asked for
+    /// ([`encode_marking_transactions`]).
+    transaction_starts: Option<&'o mut Vec<usize>>,
 }
 
 /// A braced list being written (`LBRKT item *(COMMA item) RBRKT`): knows
@@ -91,6 +119,7 @@ impl<'o> Writer<'o> {
             pretty,
             depth: 0,
             version: 3,
+            transaction_starts: None,
         }
     }
 
