@@ -261,12 +261,9 @@ fn spawn_mgc_with<T: Transport<Peer = SocketAddr>>(
             transport,
             association,
         ),
-        Enc::Ber => Endpoint::spawn_with_association(
-            config,
-            BerCodec::new(),
-            transport,
-            association,
-        ),
+        Enc::Ber => {
+            Endpoint::spawn_with_association(config, BerCodec::new(), transport, association)
+        }
     }
     .expect("valid MGC configuration")
 }

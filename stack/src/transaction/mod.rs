@@ -226,6 +226,9 @@ pub struct Engine<P: PeerKey> {
     next_id: TransactionId,
     sizer: ActionReplySizer,
     packer: Option<Box<dyn ReplyPacker>>,
+    /// The generation of the first timer when `poll_timeout` last found it
+    /// live (0: none; generations start at 1).
+    live_head: u64,
 }
 
 impl<P: PeerKey> Debug for Engine<P> {
@@ -263,6 +266,7 @@ impl<P: PeerKey> Engine<P> {
             next_id,
             sizer: Box::new(estimate_action_reply_size),
             packer: None,
+            live_head: 0,
         }
     }
 
@@ -373,7 +377,11 @@ impl<P: PeerKey> Engine<P> {
     /// `None` when nothing is pending.
     pub fn poll_timeout(&mut self) -> Option<Instant> {
         while let Some((at, generation, key)) = self.timers.peek() {
-            if self.is_live_timer(generation, key) {
+            // The first timer is asked about once, not at every call: the
+            // lookup is a cache miss in a large table. A hint only: if its
+            // owner re-arms since, `handle_timeout` finds it stale.
+            if generation == self.live_head || self.is_live_timer(generation, key) {
+                self.live_head = generation;
                 return Some(at);
             }
             self.timers.pop();
@@ -461,6 +469,8 @@ impl<P: PeerKey> Engine<P> {
         };
         match txn.state {
             InState::InProgress(progress) => {
+                // The provisional-response timer is replaced by the reply's.
+                self.timers.cancel(txn.timer);
                 self.answer(now, key, txn.version, progress, result, imm_ack_required);
                 Ok(())
             }
@@ -637,6 +647,7 @@ impl<P: PeerKey> Engine<P> {
         };
         match next {
             Ok(waiting) => {
+                self.timers.cancel(txn.timer);
                 txn.timer = self.timers.arm(now, waiting.timer(), TimerKey::Out(id));
                 txn.state = OutState::Live {
                     request,
@@ -738,6 +749,7 @@ impl<P: PeerKey> Engine<P> {
             reply.result,
         ) {
             ReassemblyStep::Incomplete(r) => {
+                self.timers.cancel(txn.timer);
                 txn.timer = self.timers.arm(now, r.timer(), TimerKey::Out(id));
                 txn.state = OutState::Live {
                     request,
@@ -797,8 +809,9 @@ impl<P: PeerKey> Engine<P> {
         let until = now + self.config.long_timer;
         let timer = self.timers.arm(now, until, TimerKey::Out(id));
         if let Some(txn) = self.out.get_mut(&id) {
-            txn.timer = timer;
+            let stale = std::mem::replace(&mut txn.timer, timer);
             txn.state = OutState::Finished { outcome };
+            self.timers.cancel(stale);
         }
     }
 
@@ -811,6 +824,8 @@ impl<P: PeerKey> Engine<P> {
             reason,
         });
         let until = now + self.config.long_timer;
+        // Stale unless its expiry is what failed the transaction.
+        self.timers.cancel(txn.timer);
         txn.timer = self.timers.arm(now, until, TimerKey::Out(id));
         txn.state = OutState::Finished {
             outcome: Outcome::Failed,

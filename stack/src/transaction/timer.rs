@@ -2,6 +2,14 @@
 //! generation of the state that armed them; a state re-arms by taking a new
 //! generation, and stale entries are skipped when they come due (and purged
 //! when they outnumber the live ones, so the queue stays bounded).
+//!
+//! A state that knows its old entry is now stale can also [`cancel`] it
+//! (`Timers::cancel`): an entry in a lane is then marked in place and
+//! dropped when it reaches the front, without the owner's table being
+//! asked whether it is still current. That lookup is the cost that
+//! matters under load: the tables hold every transaction of the last
+//! LONG-TIMER, far beyond the CPU caches, so asking about an entry armed
+//! seconds ago is a cache miss.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, VecDeque};
@@ -26,6 +34,9 @@ pub(crate) enum TimerKey<P> {
 pub(crate) struct Entry<P> {
     at: Instant,
     generation: u64,
+    /// Marked by [`Timers::cancel`]; the generation is kept, so that a
+    /// lane stays sorted by it.
+    cancelled: bool,
     key: TimerKey<P>,
 }
 
@@ -92,7 +103,15 @@ impl<P> Lane<P> {
         self.len += 1;
     }
 
+    /// Pops the front entry, then any cancelled ones behind it, so that
+    /// the front of a lane is never a cancelled entry.
     fn pop_front(&mut self) -> Option<Entry<P>> {
+        let entry = self.take_front();
+        self.skip_cancelled();
+        entry
+    }
+
+    fn take_front(&mut self) -> Option<Entry<P>> {
         let chunk = self.chunks.front_mut()?;
         let entry = chunk.pop_front()?;
         // An emptied chunk goes unless it is the last: a lane that empties
@@ -103,6 +122,40 @@ impl<P> Lane<P> {
         }
         self.len -= 1;
         Some(entry)
+    }
+
+    /// Marks the entry of `generation` cancelled, if this lane holds it.
+    /// Lanes are in arming order, so in generation order: a binary search
+    /// over the chunks, then within one. The entry sought was usually
+    /// armed moments ago, so both land in the lane's hot end.
+    fn cancel(&mut self, generation: u64) -> bool {
+        let (Some(front), Some(back)) = (self.front(), self.back()) else {
+            return false;
+        };
+        if generation < front.generation || generation > back.generation {
+            return false;
+        }
+        // The last chunk whose first entry is not after `generation`.
+        let after = self
+            .chunks
+            .partition_point(|c| c.front().is_some_and(|e| e.generation <= generation));
+        let Some(chunk) = after.checked_sub(1).and_then(|i| self.chunks.get_mut(i)) else {
+            return false;
+        };
+        match chunk.binary_search_by_key(&generation, |e| e.generation) {
+            Ok(i) if !chunk[i].cancelled => {
+                chunk[i].cancelled = true;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Drops the cancelled entries at the front.
+    fn skip_cancelled(&mut self) {
+        while self.front().is_some_and(|e| e.cancelled) {
+            self.take_front();
+        }
     }
 
     fn retain(&mut self, mut keep: impl FnMut(&Entry<P>) -> bool) {
@@ -159,6 +212,7 @@ impl<P: Clone> Timers<P> {
         let entry = Entry {
             at,
             generation,
+            cancelled: false,
             key,
         };
         let delay = at.saturating_duration_since(now);
@@ -213,6 +267,19 @@ impl<P: Clone> Timers<P> {
         }
     }
 
+    /// Cancels the entry of `generation` if it is in a lane (the owner
+    /// re-armed; see the module documentation). An entry in the heap is
+    /// left to lazy cancellation. Returns whether it was found.
+    pub(crate) fn cancel(&mut self, generation: u64) -> bool {
+        for (_, lane) in &mut self.lanes {
+            if lane.cancel(generation) {
+                lane.skip_cancelled();
+                return true;
+            }
+        }
+        false
+    }
+
     pub(crate) fn len(&self) -> usize {
         self.heap.len() + self.lanes.iter().map(|(_, l)| l.len).sum::<usize>()
     }
@@ -240,7 +307,7 @@ impl<P: Clone> Timers<P> {
             .filter(|e| live(e.generation, &e.key))
             .collect();
         for (_, lane) in &mut self.lanes {
-            lane.retain(|e| live(e.generation, &e.key));
+            lane.retain(|e| !e.cancelled && live(e.generation, &e.key));
         }
     }
 }
@@ -278,6 +345,55 @@ mod tests {
         assert_eq!(timers.len(), 0);
         // Emptied lanes keep one chunk each, not the 5 000 entries' worth.
         assert!(timers.lanes.iter().all(|(_, l)| l.chunks.len() <= 1));
+    }
+
+    /// Cancelled entries never come due, wherever they are in their lane
+    /// (front, middle, chunk boundaries); the others come in order.
+    #[test]
+    fn cancelled_entries_are_skipped() {
+        let t0 = Instant::now();
+        let delay = Duration::from_millis(100);
+        let mut timers: Timers<u8> = Timers::new(&[delay]);
+        let n = 3 * LANE_CHUNK as u64 + 7;
+        let armed: Vec<(Instant, u64)> = (0..n)
+            .map(|i| {
+                let now = t0 + Duration::from_micros(i);
+                (now + delay, timers.arm(now, now + delay, TimerKey::Out(1)))
+            })
+            .collect();
+        // A timer outside any lane is left to lazy cancellation.
+        let in_heap = timers.arm(t0, t0 + Duration::from_millis(7), TimerKey::Out(2));
+        assert!(!timers.cancel(in_heap));
+        let chunk = LANE_CHUNK;
+        let cancelled: Vec<usize> = vec![
+            0,
+            1,
+            5,
+            chunk - 1,
+            chunk,
+            chunk + 1,
+            2 * chunk,
+            n as usize - 1,
+        ];
+        for &i in &cancelled {
+            assert!(timers.cancel(armed[i].1), "entry {i}");
+            assert!(!timers.cancel(armed[i].1), "entry {i} twice");
+        }
+        assert!(!timers.cancel(u64::MAX), "never armed");
+        let mut due = Vec::new();
+        while let Some((at, generation, _)) = timers.peek() {
+            due.push((at, generation));
+            assert!(timers.pop_due(at).is_some());
+        }
+        let mut expected: Vec<(Instant, u64)> = armed
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !cancelled.contains(i))
+            .map(|(_, e)| *e)
+            .collect();
+        expected.insert(0, (t0 + Duration::from_millis(7), in_heap));
+        assert_eq!(due, expected);
+        assert_eq!(timers.len(), 0);
     }
 
     #[test]
