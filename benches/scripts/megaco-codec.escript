@@ -7,12 +7,16 @@
 %% (benches/scripts/codec-anchor.sh runs the two alternately).
 %%
 %%   benches/scripts/megaco-codec.escript [CORPUS_DIR] [--seconds S]
-%%       [--encoding pretty|compact|ber]... [--direction decode|encode]
+%%       [--encoding pretty|compact|ber]... [--direction decode|encode] [--method passes|each]
 %%
 %%   CORPUS_DIR  default: ../shared/corpus relative to the repository root
 %%   --seconds   seconds per line (default 3)
 %%   --encoding  only these encodings (repeatable); all when absent
 %%   --direction only this direction; both when absent
+%%   --method    passes (default): whole passes over all messages for S seconds;
+%%               each: every message alone in a loop for S / (number of messages) seconds,
+%%               after one warm-up call, in a fresh process, as OTP's meas tool times them;
+%%               the line then gives 1 / (mean time per message), the meas tool's average
 %%
 %% Needs Debian's erlang-base and erlang-megaco (exit status 2 without them).
 %%
@@ -48,7 +52,7 @@
 
 main(Args) ->
     Opts = parse(Args, #{dir => default_dir(), seconds => 3.0,
-                         encodings => [], direction => both}),
+                         encodings => [], direction => both, method => passes}),
     check_megaco(),
     Dir = maps:get(dir, Opts),
     case filelib:is_dir(Dir) of
@@ -82,6 +86,8 @@ parse(["--encoding", E | Rest], Opts = #{encodings := Es}) ->
     Enc = list_to_atom(E),
     lists:member(Enc, ?ENCODINGS) orelse usage(),
     parse(Rest, Opts#{encodings => Es ++ [Enc]});
+parse(["--method", "passes" | Rest], Opts) -> parse(Rest, Opts#{method => passes});
+parse(["--method", "each" | Rest], Opts) -> parse(Rest, Opts#{method => each});
 parse(["--direction", "decode" | Rest], Opts) -> parse(Rest, Opts#{direction => decode});
 parse(["--direction", "encode" | Rest], Opts) -> parse(Rest, Opts#{direction => encode});
 parse(["--help" | _], _) -> usage(0);
@@ -93,7 +99,8 @@ usage() -> usage(2).
 usage(Status) ->
     io:format(standard_error,
               "usage: megaco-codec.escript [CORPUS_DIR] [--seconds S] "
-              "[--encoding pretty|compact|ber]... [--direction decode|encode]~n", []),
+              "[--encoding pretty|compact|ber]... [--direction decode|encode] "
+              "[--method passes|each]~n", []),
     halt(Status).
 
 %% ../shared/corpus relative to the repository root (this file is benches/scripts/).
@@ -179,14 +186,25 @@ run_config(#cfg{label = Label, mod = Mod, ec = EC} = Cfg, Versioned, Opts) ->
                   end, [D || Cfg#cfg.encode, D <- Decoded]),
     Secs = maps:get(seconds, Opts),
     Dir = maps:get(direction, Opts),
+    Inputs = [{V, B} || {_, V, B, _} <- Decoded],
     Cfg#cfg.decode andalso Dir =/= encode andalso Decoded =/= [] andalso
         report(Label, "decode",
-               measure(Secs, length(Decoded),
-                       fun() -> decode_pass(Mod, EC, [{V, B} || {_, V, B, _} <- Decoded], 0) end)),
+               case maps:get(method, Opts) of
+                   passes ->
+                       measure(Secs, length(Decoded),
+                               fun() -> decode_pass(Mod, EC, Inputs, 0) end);
+                   each ->
+                       each(Secs, Inputs, fun(In) -> decode_pass(Mod, EC, [In], 0) end)
+               end),
     Cfg#cfg.encode andalso Dir =/= decode andalso Encodable =/= [] andalso
         report(Label, "encode",
-               measure(Secs, length(Encodable),
-                       fun() -> encode_pass(Mod, EC, Encodable, 0) end)),
+               case maps:get(method, Opts) of
+                   passes ->
+                       measure(Secs, length(Encodable),
+                               fun() -> encode_pass(Mod, EC, Encodable, 0) end);
+                   each ->
+                       each(Secs, Encodable, fun(In) -> encode_pass(Mod, EC, [In], 0) end)
+               end),
     length(Decoded).
 
 skip(Label, What, File, Err) ->
@@ -218,6 +236,18 @@ measure(Secs, PerPass, Pass) ->
         {'DOWN', Ref, process, Pid, {result, R}} -> R;
         {'DOWN', Ref, process, Pid, Why} -> fail(1, "measurement crashed: ~P", [Why, 20])
     end.
+
+%% Every item alone: one warm-up call, then its own loop for Secs / N seconds in a fresh
+%% process. Returns {N, Bytes of one call each, summed, the mean time per call times N}, so
+%% that report/3 prints 1 / (mean time per message), as OTP's meas tool averages them.
+each(Secs, Items, One) ->
+    PerItem = Secs / length(Items),
+    lists:foldl(
+      fun(Item, {Msgs, Bytes, Ns}) ->
+              _ = One(Item),
+              {M, B, T} = measure(PerItem, 1, fun() -> One(Item) end),
+              {Msgs + 1, Bytes + B div M, Ns + T / M}
+      end, {0, 0, 0.0}, Items).
 
 loop(Pass, PerPass, Start, Limit, Msgs, Bytes) ->
     Now = erlang:monotonic_time(nanosecond),
