@@ -793,6 +793,12 @@ impl Config {
             TransportKind::Tcp => h248_stack::transport::tpkt::TPKT_MAX_PAYLOAD,
             TransportKind::Sctp => 4095,
         };
+        if engine.max_message_bytes > limit {
+            return Err(invalid(
+                "engine.max_message_bytes",
+                format!("at most {limit} over {}", t.kind.as_str()),
+            ));
+        }
         if s.max_message_size > limit {
             return Err(invalid(
                 "security.max_message_size",
@@ -1346,6 +1352,11 @@ mod tests {
         assert_eq!(s.engine.max_transactions_per_message, 4);
         assert_eq!(s.engine.max_message_bytes, 9000);
         let e = error_of(&format!("{BASE}[engine]\nmax_message_bytes = 0\n"));
+        assert!(e.starts_with("engine.max_message_bytes:"), "{e}");
+        // A batch must fit the transport's largest message (sctp-rs: 4095).
+        let e = error_of(&format!(
+            "{BASE}[transport]\nkind = \"sctp\"\n[engine]\nmax_message_bytes = 5000\n"
+        ));
         assert!(e.starts_with("engine.max_message_bytes:"), "{e}");
     }
 
