@@ -33,10 +33,10 @@ pub(crate) enum TimerKey<P> {
 #[derive(Debug)]
 pub(crate) struct Entry<P> {
     at: Instant,
+    /// With [`CANCELLED`] set once [`Timers::cancel`] marked it (the
+    /// generation itself is kept, so that a lane stays sorted by it; a flag
+    /// field would grow every entry by 8 bytes).
     generation: u64,
-    /// Marked by [`Timers::cancel`]; the generation is kept, so that a
-    /// lane stays sorted by it.
-    cancelled: bool,
     key: TimerKey<P>,
 }
 
@@ -58,6 +58,21 @@ impl<P> Ord for Entry<P> {
             .at
             .cmp(&self.at)
             .then_with(|| other.generation.cmp(&self.generation))
+    }
+}
+
+/// The bit of [`Entry::generation`] that marks a cancelled entry
+/// (generations count from 1 and never come near it).
+const CANCELLED: u64 = 1 << 63;
+
+impl<P> Entry<P> {
+    fn cancelled(&self) -> bool {
+        self.generation & CANCELLED != 0
+    }
+
+    /// The generation without the cancellation mark.
+    fn armed_as(&self) -> u64 {
+        self.generation & !CANCELLED
     }
 }
 
@@ -132,19 +147,19 @@ impl<P> Lane<P> {
         let (Some(front), Some(back)) = (self.front(), self.back()) else {
             return false;
         };
-        if generation < front.generation || generation > back.generation {
+        if generation < front.armed_as() || generation > back.armed_as() {
             return false;
         }
         // The last chunk whose first entry is not after `generation`.
         let after = self
             .chunks
-            .partition_point(|c| c.front().is_some_and(|e| e.generation <= generation));
+            .partition_point(|c| c.front().is_some_and(|e| e.armed_as() <= generation));
         let Some(chunk) = after.checked_sub(1).and_then(|i| self.chunks.get_mut(i)) else {
             return false;
         };
-        match chunk.binary_search_by_key(&generation, |e| e.generation) {
-            Ok(i) if !chunk[i].cancelled => {
-                chunk[i].cancelled = true;
+        match chunk.binary_search_by_key(&generation, Entry::armed_as) {
+            Ok(i) if !chunk[i].cancelled() => {
+                chunk[i].generation |= CANCELLED;
                 true
             }
             _ => false,
@@ -153,7 +168,7 @@ impl<P> Lane<P> {
 
     /// Drops the cancelled entries at the front.
     fn skip_cancelled(&mut self) {
-        while self.front().is_some_and(|e| e.cancelled) {
+        while self.front().is_some_and(Entry::cancelled) {
             self.take_front();
         }
     }
@@ -212,7 +227,6 @@ impl<P: Clone> Timers<P> {
         let entry = Entry {
             at,
             generation,
-            cancelled: false,
             key,
         };
         let delay = at.saturating_duration_since(now);
@@ -307,7 +321,7 @@ impl<P: Clone> Timers<P> {
             .filter(|e| live(e.generation, &e.key))
             .collect();
         for (_, lane) in &mut self.lanes {
-            lane.retain(|e| !e.cancelled && live(e.generation, &e.key));
+            lane.retain(|e| !e.cancelled() && live(e.generation, &e.key));
         }
     }
 }
@@ -345,6 +359,11 @@ mod tests {
         assert_eq!(timers.len(), 0);
         // Emptied lanes keep one chunk each, not the 5 000 entries' worth.
         assert!(timers.lanes.iter().all(|(_, l)| l.chunks.len() <= 1));
+    }
+
+    #[test]
+    fn entries_stay_64_bytes_for_socket_address_peers() {
+        assert!(std::mem::size_of::<Entry<std::net::SocketAddr>>() <= 64);
     }
 
     /// Cancelled entries never come due, wherever they are in their lane
