@@ -245,6 +245,15 @@ struct Counted<C> {
     metrics: Arc<Metrics>,
 }
 
+impl<C> Counted<C> {
+    /// Counts `message`, just encoded, if it is a message-level error.
+    fn count_sent(&self, message: &MegacoMessage) {
+        if let MessageBody::Error(e) = &message.message.body {
+            self.metrics.error(e.code, "out");
+        }
+    }
+}
+
 impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError> {
         self.inner.decode(bytes)
@@ -252,9 +261,7 @@ impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
 
     fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
         self.inner.encode(message, out)?;
-        if let MessageBody::Error(e) = &message.message.body {
-            self.metrics.error(e.code, "out");
-        }
+        self.count_sent(message);
         Ok(())
     }
 
@@ -265,9 +272,7 @@ impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
         emit: &mut dyn FnMut(Vec<u8>),
     ) -> Result<(), String> {
         self.inner.encode_within(message, budget, emit)?;
-        if let MessageBody::Error(e) = &message.message.body {
-            self.metrics.error(e.code, "out");
-        }
+        self.count_sent(message);
         Ok(())
     }
 

@@ -139,11 +139,20 @@ impl<P> Lane<P> {
         Some(entry)
     }
 
-    /// Marks the entry of `generation` cancelled, if this lane holds it.
-    /// Lanes are in arming order, so in generation order: a binary search
-    /// over the chunks, then within one. The entry sought was usually
-    /// armed moments ago, so both land in the lane's hot end.
+    /// Marks the entry of `generation` cancelled, if this lane holds it,
+    /// and drops it at once if it is the front. Lanes are in arming order,
+    /// so in generation order: a binary search over the chunks, then within
+    /// one. The entry sought was usually armed moments ago, so both land in
+    /// the lane's hot end.
     fn cancel(&mut self, generation: u64) -> bool {
+        let found = self.mark_cancelled(generation);
+        if found {
+            self.skip_cancelled();
+        }
+        found
+    }
+
+    fn mark_cancelled(&mut self, generation: u64) -> bool {
         let (Some(front), Some(back)) = (self.front(), self.back()) else {
             return false;
         };
@@ -285,13 +294,9 @@ impl<P: Clone> Timers<P> {
     /// re-armed; see the module documentation). An entry in the heap is
     /// left to lazy cancellation. Returns whether it was found.
     pub(crate) fn cancel(&mut self, generation: u64) -> bool {
-        for (_, lane) in &mut self.lanes {
-            if lane.cancel(generation) {
-                lane.skip_cancelled();
-                return true;
-            }
-        }
-        false
+        self.lanes
+            .iter_mut()
+            .any(|(_, lane)| lane.cancel(generation))
     }
 
     pub(crate) fn len(&self) -> usize {
