@@ -16,7 +16,8 @@
 # comparison rule of megaco-load's README); h248d runs one tokio worker
 # thread. Each MG prints one RESULT line per level (trans/s, p50/p90/p99,
 # MG CPU% of one core, RSS). `H248_SKIP_ANCHOR=1` skips the megaco MG.
-# `HOLD=N` also opens N contexts first and reports the MG's RSS with them.
+# `HOLD=N` also opens N contexts first and reports the MG's RSS with them
+# (read again `HOLD_SETTLE` seconds later, default 16).
 # `MG_WRAP="cmd args"` runs h248d under a wrapper (daemon-instructions.sh
 # uses it for callgrind); `TIMEOUT_MS` sets the generator's per-transaction
 # timeout (default 2000).
@@ -99,7 +100,7 @@ run_level_set() { # name, command to start the MG (backgrounded)
     echo "== $name ($encoding, levels $levels, ${seconds}s each, generator $generator)"
     "${gen_cmd[@]}" --listen 127.0.0.1:$mgc_port --mg 127.0.0.1:$mg_port \
         --encoding "$encoding" --concurrency "$levels" --duration "$seconds" --warmup 2 \
-        --hold "$hold" --mg-pid auto --max-seconds 900 --timeout-ms "${TIMEOUT_MS:-2000}" \
+        --hold "$hold" --hold-settle "${HOLD_SETTLE:-16}" --mg-pid auto --max-seconds 900 --timeout-ms "${TIMEOUT_MS:-2000}" \
         >"$tmp/$name.out" 2>&1 &
     local gen=$!
     sleep 2

@@ -141,6 +141,23 @@ pub fn tune_for_daemon() {
     unsafe { mi::mi_option_set(PURGE_DELAY_OPTION, PURGE_DELAY_MS as _) };
 }
 
+/// How often [`give_back_unused`] should run: well within the purge delay.
+pub const GIVE_BACK_EVERY_MS: u64 = 1_000;
+
+/// Gives the system back the memory freed more than [`PURGE_DELAY_MS`]
+/// ago. mimalloc purges delayed memory only from inside its own calls, so
+/// a daemon that goes quiet after a burst (the replies of a peak expire
+/// LONG-TIMER later, with no traffic to trigger a purge) would otherwise
+/// keep the burst's memory resident for good. Run it every
+/// [`GIVE_BACK_EVERY_MS`]; with nothing to purge it only walks the calling
+/// thread's pages.
+pub fn give_back_unused() {
+    // SAFETY: `mi_collect` takes no pointer; it may be called from any
+    // thread at any time (mimalloc.h), and with `force = false` it frees
+    // only memory mimalloc itself considers unused.
+    unsafe { mi::mi_collect(false) };
+}
+
 #[cfg(test)]
 mod purge_tests {
     use super::*;

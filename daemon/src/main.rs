@@ -201,6 +201,18 @@ async fn serve(path: Option<PathBuf>, settings: Settings, log: LogHandle) -> Exi
         });
     }
 
+    // Memory freed after a burst goes back to the system once it has gone
+    // unused for the allocator's purge delay, even when no traffic follows.
+    tokio::spawn(async {
+        let mut tick =
+            tokio::time::interval(Duration::from_millis(h248d::alloc::GIVE_BACK_EVERY_MS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            h248d::alloc::give_back_unused();
+        }
+    });
+
     let mut state = running.watch_state();
     let failed = loop {
         tokio::select! {

@@ -79,9 +79,15 @@ struct Args {
     #[arg(long, default_value = "auto")]
     mg_pid: String,
     /// Before the levels, open N contexts (Add only), read the MG's RSS,
-    /// wait 6 s, read it again, then Subtract them all.
+    /// wait --hold-settle seconds, read it again, then Subtract them all.
     #[arg(long, default_value_t = 0)]
     hold: usize,
+    /// Seconds between the two RSS readings of --hold: past the MG's reply
+    /// cache (LONG-TIMER, megaco's reply_timer: 5 s in the load
+    /// configuration) and the time its allocator then takes to give the
+    /// freed memory back (h248d: 10 s after it was freed).
+    #[arg(long, default_value_t = 16)]
+    hold_settle: u64,
     /// Transactions in flight during --hold.
     #[arg(long, default_value_t = 64)]
     hold_concurrency: usize,
@@ -446,10 +452,11 @@ fn hold_test(shell: &mut Shell, args: &Args, mg_pid: Option<u32>) -> Result<(), 
     );
     // Past the MG's reply cache (megaco's reply_timer, h248d's LONG-TIMER
     // in the load configuration: 5 s), so that cached replies have aged out.
-    pause(shell, 6)?;
+    pause(shell, args.hold_settle)?;
     let settled = rss_kb();
     println!(
-        "after 6 s more (reply cache expired): MG RSS {} kB",
+        "after {} s more (reply cache expired): MG RSS {} kB",
+        args.hold_settle,
         show(settled)
     );
     loop {

@@ -49,8 +49,15 @@ struct Ctx {
     priority: Option<u16>,
     emergency: bool,
     ieps: Option<bool>,
-    topology: Vec<TopologyRequest>,
+    /// Set on first use: most contexts keep the default (bothway between
+    /// all), and a context table of small entries holds more contexts.
+    topology: Option<Box<Topology>>,
 }
+
+/// The one-way and isolate associations of a context (clause 7.1.18); a
+/// bothway pair is the default and not kept.
+#[derive(Debug, Clone, Default)]
+struct Topology(Vec<TopologyRequest>);
 
 #[derive(Debug, Clone)]
 struct StreamState {
@@ -58,8 +65,10 @@ struct StreamState {
     reserve_value: Option<bool>,
     reserve_group: Option<bool>,
     props: Vec<PropertyParm>,
-    local: Option<LocalRemoteDescriptor>,
-    remote: Option<LocalRemoteDescriptor>,
+    /// The Local and Remote a stream holds: the one session description
+    /// chosen of each (clause 7.1.8).
+    local: Option<SessionDescription>,
+    remote: Option<SessionDescription>,
     remote_address: Option<Allocation>,
     allocation: Option<Allocation>,
 }
@@ -282,7 +291,7 @@ impl State {
             reply.ieps = Some(ctx.ieps.unwrap_or(false));
         }
         if audit.topology {
-            reply.topology = Some(ctx.topology.clone());
+            reply.topology = Some(ctx.topology.as_ref().map_or_else(Vec::new, |t| t.0.clone()));
         }
         Some(reply)
     }
@@ -385,7 +394,9 @@ impl State {
         let empty = match self.contexts.get_mut(&context) {
             Some(ctx) => {
                 ctx.terminations.retain(|x| x != id);
-                ctx.topology.retain(|x| &x.from != id && &x.to != id);
+                if let Some(topology) = ctx.topology.as_mut() {
+                    topology.0.retain(|x| &x.from != id && &x.to != id);
+                }
                 ctx.terminations.is_empty()
             }
             None => false,
@@ -879,10 +890,13 @@ impl Engine {
         }
         if let Some(topology) = &request.topology {
             for t in topology {
-                ctx.topology
-                    .retain(|x| !(x.from == t.from && x.to == t.to && x.stream_id == t.stream_id));
+                if ctx.topology.is_none() && t.direction == TopologyDirection::Bothway {
+                    continue;
+                }
+                let kept = &mut ctx.topology.get_or_insert_with(Box::default).0;
+                kept.retain(|x| !(x.from == t.from && x.to == t.to && x.stream_id == t.stream_id));
                 if t.direction != TopologyDirection::Bothway {
-                    ctx.topology.push(t.clone());
+                    kept.push(t.clone());
                 }
             }
         }
@@ -1540,7 +1554,7 @@ impl Engine {
             } else {
                 let sd = media::chosen(remote)?;
                 s.remote_address = media::remote_address(sd)?;
-                s.remote = Some(media::descriptor(sd.clone()));
+                s.remote = Some(sd.clone());
             }
         }
         let mut reply = None;
@@ -1577,9 +1591,7 @@ impl Engine {
                         t.streams.insert(sid, s.clone());
                     }
                 }
-                let remote_sd: Option<&SessionDescription> =
-                    s.remote.as_ref().and_then(|r| r.groups.first());
-                let ccm_lines = media::negotiate(Some(sd), remote_sd, &self.config.ccm)?;
+                let ccm_lines = media::negotiate(Some(sd), s.remote.as_ref(), &self.config.ccm)?;
                 let resolved = media::resolve_local(
                     sd,
                     s.allocation,
@@ -1587,25 +1599,22 @@ impl Engine {
                     &self.config.codecs,
                     ccm_lines,
                 )?;
-                let descriptor = media::descriptor(resolved);
-                s.local = Some(descriptor.clone());
-                reply = Some(descriptor);
+                s.local = Some(resolved.clone());
+                reply = Some(media::descriptor(resolved));
             }
         } else if parms.remote.is_some() {
             // A new Remote may change what the held Local negotiated.
-            if let (Some(local), Some(remote)) = (&s.local, &s.remote) {
-                if let (Some(l), Some(r)) = (local.groups.first(), remote.groups.first()) {
-                    if media::negotiate(Some(l), Some(r), &self.config.ccm)?.is_some() {
-                        let lines = media::negotiate(Some(l), Some(r), &self.config.ccm)?;
-                        let resolved = media::resolve_local(
-                            l,
-                            s.allocation,
-                            session_id,
-                            &self.config.codecs,
-                            lines,
-                        )?;
-                        s.local = Some(media::descriptor(resolved));
-                    }
+            if let (Some(l), Some(r)) = (&s.local, &s.remote) {
+                if media::negotiate(Some(l), Some(r), &self.config.ccm)?.is_some() {
+                    let lines = media::negotiate(Some(l), Some(r), &self.config.ccm)?;
+                    let resolved = media::resolve_local(
+                        l,
+                        s.allocation,
+                        session_id,
+                        &self.config.codecs,
+                        lines,
+                    )?;
+                    s.local = Some(resolved);
                 }
             }
         }
@@ -2573,8 +2582,8 @@ fn media_of(t: &Term) -> MediaDescriptor {
                     reserve_group: s.reserve_group,
                     property_parms: s.props.clone(),
                 }),
-                local: s.local.clone(),
-                remote: s.remote.clone(),
+                local: s.local.clone().map(media::descriptor),
+                remote: s.remote.clone().map(media::descriptor),
                 statistics: None,
             },
         })

@@ -186,6 +186,14 @@ impl SimStream {
 struct SimTermination {
     created: Instant,
     streams: StreamMap<SimStream>,
+    /// Detection and playing: made on first use (a media termination of a
+    /// call usually has neither), so that the table's entries stay small.
+    activity: Option<Box<SimActivity>>,
+}
+
+/// What a termination detects and plays.
+#[derive(Debug, Default)]
+struct SimActivity {
     detect: Vec<Text>,
     /// Signals playing, by the engine's signal ID (a few at most).
     signals: Vec<(u64, JoinHandle<()>)>,
@@ -197,23 +205,35 @@ impl SimTermination {
         SimTermination {
             created: now,
             streams: StreamMap::default(),
-            detect: Vec::new(),
-            signals: Vec::new(),
-            script: None,
+            activity: None,
         }
+    }
+
+    /// The events it detects.
+    fn detect(&self) -> &[Text] {
+        self.activity.as_ref().map_or(&[], |a| &a.detect)
+    }
+
+    /// Its activity, made now if it had none.
+    fn activity_mut(&mut self) -> &mut SimActivity {
+        self.activity.get_or_insert_with(Box::default)
     }
 
     /// Takes signal `id`'s task out, if it is playing.
     fn stop_signal(&mut self, id: u64) -> Option<JoinHandle<()>> {
-        let i = self.signals.iter().position(|(s, _)| *s == id)?;
-        Some(self.signals.swap_remove(i).1)
+        let signals = &mut self.activity.as_mut()?.signals;
+        let i = signals.iter().position(|(s, _)| *s == id)?;
+        Some(signals.swap_remove(i).1)
     }
 
     fn stop_tasks(&mut self) {
-        for (_, task) in self.signals.drain(..) {
+        let Some(activity) = self.activity.as_mut() else {
+            return;
+        };
+        for (_, task) in activity.signals.drain(..) {
             task.abort();
         }
-        if let Some(task) = self.script.take() {
+        if let Some(task) = activity.script.take() {
             task.abort();
         }
     }
@@ -295,7 +315,7 @@ impl SimBackend {
             state
                 .terminations
                 .get(termination)
-                .is_some_and(|t| detects(&t.detect, name))
+                .is_some_and(|t| detects(t.detect(), name))
         };
         if !enabled {
             return false;
@@ -517,10 +537,11 @@ impl MediaBackend for SimBackend {
                         .send(BackendEvent::SignalCompleted { termination, id })
                         .await;
                 });
-                if t.signals.is_empty() {
-                    t.signals.reserve_exact(1);
+                let signals = &mut t.activity_mut().signals;
+                if signals.is_empty() {
+                    signals.reserve_exact(1);
                 }
-                t.signals.push((signal.id, task));
+                signals.push((signal.id, task));
             }
             Ok(())
         })
@@ -554,20 +575,24 @@ impl MediaBackend for SimBackend {
                 .terminations
                 .entry(termination.clone())
                 .or_insert_with(|| SimTermination::new(now));
-            let had_dtmf = t.script.is_some();
-            t.detect = names;
-            let wants_dtmf = t
+            if names.is_empty() && t.activity.is_none() {
+                return Ok(());
+            }
+            let activity = t.activity_mut();
+            let had_dtmf = activity.script.is_some();
+            activity.detect = names;
+            let wants_dtmf = activity
                 .detect
                 .iter()
                 .any(|n| n.len() > 3 && n[..3].eq_ignore_ascii_case("dd/"));
             if !wants_dtmf {
-                if let Some(task) = t.script.take() {
+                if let Some(task) = activity.script.take() {
                     task.abort();
                 }
             } else if !had_dtmf {
                 if let Some(script) = self.inner.config.dtmf_script.clone() {
                     let backend = self.clone();
-                    t.script = Some(tokio::spawn(async move {
+                    activity.script = Some(tokio::spawn(async move {
                         tokio::time::sleep(Duration::from_millis(u64::from(script.delay_ms))).await;
                         for (i, c) in script.digits.chars().enumerate() {
                             if i > 0 {

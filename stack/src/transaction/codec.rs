@@ -267,7 +267,12 @@ pub(crate) struct CodecReplyPacker<C> {
 }
 
 impl<C: MessageCodec + Send + Sync> ReplyPacker for CodecReplyPacker<C> {
-    fn pack(&self, version: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>) {
+    fn pack(
+        &self,
+        version: u8,
+        transaction: Transaction,
+        out: &mut Vec<u8>,
+    ) -> (Transaction, bool) {
         let message = MegacoMessage {
             auth_header: None,
             message: Message {
@@ -276,12 +281,7 @@ impl<C: MessageCodec + Send + Sync> ReplyPacker for CodecReplyPacker<C> {
                 body: MessageBody::Transactions(vec![transaction]),
             },
         };
-        let mut out = Vec::with_capacity(256);
-        let packed = self
-            .codec
-            .encode(&message, &mut out)
-            .ok()
-            .map(|()| out.into_boxed_slice());
+        let packed = self.codec.encode(&message, out).is_ok();
         let MessageBody::Transactions(mut transactions) = message.message.body else {
             unreachable!("built as a transaction list above")
         };

@@ -56,6 +56,7 @@
 pub mod codec;
 pub mod config;
 pub mod event;
+mod reply_chunks;
 mod state;
 mod table;
 mod timer;
@@ -123,9 +124,12 @@ pub type ActionReplySizer = Box<dyn Fn(&ActionReply) -> usize + Send + Sync>;
 /// a model. [`codec::CodecEngine::new`] installs one over its codec;
 /// without one, replies are cached as models.
 pub trait ReplyPacker: Send + Sync {
-    /// `transaction` as bytes, in a message of `version` (`None` keeps the
-    /// model); the transaction is given back.
-    fn pack(&self, version: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>);
+    /// Writes `transaction` as bytes, in a message of `version`, into `out`
+    /// (empty on entry) and says whether it did (`false` keeps the model);
+    /// the transaction is given back. The engine keeps a copy of the bytes
+    /// (see `reply_chunks`).
+    fn pack(&self, version: u8, transaction: Transaction, out: &mut Vec<u8>)
+        -> (Transaction, bool);
     /// The transaction `pack` made `bytes` of.
     fn unpack(&self, bytes: &[u8]) -> Option<Transaction>;
 }
@@ -226,6 +230,10 @@ pub struct Engine<P: PeerKey> {
     next_id: TransactionId,
     sizer: ActionReplySizer,
     packer: Option<Box<dyn ReplyPacker>>,
+    /// Where packed replies are kept.
+    reply_chunks: reply_chunks::ReplyChunks,
+    /// The packer's output buffer, reused.
+    pack_buffer: Vec<u8>,
     /// The generation of the first timer when `poll_timeout` last found it
     /// live (0: none; generations start at 1).
     live_head: u64,
@@ -266,6 +274,8 @@ impl<P: PeerKey> Engine<P> {
             next_id,
             sizer: Box::new(estimate_action_reply_size),
             packer: None,
+            reply_chunks: Default::default(),
+            pack_buffer: Vec::new(),
             live_head: 0,
         }
     }
@@ -290,14 +300,16 @@ impl<P: PeerKey> Engine<P> {
     }
 
     /// `transaction` and the form in which the reply cache keeps it.
-    fn cache(&self, version: u8, transaction: Transaction) -> (Transaction, CachedTransaction) {
+    fn cache(&mut self, version: u8, transaction: Transaction) -> (Transaction, CachedTransaction) {
+        self.pack_buffer.clear();
         let (transaction, packed) = match &self.packer {
-            Some(packer) => packer.pack(version, transaction),
-            None => (transaction, None),
+            Some(packer) => packer.pack(version, transaction, &mut self.pack_buffer),
+            None => (transaction, false),
         };
-        let cached = match packed {
-            Some(bytes) => CachedTransaction::Packed(bytes),
-            None => CachedTransaction::Model(Box::new(transaction.clone())),
+        let cached = if packed {
+            CachedTransaction::Packed(self.reply_chunks.store(&self.pack_buffer))
+        } else {
+            CachedTransaction::Model(Box::new(transaction.clone()))
         };
         (transaction, cached)
     }

@@ -324,11 +324,12 @@ impl InProgress {
 
 /// A transaction of a cached reply: as built, or packed into bytes by the
 /// engine's [`ReplyPacker`](super::ReplyPacker) (a fraction of the model's
-/// memory, one allocation, unpacked only if it has to be sent again).
+/// memory, kept in a shared chunk (`reply_chunks`), unpacked only if it has
+/// to be sent again).
 #[derive(Debug, Clone)]
 pub(crate) enum CachedTransaction {
     Model(Box<Transaction>),
-    Packed(Box<[u8]>),
+    Packed(bytes::Bytes),
 }
 
 /// The parts of a cached reply: one transaction (kept inline, the usual

@@ -1826,8 +1826,9 @@ fn a_packed_cached_reply_is_sent_again_byte_for_byte() {
 struct Unreadable;
 
 impl ReplyPacker for Unreadable {
-    fn pack(&self, _: u8, transaction: Transaction) -> (Transaction, Option<Box<[u8]>>) {
-        (transaction, Some(Box::new(*b"garbage")))
+    fn pack(&self, _: u8, transaction: Transaction, out: &mut Vec<u8>) -> (Transaction, bool) {
+        out.extend_from_slice(b"garbage");
+        (transaction, true)
     }
     fn unpack(&self, _: &[u8]) -> Option<Transaction> {
         None
