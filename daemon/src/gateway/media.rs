@@ -16,6 +16,7 @@
 //!   gateway takes ([`ccm::CcmNegotiation::answer_lines`]), replacing the
 //!   `ccm` lines it was given.
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 use h248_stack::model::{LocalRemoteDescriptor, Text};
@@ -51,7 +52,9 @@ pub fn view(sd: &SessionDescription) -> Result<SdpView, Refusal> {
     let mut address = None;
     let mut port = None;
     let mut media_lines = 0;
-    for line in &sd.lines {
+    // Only `c=` and `m=` say where media goes; the other lines were
+    // checked with the whole description when the message was validated.
+    for line in sd.lines.iter().filter(|l| matches!(l.kind, 'c' | 'm')) {
         let field = line
             .field()
             .map_err(|e| bad(format!("SDP `{line}`: {}", e.reason)))?;
@@ -147,37 +150,49 @@ pub fn resolve_local(
     ccm_lines: Option<Vec<SdpLine>>,
 ) -> Result<SessionDescription, Refusal> {
     let mut out = SessionDescription::default();
+    out.lines
+        .reserve_exact(sd.lines.len() + ccm_lines.as_ref().map_or(0, Vec::len));
     let first_codec = codecs.first().copied().unwrap_or(0);
-    let address = allocation.map(|a| a.address.to_string());
-    let port = allocation.map(|a| a.port.to_string());
     let missing = || Refusal::new(codes::BAD_VALUE, "CHOOSE ($) with nothing allocated");
     let mut ccm_lines = ccm_lines;
     for line in &sd.lines {
         if ccm_lines.is_some() && is_ccm_line(line) {
             continue;
         }
-        let value: Option<String> = match line.kind {
+        let value: Option<Text> = match line.kind {
             'c' | 'o' | 'm' if line.value.contains('$') => {
-                let tokens: Vec<&str> = line.value.split(' ').collect();
-                let mut fixed = Vec::with_capacity(tokens.len());
-                for (i, t) in tokens.iter().enumerate() {
-                    let replaced = match (line.kind, i, *t) {
-                        ('c', 2, "$") | ('o', 5, "$") => address.clone().ok_or_else(missing)?,
-                        ('o', 1 | 2, "$") => session_id.to_string(),
-                        ('o', 0, "$") => "-".to_owned(),
-                        ('m', 1, "$") => port.clone().ok_or_else(missing)?,
-                        ('m', i, "$") if i >= 3 => first_codec.to_string(),
+                // Written token by token into one buffer (inline when it
+                // fits), the single spaces between them kept as they were.
+                let mut fixed = Text::default();
+                for (i, t) in line.value.split(' ').enumerate() {
+                    if i > 0 {
+                        fixed.push(' ');
+                    }
+                    // Formatting into a `Text` cannot fail.
+                    let _ = match (line.kind, i, t) {
+                        ('c', 2, "$") | ('o', 5, "$") => {
+                            write!(fixed, "{}", allocation.ok_or_else(missing)?.address)
+                        }
+                        ('o', 1 | 2, "$") => write!(fixed, "{session_id}"),
+                        ('o', 0, "$") => {
+                            fixed.push('-');
+                            Ok(())
+                        }
+                        ('m', 1, "$") => write!(fixed, "{}", allocation.ok_or_else(missing)?.port),
+                        ('m', i, "$") if i >= 3 => write!(fixed, "{first_codec}"),
                         (_, _, t) if t.contains('$') => {
                             return refuse(
                                 codes::BAD_VALUE,
                                 format!("CHOOSE ($) the gateway cannot resolve in `{line}`"),
                             )
                         }
-                        (_, _, t) => t.to_owned(),
+                        (_, _, t) => {
+                            fixed.push_str(t);
+                            Ok(())
+                        }
                     };
-                    fixed.push(replaced);
                 }
-                Some(fixed.join(" "))
+                Some(fixed)
             }
             _ => None,
         };

@@ -149,7 +149,7 @@ impl<'a> Tokens<'a> {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.iter().next().is_none()
+        self.raw.trim_ascii_start().is_empty()
     }
 }
 
@@ -287,7 +287,14 @@ pub(crate) fn is_digits(s: &str) -> bool {
 
 /// A token: non-empty and without white space or control characters.
 fn is_token(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| !c.is_whitespace() && !c.is_control())
+    !s.is_empty()
+        && s.chars().all(|c| {
+            if c.is_ascii() {
+                c.is_ascii_graphic()
+            } else {
+                !c.is_whitespace() && !c.is_control()
+            }
+        })
 }
 
 /// `typed-time = 1*DIGIT [fixed-len-time-unit]` (RFC 4566 clause 9).
@@ -300,12 +307,12 @@ impl<'a> SdpField<'a> {
     /// Reads the value of a line of type `kind` (everything after the `=`).
     pub fn parse(kind: char, value: &'a str) -> Result<Self, FieldError> {
         let err = |reason| FieldError { kind, reason };
-        if value.contains(['\r', '\n', '\0']) {
+        if value.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
             return Err(err("CR, LF and NUL are not allowed in a value"));
         }
         Ok(match kind {
             'v' => {
-                let v = value.trim_matches(is_ws);
+                let v = value.trim_ascii();
                 if !is_digits(v) {
                     return Err(err("the version is not a number"));
                 }
@@ -348,7 +355,7 @@ impl<'a> SdpField<'a> {
             'p' => SdpField::Phone(value),
             'c' => parse_connection(value).map_err(err)?,
             'b' => {
-                let v = value.trim_matches(is_ws);
+                let v = value.trim_ascii();
                 let (bwtype, bw) = v
                     .split_once(':')
                     .ok_or_else(|| err("`b=` needs `<bwtype>:<bandwidth>`"))?;
@@ -463,10 +470,6 @@ impl<'a> SdpField<'a> {
     }
 }
 
-fn is_ws(c: char) -> bool {
-    c.is_ascii_whitespace()
-}
-
 /// A number, `$` or `-`.
 fn numeric(s: &str) -> Option<SdpValue<'_>> {
     match SdpValue::parse(s) {
@@ -524,7 +527,7 @@ fn parse_count(n: &str) -> Result<u32, &'static str> {
 }
 
 fn parse_media(value: &str) -> Result<SdpField<'_>, &'static str> {
-    let rest = value.trim_start_matches(is_ws);
+    let rest = value.trim_ascii_start();
     let (media, rest) = split_token(rest);
     let (port_field, rest) = split_token(rest);
     let (proto, rest) = split_token(rest);
@@ -574,10 +577,11 @@ fn parse_media(value: &str) -> Result<SdpField<'_>, &'static str> {
 /// The first white-space separated token and the rest (leading white space
 /// of the rest removed).
 fn split_token(s: &str) -> (&str, &str) {
-    match s.find(is_ws) {
+    // White space is ASCII: the split is at a character boundary.
+    match s.bytes().position(|b| b.is_ascii_whitespace()) {
         Some(i) => {
             let (tok, rest) = s.split_at(i);
-            (tok, rest.trim_start_matches(is_ws))
+            (tok, rest.trim_ascii_start())
         }
         None => (s, ""),
     }
@@ -656,6 +660,45 @@ impl fmt::Display for SdpField<'_> {
 mod tests {
     use super::*;
     use crate::sdp::SdpLine;
+
+    /// White space between fields is any run of ASCII white space; a token
+    /// may hold any character but white space and controls, Unicode ones
+    /// included; CR, LF and NUL are refused anywhere in a value.
+    #[test]
+    fn white_space_tokens_and_forbidden_octets() {
+        let SdpField::Media {
+            media,
+            port,
+            proto,
+            formats,
+            ..
+        } = p('m', " audio\t4000  RTP/AVP\x0c0 8 ")
+        else {
+            panic!("not a media line")
+        };
+        assert_eq!(
+            (media, port.as_u16(), proto),
+            ("audio", Some(4000), "RTP/AVP")
+        );
+        assert_eq!(formats.iter().collect::<Vec<_>>(), ["0", "8"]);
+        assert!(!formats.is_empty());
+        assert!(SdpField::parse('m', "audio 4000 RTP/AVP \t ").is_err());
+        assert_eq!(p('v', " \t0 "), SdpField::Version(0));
+        assert!(matches!(
+            p('a', "n\u{e4}me:1"),
+            SdpField::Attribute {
+                name: "n\u{e4}me",
+                value: Some("1")
+            }
+        ));
+        for bad in ["bad\u{a0}name:1", "bad\u{85}name", "del\u{7f}:1", ""] {
+            assert!(SdpField::parse('a', bad).is_err(), "{bad:?}");
+        }
+        for value in ["IN IP4 a\rb", "IN IP4 a\nb", "IN IP4 a\0b"] {
+            let e = SdpField::parse('c', value).unwrap_err();
+            assert_eq!(e.reason, "CR, LF and NUL are not allowed in a value");
+        }
+    }
 
     fn p(kind: char, value: &str) -> SdpField<'_> {
         SdpField::parse(kind, value).unwrap()
