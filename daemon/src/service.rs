@@ -276,6 +276,30 @@ impl<C: MessageCodec + Clone> MessageCodec for Counted<C> {
         Ok(())
     }
 
+    fn encode_within_each(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+        each: &mut dyn FnMut(usize, &[u8]),
+    ) -> Result<(), String> {
+        self.inner.encode_within_each(message, budget, emit, each)?;
+        self.count_sent(message);
+        Ok(())
+    }
+
+    fn shows_transactions(&self) -> bool {
+        self.inner.shows_transactions()
+    }
+
+    fn decode_sent_transaction(
+        &self,
+        version: u8,
+        bytes: &[u8],
+    ) -> Option<h248_stack::model::Transaction> {
+        self.inner.decode_sent_transaction(version, bytes)
+    }
+
     fn packing_form(&self) -> Self {
         Counted {
             inner: self.inner.packing_form(),

@@ -79,6 +79,34 @@ pub trait MessageCodec {
         Ok(())
     }
 
+    /// [`Self::encode_within`], handing `each` the encoding of every
+    /// transaction of `message` by its index, when the codec can point at
+    /// it in its output ([`Self::shows_transactions`]). The default hands
+    /// nothing.
+    fn encode_within_each(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+        each: &mut dyn FnMut(usize, &[u8]),
+    ) -> Result<(), String> {
+        let _ = each;
+        self.encode_within(message, budget, emit)
+    }
+
+    /// Whether [`Self::encode_within_each`] hands every transaction, and
+    /// [`Self::decode_sent_transaction`] reads what it handed.
+    fn shows_transactions(&self) -> bool {
+        false
+    }
+
+    /// The transaction whose encoding in a message of `version` is `bytes`,
+    /// as [`Self::encode_within_each`] handed it.
+    fn decode_sent_transaction(&self, version: u8, bytes: &[u8]) -> Option<Transaction> {
+        let _ = (version, bytes);
+        None
+    }
+
     /// The codec that packs cached replies ([`ReplyPacker`]): this one, in
     /// its smallest style.
     fn packing_form(&self) -> Self
@@ -140,12 +168,83 @@ impl MessageCodec for TextCodec {
         Ok(())
     }
 
+    /// One encoding, each transaction handed as it lies between the marks
+    /// of [`text::encode_marking_transactions`], then cut as
+    /// [`Self::encode_within`] does.
+    fn encode_within_each(
+        &self,
+        message: &MegacoMessage,
+        budget: usize,
+        emit: &mut dyn FnMut(Vec<u8>),
+        each: &mut dyn FnMut(usize, &[u8]),
+    ) -> Result<(), String> {
+        let mut out = Vec::with_capacity(256);
+        let mut starts = Vec::new();
+        text::encode_marking_transactions(message, self.style, &mut out, &mut starts)
+            .map_err(|e| e.to_string())?;
+        for (i, &start) in starts.iter().enumerate() {
+            // Up to the line break before the next transaction.
+            let end = starts.get(i + 1).map_or(out.len(), |&next| next - 1);
+            each(i, &out[start..end]);
+        }
+        cut_text_batch(out, &starts, budget, emit);
+        Ok(())
+    }
+
+    fn shows_transactions(&self) -> bool {
+        true
+    }
+
+    /// Read behind a header naming the packing device (`!/3 p`).
+    fn decode_sent_transaction(&self, version: u8, bytes: &[u8]) -> Option<Transaction> {
+        let mut message = Vec::with_capacity(bytes.len() + 8);
+        message.extend_from_slice(format!("!/{version} {PACKED_MID}\n").as_bytes());
+        message.extend_from_slice(bytes);
+        match self.decode(&message).ok()?.message.body {
+            MessageBody::Transactions(mut transactions) if transactions.len() == 1 => {
+                transactions.pop()
+            }
+            _ => None,
+        }
+    }
+
     fn packing_form(&self) -> Self {
         TextCodec {
             style: Style::Compact,
             ..*self
         }
     }
+}
+
+/// [`encode_datagrams`], handing the reply cache of `engine` the encoding of
+/// each reply of the message ([`Engine::keep_sent_reply`]).
+fn encode_datagrams_keeping_replies<P: PeerKey, C: MessageCodec>(
+    codec: &C,
+    engine: &mut Engine<P>,
+    message: &MegacoMessage,
+    budget: usize,
+    peer: &P,
+    out: &mut VecDeque<Datagram<P>>,
+) -> Result<(), String> {
+    let transactions = match &message.message.body {
+        MessageBody::Transactions(t) => t.as_slice(),
+        MessageBody::Error(_) => &[],
+    };
+    codec.encode_within_each(
+        message,
+        budget,
+        &mut |bytes| {
+            out.push_back(Datagram {
+                peer: peer.clone(),
+                bytes,
+            })
+        },
+        &mut |i, encoding| {
+            if let Some(Transaction::Reply(reply)) = transactions.get(i) {
+                engine.keep_sent_reply(peer, reply.transaction_id, encoding);
+            }
+        },
+    )
 }
 
 /// Encodes `message` for `peer` as datagrams within `budget` bytes, queued
@@ -245,6 +344,7 @@ impl<P: PeerKey, C: MessageCodec + Clone + Send + Sync + 'static> CodecEngine<P,
         engine.set_reply_packer(Box::new(CodecReplyPacker {
             codec: codec.packing_form(),
         }));
+        engine.keep_replies_as_sent(codec.shows_transactions());
         let sizer_codec = codec.clone();
         let mid = engine.config().local_mid.clone();
         engine.set_action_reply_sizer(Box::new(move |reply: &ActionReply| {
@@ -289,6 +389,10 @@ impl<C: MessageCodec + Send + Sync> ReplyPacker for CodecReplyPacker<C> {
             Some(transaction) => (transaction, packed),
             None => unreachable!("built with one transaction above"),
         }
+    }
+
+    fn unpack_sent(&self, version: u8, bytes: &[u8]) -> Option<Transaction> {
+        self.codec.decode_sent_transaction(version, bytes)
     }
 
     fn unpack(&self, bytes: &[u8]) -> Option<Transaction> {
@@ -368,7 +472,19 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
         }
         let budget = self.engine.config().max_message_bytes;
         while let Some(t) = self.engine.poll_transmit() {
-            if encode_datagrams(&self.codec, &t.message, budget, &t.peer, &mut self.cut).is_ok() {
+            let sent = if self.engine.keeps_replies_as_sent() {
+                encode_datagrams_keeping_replies(
+                    &self.codec,
+                    &mut self.engine,
+                    &t.message,
+                    budget,
+                    &t.peer,
+                    &mut self.cut,
+                )
+            } else {
+                encode_datagrams(&self.codec, &t.message, budget, &t.peer, &mut self.cut)
+            };
+            if sent.is_ok() {
                 return self.cut.pop_front();
             }
             self.engine.count_encode_error();

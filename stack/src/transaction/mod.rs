@@ -132,6 +132,13 @@ pub trait ReplyPacker: Send + Sync {
         -> (Transaction, bool);
     /// The transaction `pack` made `bytes` of.
     fn unpack(&self, bytes: &[u8]) -> Option<Transaction>;
+    /// The transaction whose encoding, cut from a message of `version` it
+    /// was sent in, is `bytes` ([`Engine::keep_sent_reply`]); `None` when
+    /// this packer cannot read such cuts.
+    fn unpack_sent(&self, version: u8, bytes: &[u8]) -> Option<Transaction> {
+        let _ = (version, bytes);
+        None
+    }
 }
 
 /// A coarse structural estimate of an action reply's text size, used until
@@ -234,6 +241,9 @@ pub struct Engine<P: PeerKey> {
     reply_chunks: reply_chunks::ReplyChunks,
     /// The packer's output buffer, reused.
     pack_buffer: Vec<u8>,
+    /// Replies are kept as the byte layer sends them
+    /// ([`Self::keep_replies_as_sent`]) instead of being packed apart.
+    replies_kept_as_sent: bool,
     /// The generation of the first timer when `poll_timeout` last found it
     /// live (0: none; generations start at 1).
     live_head: u64,
@@ -276,6 +286,7 @@ impl<P: PeerKey> Engine<P> {
             packer: None,
             reply_chunks: Default::default(),
             pack_buffer: Vec::new(),
+            replies_kept_as_sent: false,
             live_head: 0,
         }
     }
@@ -299,8 +310,47 @@ impl<P: PeerKey> Engine<P> {
         self.packer = Some(packer);
     }
 
-    /// `transaction` and the form in which the reply cache keeps it.
-    fn cache(&mut self, version: u8, transaction: Transaction) -> (Transaction, CachedTransaction) {
+    /// Has the cache keep each unsegmented reply as the byte layer sends it
+    /// (the byte layer then calls [`Self::keep_sent_reply`] for every reply
+    /// it encodes), rather than packing it apart: a reply is encoded once.
+    /// The installed packer must read such cuts
+    /// ([`ReplyPacker::unpack_sent`]).
+    pub fn keep_replies_as_sent(&mut self, on: bool) {
+        self.replies_kept_as_sent = on;
+    }
+
+    /// Whether [`Self::keep_replies_as_sent`] is on.
+    pub fn keeps_replies_as_sent(&self) -> bool {
+        self.replies_kept_as_sent
+    }
+
+    /// The byte layer sent reply `id` to `peer`, and `encoding` is the
+    /// transaction's part of the message: the reply cache keeps it if it
+    /// was waiting for it. Anything else (a reply sent again, one whose
+    /// transaction is gone) is left as it is.
+    pub fn keep_sent_reply(&mut self, peer: &P, id: TransactionId, encoding: &[u8]) {
+        let chunks = &mut self.reply_chunks;
+        self.incoming.update(&(peer.clone(), id), |txn| {
+            if let InState::Answered(answered) = &mut txn.state {
+                if let [part @ CachedTransaction::AwaitingEncoding] = answered.reply.as_mut_slice()
+                {
+                    *part = CachedTransaction::AsSent(chunks.store(encoding));
+                }
+            }
+        });
+    }
+
+    /// `transaction` and the form in which the reply cache keeps it
+    /// (`solo`: a segment of a segmented reply).
+    fn cache(
+        &mut self,
+        version: u8,
+        transaction: Transaction,
+        solo: bool,
+    ) -> (Transaction, CachedTransaction) {
+        if self.replies_kept_as_sent && !solo && matches!(transaction, Transaction::Reply(_)) {
+            return (transaction, CachedTransaction::AwaitingEncoding);
+        }
         self.pack_buffer.clear();
         let (transaction, packed) = match &self.packer {
             Some(packer) => packer.pack(version, transaction, &mut self.pack_buffer),
@@ -330,6 +380,13 @@ impl<P: PeerKey> Engine<P> {
                 CachedTransaction::Packed(bytes) => {
                     self.packer.as_ref().and_then(|p| p.unpack(bytes))
                 }
+                CachedTransaction::AsSent(bytes) => self
+                    .packer
+                    .as_ref()
+                    .and_then(|p| p.unpack_sent(version, bytes)),
+                // Still queued (a repetition that came before the reply
+                // left): the reply about to go out answers it.
+                CachedTransaction::AwaitingEncoding => continue,
             };
             match transaction {
                 Some(transaction) => self.queue.push(Queued {
@@ -1098,8 +1155,10 @@ impl<P: PeerKey> Engine<P> {
             };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
-        let (reply, cached): (Vec<_>, state::CachedReply) =
-            reply.into_iter().map(|t| self.cache(version, t)).unzip();
+        let (reply, cached): (Vec<_>, state::CachedReply) = reply
+            .into_iter()
+            .map(|t| self.cache(version, t, solo))
+            .unzip();
         let mut answered = Box::new(progress.answer(cached, now, &self.config));
         if solo {
             self.counters.segments_sent += answered.sent as u64;

@@ -330,6 +330,12 @@ impl InProgress {
 pub(crate) enum CachedTransaction {
     Model(Box<Transaction>),
     Packed(bytes::Bytes),
+    /// Queued to be sent: its encoding will be kept as it leaves
+    /// ([`super::Engine::keep_sent_reply`]), so it is not encoded twice.
+    AwaitingEncoding,
+    /// The transaction's own text, cut from the message it was sent in
+    /// (no header), kept in a shared chunk.
+    AsSent(bytes::Bytes),
 }
 
 /// The parts of a cached reply: one transaction (kept inline, the usual

@@ -1822,6 +1822,69 @@ fn a_packed_cached_reply_is_sent_again_byte_for_byte() {
     }
 }
 
+/// Replies that left together in one message are each kept as their part
+/// of it, and a repeated request gets its own reply again, the same
+/// transaction; a repetition that arrives before the reply left is answered
+/// by that reply alone.
+#[test]
+fn replies_kept_as_sent_are_sent_again_one_by_one() {
+    for style in [crate::text::Style::Pretty, crate::text::Style::Compact] {
+        let t0 = Instant::now();
+        let mut mg =
+            codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::TextCodec::new(style));
+        assert!(mg.engine.keeps_replies_as_sent());
+        let requests: Vec<Transaction> = (1..=3).map(|id| request(id, 40 + id)).collect();
+        let datagram = crate::text::encode_to_vec(&message(3, requests), style).unwrap();
+        mg.handle_datagram(t0, Side::Mgc, &datagram);
+        let mut answers = Vec::new();
+        while let Some(Event::RequestReceived {
+            transaction_id,
+            actions,
+            ..
+        }) = mg.poll_event()
+        {
+            let result = answer_to(&actions);
+            answers.push((transaction_id, result.clone()));
+            mg.engine
+                .send_reply(t0, Side::Mgc, transaction_id, result)
+                .unwrap();
+        }
+        assert_eq!(answers.len(), 3);
+        // Request 2 repeated before anything was sent: the queued reply
+        // answers it, nothing else is sent for it.
+        let repeat_2 =
+            crate::text::encode_to_vec(&message(3, vec![request(2, 42)]), style).unwrap();
+        mg.handle_datagram(t0, Side::Mgc, &repeat_2);
+        let batch = mg.poll_transmit().expect("the three replies leave");
+        assert!(mg.poll_transmit().is_none(), "{style:?}: one message");
+        let sent = crate::text::decode(&batch.bytes).unwrap();
+        let MessageBody::Transactions(sent) = sent.message.body else {
+            panic!("transactions")
+        };
+        assert_eq!(sent.len(), 3);
+        assert_eq!(mg.engine.counters().unpack_failures, 0);
+        // Each repeated now: its own reply, decoded equal to what was sent.
+        for (i, (id, result)) in answers.iter().enumerate() {
+            let again =
+                crate::text::encode_to_vec(&message(3, vec![request(*id, 40 + *id)]), style)
+                    .unwrap();
+            mg.handle_datagram(t0, Side::Mgc, &again);
+            let resent = mg.poll_transmit().expect("the cached reply is sent again");
+            let resent = crate::text::decode(&resent.bytes).unwrap();
+            let MessageBody::Transactions(resent) = resent.message.body else {
+                panic!("transactions")
+            };
+            assert_eq!(resent, vec![sent[i].clone()], "{style:?} reply {id}");
+            let Transaction::Reply(reply) = &resent[0] else {
+                panic!("a reply")
+            };
+            assert_eq!((&reply.transaction_id, &reply.result), (id, result));
+        }
+        assert_eq!(mg.engine.counters().unpack_failures, 0);
+        assert_eq!(mg.engine.counters().reply_retransmissions, 4);
+    }
+}
+
 /// A packer whose output cannot be read back.
 struct Unreadable;
 
