@@ -298,3 +298,50 @@ async fn ready_replies_are_batched_within_the_byte_limit() {
         }
     }
 }
+
+/// Datagrams that wait on the socket are all handed out, in order, each
+/// with its sender, however many wait (more than one read takes) and
+/// whatever their size (up to the largest UDP payload).
+#[tokio::test]
+async fn waiting_datagrams_come_out_whole_and_in_order() {
+    use h248_stack::transport::{Transport, TransportEvent};
+    let any: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut transport = UdpTransport::bind(any).await.unwrap();
+    let to = transport.local_addr().unwrap();
+    let a = tokio::net::UdpSocket::bind(any).await.unwrap();
+    let b = tokio::net::UdpSocket::bind(any).await.unwrap();
+    // Small enough together for the socket's receive buffer.
+    let payload = |i: usize| -> Vec<u8> {
+        let len = if i == 40 { 0 } else { 1 + i * 37 % 300 };
+        (0..len).map(|j| (i + j) as u8).collect()
+    };
+    let count = h248_stack::transport::udp::RECEIVE_BATCH * 3 + 5;
+    let mut sent = Vec::new();
+    for i in 0..count {
+        let from = if i % 3 == 0 { &b } else { &a };
+        from.send_to(&payload(i), to).await.unwrap();
+        sent.push((from.local_addr().unwrap(), payload(i)));
+    }
+    // Then the largest payload, between two small ones.
+    let largest: Vec<u8> = (0..65_507).map(|j| (j % 251) as u8).collect();
+    for bytes in [vec![1], largest, vec![2]] {
+        a.send_to(&bytes, to).await.unwrap();
+        sent.push((a.local_addr().unwrap(), bytes));
+    }
+    for (i, (peer, bytes)) in sent.into_iter().enumerate() {
+        let event = tokio::time::timeout(Duration::from_secs(5), transport.recv())
+            .await
+            .expect("every datagram arrives")
+            .unwrap();
+        let TransportEvent::Message {
+            peer: got_peer,
+            bytes: got,
+        } = event
+        else {
+            panic!("a message")
+        };
+        assert_eq!(got_peer, peer, "datagram {i}");
+        assert_eq!(got.len(), bytes.len(), "datagram {i}");
+        assert!(got == bytes, "datagram {i}");
+    }
+}
