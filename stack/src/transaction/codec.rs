@@ -154,18 +154,14 @@ impl MessageCodec for TextCodec {
         budget: usize,
         emit: &mut dyn FnMut(Vec<u8>),
     ) -> Result<(), String> {
-        let mut out = Vec::with_capacity(256);
         let batch = matches!(&message.message.body, MessageBody::Transactions(t) if t.len() > 1);
         if !batch {
+            let mut out = Vec::with_capacity(256);
             self.encode(message, &mut out)?;
             emit(out);
             return Ok(());
         }
-        let mut starts = Vec::new();
-        text::encode_marking_transactions(message, self.style, &mut out, &mut starts)
-            .map_err(|e| e.to_string())?;
-        cut_text_batch(out, &starts, budget, emit);
-        Ok(())
+        self.encode_within_each(message, budget, emit, &mut |_, _| {})
     }
 
     /// One encoding, each transaction handed as it lies between the marks
