@@ -155,6 +155,7 @@ pub fn resolve_local(
     let first_codec = codecs.first().copied().unwrap_or(0);
     let missing = || Refusal::new(codes::BAD_VALUE, "CHOOSE ($) with nothing allocated");
     let mut ccm_lines = ccm_lines;
+    let mut decimal = itoa::Buffer::new();
     for line in &sd.lines {
         if ccm_lines.is_some() && is_ccm_line(line) {
             continue;
@@ -168,29 +169,24 @@ pub fn resolve_local(
                     if i > 0 {
                         fixed.push(' ');
                     }
-                    // Formatting into a `Text` cannot fail.
-                    let _ = match (line.kind, i, t) {
+                    match (line.kind, i, t) {
                         ('c', 2, "$") | ('o', 5, "$") => {
-                            write!(fixed, "{}", allocation.ok_or_else(missing)?.address)
+                            push_address(&mut fixed, allocation.ok_or_else(missing)?.address)
                         }
-                        ('o', 1 | 2, "$") => write!(fixed, "{session_id}"),
-                        ('o', 0, "$") => {
-                            fixed.push('-');
-                            Ok(())
+                        ('o', 1 | 2, "$") => fixed.push_str(decimal.format(session_id)),
+                        ('o', 0, "$") => fixed.push('-'),
+                        ('m', 1, "$") => {
+                            fixed.push_str(decimal.format(allocation.ok_or_else(missing)?.port))
                         }
-                        ('m', 1, "$") => write!(fixed, "{}", allocation.ok_or_else(missing)?.port),
-                        ('m', i, "$") if i >= 3 => write!(fixed, "{first_codec}"),
+                        ('m', i, "$") if i >= 3 => fixed.push_str(decimal.format(first_codec)),
                         (_, _, t) if t.contains('$') => {
                             return refuse(
                                 codes::BAD_VALUE,
                                 format!("CHOOSE ($) the gateway cannot resolve in `{line}`"),
                             )
                         }
-                        (_, _, t) => {
-                            fixed.push_str(t);
-                            Ok(())
-                        }
-                    };
+                        (_, _, t) => fixed.push_str(t),
+                    }
                 }
                 Some(fixed)
             }
@@ -209,6 +205,26 @@ pub fn resolve_local(
         }
     }
     Ok(out)
+}
+
+/// Writes `address` as SDP writes it (RFC 4566 clause 5.7: dotted decimal,
+/// or the RFC 5952 text of IPv6).
+fn push_address(out: &mut Text, address: IpAddr) {
+    match address {
+        IpAddr::V4(v4) => {
+            let mut decimal = itoa::Buffer::new();
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.push('.');
+                }
+                out.push_str(decimal.format(octet));
+            }
+        }
+        // Formatting into a `Text` cannot fail.
+        IpAddr::V6(v6) => {
+            let _ = write!(out, "{v6}");
+        }
+    }
 }
 
 /// Negotiates CCM for one stream; `None` when neither side has `ccm` lines.
@@ -267,6 +283,40 @@ mod tests {
             sd.push(*k, *v);
         }
         sd
+    }
+
+    /// Addresses are written as SDP writes them: dotted decimal, and IPv6
+    /// in its RFC 5952 form; numbers in decimal.
+    #[test]
+    fn resolved_addresses_and_numbers() {
+        let local = sd(&[
+            ('v', "0"),
+            ('o', "- $ 7 IN IP6 $"),
+            ('c', "IN IP6 $"),
+            ('m', "video $ RTP/AVP 96 $"),
+        ]);
+        for (address, text) in [
+            (IpAddr::from([0, 0, 0, 0]), "0.0.0.0"),
+            (IpAddr::from([255, 10, 0, 100]), "255.10.0.100"),
+            ("2001:db8:0:0:0:0:2:1".parse().unwrap(), "2001:db8::2:1"),
+            ("::ffff:192.0.2.1".parse().unwrap(), "::ffff:192.0.2.1"),
+        ] {
+            let a = Allocation {
+                address,
+                port: 65535,
+            };
+            let out = resolve_local(&local, Some(a), u64::MAX, &[127], None).unwrap();
+            let lines: Vec<String> = out.lines.iter().map(|l| l.to_string()).collect();
+            assert_eq!(
+                lines,
+                [
+                    "v=0".to_string(),
+                    format!("o=- 18446744073709551615 7 IN IP6 {text}"),
+                    format!("c=IN IP6 {text}"),
+                    "m=video 65535 RTP/AVP 96 127".to_string(),
+                ]
+            );
+        }
     }
 
     #[test]
