@@ -129,17 +129,40 @@ pub const PURGE_DELAY_MS: i64 = 10_000;
 /// throughput and doubled the 99th-percentile latency (benches/RESULTS.md,
 /// session 7). `MIMALLOC_PURGE_DELAY` in the environment still decides.
 ///
+///
+/// It also turns transparent huge pages off for the process, as
+/// `MIMALLOC_ALLOW_THP=0` would (that variable in the environment still
+/// decides). With them, a page fault in a growing table zeroes 2 MiB at
+/// once: under load the slowest transaction took 37–53 ms instead of
+/// 9–11 ms, for no throughput gained; and freed memory stays resident
+/// inside huge pages that are still partly used (670 rather than 760 bytes
+/// of RSS per open context; benches/RESULTS.md, session 10).
+///
 /// Call it first in `main`, before any other thread starts.
 pub fn tune_for_daemon() {
-    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_some() {
-        return;
+    if std::env::var_os("MIMALLOC_PURGE_DELAY").is_none() {
+        // SAFETY: `mi_option_set` writes one slot of mimalloc's option
+        // table with a value in the option's documented range (N
+        // milliseconds, or -1). It is not thread safe; this runs before
+        // `main` starts any thread, and mimalloc reads the slot again at
+        // each purge decision.
+        unsafe { mi::mi_option_set(PURGE_DELAY_OPTION, PURGE_DELAY_MS as _) };
     }
-    // SAFETY: `mi_option_set` writes one slot of mimalloc's option table
-    // with a value in the option's documented range (N milliseconds, or -1).
-    // It is not thread safe; this runs before `main` starts any thread, and
-    // mimalloc reads the slot again at each purge decision.
-    unsafe { mi::mi_option_set(PURGE_DELAY_OPTION, PURGE_DELAY_MS as _) };
+    if std::env::var_os("MIMALLOC_ALLOW_THP").is_none() {
+        // SAFETY: as above; 0 is in the option's range (0, 1 or 2), read
+        // when mimalloc next asks the system for memory.
+        unsafe { mi::mi_option_set(ALLOW_THP_OPTION, 0) };
+        // What mimalloc does at start-up for `MIMALLOC_ALLOW_THP=0`: the
+        // kernel then makes no huge page for this process, in memory
+        // mapped before or after. Where the call is refused, THP stays as
+        // the system has it.
+        #[cfg(target_os = "linux")]
+        let _ = nix::sys::prctl::set_thp_disable(true);
+    }
 }
+
+/// `mi_option_allow_thp` in mimalloc 3's `mi_option_e` (`mimalloc.h`).
+const ALLOW_THP_OPTION: mi::mi_option_t = 43;
 
 /// How often [`give_back_unused`] should run: well within the purge delay.
 pub const GIVE_BACK_EVERY_MS: u64 = 1_000;
@@ -171,5 +194,24 @@ mod purge_tests {
         let default = unsafe { mi::mi_option_get(PURGE_DELAY_OPTION) };
         // mimalloc 3's default purge delay (options.c); no other option has it.
         assert_eq!(default, 1000);
+    }
+
+    /// The index taken for `mi_option_allow_thp` is the option after
+    /// `page_cross_thread_max_reclaim` (32 by default, options.c) and before
+    /// `minimal_purge_size` (0): its neighbours read their defaults, and it
+    /// reads 1 (allowed, mimalloc's default) or 0 (`MIMALLOC_ALLOW_THP=0`).
+    #[test]
+    fn the_thp_index_names_allow_thp() {
+        // SAFETY: plain reads of option slots.
+        let (before, option, after) = unsafe {
+            (
+                mi::mi_option_get(ALLOW_THP_OPTION - 1),
+                mi::mi_option_get(ALLOW_THP_OPTION),
+                mi::mi_option_get(ALLOW_THP_OPTION + 1),
+            )
+        };
+        assert_eq!(before, 32);
+        assert!(matches!(option, 0 | 1), "{option}");
+        assert_eq!(after, 0);
     }
 }
