@@ -468,33 +468,39 @@ impl<P: PeerKey, C: MessageCodec> CodecEngine<P, C> {
         }
         let budget = self.engine.config().max_message_bytes;
         while let Some(t) = self.engine.poll_transmit() {
-            let sent = if self.engine.keeps_replies_as_sent() {
-                encode_datagrams_keeping_replies(
-                    &self.codec,
-                    &mut self.engine,
-                    &t.message,
-                    budget,
-                    &t.peer,
-                    &mut self.cut,
-                )
-            } else {
-                encode_datagrams(&self.codec, &t.message, budget, &t.peer, &mut self.cut)
-            };
-            if sent.is_ok() {
+            if self.encode(&t.message, budget, &t.peer).is_ok() {
                 return self.cut.pop_front();
             }
             self.engine.count_encode_error();
             // A reply this encoding cannot carry (a termination ID without
             // a binary form, say) must not leave the peer retransmitting
             // into silence: it goes out as error 500 (H.248.8), and what
-            // else the message held as it was.
+            // else the message held as it was. The reply cache keeps what
+            // went out, so a repetition gets the 500 again.
             if let Some(message) = self.without_unencodable(t.message) {
-                if encode_datagrams(&self.codec, &message, budget, &t.peer, &mut self.cut).is_ok() {
+                if self.encode(&message, budget, &t.peer).is_ok() {
                     return self.cut.pop_front();
                 }
             }
         }
         None
+    }
+
+    /// `message` as datagrams for `peer` on `cut`, handing the engine the
+    /// encoding of its replies when it keeps them as sent.
+    fn encode(&mut self, message: &MegacoMessage, budget: usize, peer: &P) -> Result<(), String> {
+        if self.engine.keeps_replies_as_sent() {
+            encode_datagrams_keeping_replies(
+                &self.codec,
+                &mut self.engine,
+                message,
+                budget,
+                peer,
+                &mut self.cut,
+            )
+        } else {
+            encode_datagrams(&self.codec, message, budget, peer, &mut self.cut)
+        }
     }
 
     /// `message` with each reply that does not encode on its own replaced

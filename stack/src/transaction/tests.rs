@@ -1394,6 +1394,58 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
     assert!(datagrams.len() > 1, "segmented by encoded size");
 }
 
+/// Under text, whose replies are kept as sent: a reply the encoding cannot
+/// carry (a termination ID with a space) goes out as error 500, and a
+/// repetition of the request gets that 500 again.
+#[test]
+fn a_text_reply_that_cannot_be_encoded_is_answered_500_again() {
+    use crate::model::{AmmsReply, CommandReply, TerminationId};
+    let t0 = Instant::now();
+    let mut mg = codec::CodecEngine::new(
+        Engine::new(config(Role::Mg)),
+        codec::TextCodec::new(crate::text::Style::Compact),
+    );
+    let request = crate::text::encode_to_vec(
+        &message(3, vec![request(9, 1)]),
+        crate::text::Style::Compact,
+    )
+    .unwrap();
+    mg.handle_datagram(t0, Side::Mgc, &request);
+    assert!(matches!(
+        mg.poll_event(),
+        Some(Event::RequestReceived { .. })
+    ));
+    let reply = vec![ActionReply {
+        context_id: ContextId(1),
+        error: None,
+        context_reply: None,
+        commands: vec![CommandReply::Add(AmmsReply {
+            termination_ids: vec![TerminationId::from("ip 1")],
+            audit: Vec::new(),
+        })],
+    }];
+    mg.engine
+        .send_reply(t0, Side::Mgc, 9, TransactionResult::ActionReplies(reply))
+        .unwrap();
+    let is_500_for_9 = |bytes: &[u8]| {
+        let decoded = crate::text::decode(bytes).unwrap();
+        matches!(
+            &decoded.message.body,
+            MessageBody::Transactions(t) if matches!(
+                &t[..],
+                [Transaction::Reply(r)] if r.transaction_id == 9
+                    && matches!(&r.result, TransactionResult::Error(e) if e.code == 500)
+            )
+        )
+    };
+    let first = mg.poll_transmit().expect("an error reply goes out");
+    assert!(is_500_for_9(&first.bytes));
+    mg.handle_datagram(t0, Side::Mgc, &request);
+    let again = mg.poll_transmit().expect("the repetition is answered");
+    assert!(is_500_for_9(&again.bytes));
+    assert_eq!(mg.engine.counters().unpack_failures, 0);
+}
+
 /// A reply the wire encoding cannot carry (here a termination ID without a
 /// bit-string form, under BER) goes out as error 500 rather than not at
 /// all, so the peer is not left retransmitting into silence.
