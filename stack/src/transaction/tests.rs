@@ -1394,12 +1394,25 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
     assert!(datagrams.len() > 1, "segmented by encoded size");
 }
 
+/// The reply of an Add in context 1 naming termination `id`.
+fn add_reply_naming(id: &str) -> TransactionResult {
+    use crate::model::{AmmsReply, CommandReply, TerminationId};
+    TransactionResult::ActionReplies(vec![ActionReply {
+        context_id: ContextId(1),
+        error: None,
+        context_reply: None,
+        commands: vec![CommandReply::Add(AmmsReply {
+            termination_ids: vec![TerminationId::from(id)],
+            audit: Vec::new(),
+        })],
+    }])
+}
+
 /// Under text, whose replies are kept as sent: a reply the encoding cannot
 /// carry (a termination ID with a space) goes out as error 500, and a
 /// repetition of the request gets that 500 again.
 #[test]
 fn a_text_reply_that_cannot_be_encoded_is_answered_500_again() {
-    use crate::model::{AmmsReply, CommandReply, TerminationId};
     let t0 = Instant::now();
     let mut mg = codec::CodecEngine::new(
         Engine::new(config(Role::Mg)),
@@ -1415,17 +1428,8 @@ fn a_text_reply_that_cannot_be_encoded_is_answered_500_again() {
         mg.poll_event(),
         Some(Event::RequestReceived { .. })
     ));
-    let reply = vec![ActionReply {
-        context_id: ContextId(1),
-        error: None,
-        context_reply: None,
-        commands: vec![CommandReply::Add(AmmsReply {
-            termination_ids: vec![TerminationId::from("ip 1")],
-            audit: Vec::new(),
-        })],
-    }];
     mg.engine
-        .send_reply(t0, Side::Mgc, 9, TransactionResult::ActionReplies(reply))
+        .send_reply(t0, Side::Mgc, 9, add_reply_naming("ip 1"))
         .unwrap();
     let is_500_for_9 = |bytes: &[u8]| {
         let decoded = crate::text::decode(bytes).unwrap();
@@ -1451,9 +1455,7 @@ fn a_text_reply_that_cannot_be_encoded_is_answered_500_again() {
 /// all, so the peer is not left retransmitting into silence.
 #[test]
 fn a_reply_that_cannot_be_encoded_goes_out_as_error_500() {
-    use crate::model::{
-        AmmRequest, AmmsReply, Command, CommandReply, CommandRequest, TerminationId,
-    };
+    use crate::model::{AmmRequest, Command, CommandRequest, TerminationId};
     let t0 = Instant::now();
     let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::BerCodec::new());
     let request = vec![ActionRequest {
@@ -1476,17 +1478,8 @@ fn a_reply_that_cannot_be_encoded_goes_out_as_error_500() {
             })],
         ),
     );
-    let reply = vec![ActionReply {
-        context_id: ContextId(1),
-        error: None,
-        context_reply: None,
-        commands: vec![CommandReply::Add(AmmsReply {
-            termination_ids: vec![TerminationId::from("ip/1")],
-            audit: Vec::new(),
-        })],
-    }];
     mg.engine
-        .send_reply(t0, Side::Mgc, 9, TransactionResult::ActionReplies(reply))
+        .send_reply(t0, Side::Mgc, 9, add_reply_naming("ip/1"))
         .unwrap();
     let d = mg.poll_transmit().expect("an error reply goes out");
     let decoded = crate::ber::decode_default(&d.bytes).unwrap();
