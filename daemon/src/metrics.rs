@@ -31,8 +31,8 @@ use std::time::Duration;
 use h248_stack::transaction::Counters;
 use h248_stack::transport::EndpointStats;
 use prometheus::{
-    Encoder, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge, IntGaugeVec, Opts,
-    Registry, TextEncoder,
+    Encoder, Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, IntGauge,
+    IntGaugeVec, Opts, Registry, TextEncoder,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -93,6 +93,19 @@ pub struct Metrics {
     backend_bad_lines: IntCounter,
     backend_restarts: IntCounter,
     previous: Mutex<Previous>,
+    /// The transaction count and duration of each label set seen, so that
+    /// counting a transaction neither hashes its labels nor looks them up
+    /// in the families (`with_label_values`) every time.
+    transaction_handles: Mutex<Vec<TransactionHandles>>,
+}
+
+/// The series of one label set of `h248_transactions_total` and
+/// `h248_transaction_duration_seconds`.
+#[derive(Debug)]
+struct TransactionHandles {
+    labels: [&'static str; 3],
+    count: IntCounter,
+    duration: Histogram,
 }
 
 fn counter_vec(registry: &Registry, name: &str, help: &str, labels: &[&str]) -> IntCounterVec {
@@ -257,6 +270,7 @@ impl Metrics {
                 "Restarts of the media backend that lost its state",
             ),
             previous: Mutex::new(Previous::default()),
+            transaction_handles: Mutex::new(Vec::new()),
             registry: r,
         };
         m.set_association_state("idle");
@@ -268,13 +282,32 @@ impl Metrics {
     }
 
     /// One transaction finished.
-    pub fn transaction(&self, command: &str, direction: &str, result: &str, seconds: f64) {
-        self.transactions
-            .with_label_values(&[command, direction, result])
-            .inc();
-        self.duration
-            .with_label_values(&[command, direction])
-            .observe(seconds);
+    pub fn transaction(
+        &self,
+        command: &'static str,
+        direction: &'static str,
+        result: &'static str,
+        seconds: f64,
+    ) {
+        let labels = [command, direction, result];
+        let mut handles = self
+            .transaction_handles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        let index = match handles.iter().position(|h| h.labels == labels) {
+            Some(index) => index,
+            None => {
+                handles.push(TransactionHandles {
+                    labels,
+                    count: self.transactions.with_label_values(&labels),
+                    duration: self.duration.with_label_values(&[command, direction]),
+                });
+                handles.len() - 1
+            }
+        };
+        let series = &handles[index];
+        series.count.inc();
+        series.duration.observe(seconds);
     }
 
     /// An error descriptor with `code` went `direction`.
@@ -591,6 +624,29 @@ mod tests {
             text.contains("h248_pendings_total{direction=\"sent\"} 2"),
             "{text}"
         );
+    }
+
+    /// Transactions are counted per label set, the duration per command and
+    /// direction, whichever order the label sets first appear in.
+    #[test]
+    fn transactions_are_counted_per_label_set() {
+        let m = Metrics::new();
+        m.transaction("add", "in", "ok", 0.001);
+        m.transaction("add", "in", "error", 0.002);
+        m.transaction("add", "in", "ok", 0.003);
+        m.transaction("subtract", "out", "failed", 0.5);
+        m.transaction("add", "in", "ok", 0.004);
+        let text = String::from_utf8(m.render()).unwrap();
+        for line in [
+            "h248_transactions_total{command=\"add\",direction=\"in\",result=\"ok\"} 3",
+            "h248_transactions_total{command=\"add\",direction=\"in\",result=\"error\"} 1",
+            "h248_transactions_total{command=\"subtract\",direction=\"out\",result=\"failed\"} 1",
+            "h248_transaction_duration_seconds_count{command=\"add\",direction=\"in\"} 4",
+            "h248_transaction_duration_seconds_sum{command=\"add\",direction=\"in\"} 0.01",
+            "h248_transaction_duration_seconds_count{command=\"subtract\",direction=\"out\"} 1",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 
     /// The dashboard and the alerting rules of `etc/` name only metrics
