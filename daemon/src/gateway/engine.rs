@@ -1605,14 +1605,13 @@ impl Engine {
         } else if parms.remote.is_some() {
             // A new Remote may change what the held Local negotiated.
             if let (Some(l), Some(r)) = (&s.local, &s.remote) {
-                if media::negotiate(Some(l), Some(r), &self.config.ccm)?.is_some() {
-                    let lines = media::negotiate(Some(l), Some(r), &self.config.ccm)?;
+                if let Some(lines) = media::negotiate(Some(l), Some(r), &self.config.ccm)? {
                     let resolved = media::resolve_local(
                         l,
                         s.allocation,
                         session_id,
                         &self.config.codecs,
-                        lines,
+                        Some(lines),
                     )?;
                     s.local = Some(resolved);
                 }

@@ -193,15 +193,14 @@ impl MessageCodec for TextCodec {
 
     /// Read behind a header naming the packing device (`!/3 p`).
     fn decode_sent_transaction(&self, version: u8, bytes: &[u8]) -> Option<Transaction> {
-        let mut message = Vec::with_capacity(bytes.len() + 8);
-        message.extend_from_slice(format!("!/{version} {PACKED_MID}\n").as_bytes());
+        let mut message = Vec::with_capacity(bytes.len() + PACKED_MID.len() + 8);
+        message.extend_from_slice(b"!/");
+        message.extend_from_slice(itoa::Buffer::new().format(version).as_bytes());
+        message.push(b' ');
+        message.extend_from_slice(PACKED_MID.as_bytes());
+        message.push(b'\n');
         message.extend_from_slice(bytes);
-        match self.decode(&message).ok()?.message.body {
-            MessageBody::Transactions(mut transactions) if transactions.len() == 1 => {
-                transactions.pop()
-            }
-            _ => None,
-        }
+        only_transaction(self.decode(&message).ok()?)
     }
 
     fn packing_form(&self) -> Self {
@@ -392,12 +391,17 @@ impl<C: MessageCodec + Send + Sync> ReplyPacker for CodecReplyPacker<C> {
     }
 
     fn unpack(&self, bytes: &[u8]) -> Option<Transaction> {
-        match self.codec.decode(bytes).ok()?.message.body {
-            MessageBody::Transactions(mut transactions) if transactions.len() == 1 => {
-                transactions.pop()
-            }
-            _ => None,
+        only_transaction(self.codec.decode(bytes).ok()?)
+    }
+}
+
+/// The one transaction of a message that holds exactly one.
+fn only_transaction(message: MegacoMessage) -> Option<Transaction> {
+    match message.message.body {
+        MessageBody::Transactions(mut transactions) if transactions.len() == 1 => {
+            transactions.pop()
         }
+        _ => None,
     }
 }
 
