@@ -156,16 +156,19 @@ pub fn resolve_local(
     let missing = || Refusal::new(codes::BAD_VALUE, "CHOOSE ($) with nothing allocated");
     let mut ccm_lines = ccm_lines;
     let mut decimal = itoa::Buffer::new();
+    // A line being fixed is written here, then copied once into its `Text`
+    // (inline when short). Room for the longest `o=` with an IPv6 address.
+    let mut fixed = String::with_capacity(128);
     for line in &sd.lines {
         if ccm_lines.is_some() && is_ccm_line(line) {
             continue;
         }
         let value: Option<Text> = match line.kind {
-            'c' | 'o' | 'm' if line.value.contains('$') => {
-                // Written token by token into one buffer (inline when it
-                // fits), the single spaces between them kept as they were.
-                let mut fixed = Text::default();
-                for (i, t) in line.value.split(' ').enumerate() {
+            'c' | 'o' | 'm' if line.value.bytes().any(|b| b == b'$') => {
+                // Token by token, the single spaces between them kept as
+                // they were.
+                fixed.clear();
+                for (i, t) in space_separated(&line.value).enumerate() {
                     if i > 0 {
                         fixed.push(' ');
                     }
@@ -179,7 +182,7 @@ pub fn resolve_local(
                             fixed.push_str(decimal.format(allocation.ok_or_else(missing)?.port))
                         }
                         ('m', i, "$") if i >= 3 => fixed.push_str(decimal.format(first_codec)),
-                        (_, _, t) if t.contains('$') => {
+                        (_, _, t) if t.bytes().any(|b| b == b'$') => {
                             return refuse(
                                 codes::BAD_VALUE,
                                 format!("CHOOSE ($) the gateway cannot resolve in `{line}`"),
@@ -188,7 +191,7 @@ pub fn resolve_local(
                         (_, _, t) => fixed.push_str(t),
                     }
                 }
-                Some(fixed)
+                Some(Text::from(fixed.as_str()))
             }
             _ => None,
         };
@@ -207,9 +210,29 @@ pub fn resolve_local(
     Ok(out)
 }
 
+/// The pieces of `value` between single spaces, as `str::split(' ')` gives
+/// them, found by a plain byte scan (SDP values are short).
+fn space_separated(value: &str) -> impl Iterator<Item = &str> {
+    let mut rest = Some(value);
+    std::iter::from_fn(move || {
+        let s = rest?;
+        match s.bytes().position(|b| b == b' ') {
+            // A space is ASCII: both sides are at character boundaries.
+            Some(i) => {
+                rest = Some(&s[i + 1..]);
+                Some(&s[..i])
+            }
+            None => {
+                rest = None;
+                Some(s)
+            }
+        }
+    })
+}
+
 /// Writes `address` as SDP writes it (RFC 4566 clause 5.7: dotted decimal,
 /// or the RFC 5952 text of IPv6).
-fn push_address(out: &mut Text, address: IpAddr) {
+fn push_address(out: &mut String, address: IpAddr) {
     match address {
         IpAddr::V4(v4) => {
             let mut decimal = itoa::Buffer::new();

@@ -66,7 +66,11 @@ impl EphemeralNaming {
     /// `None` when `n` does not fit the levels the prefix leaves.
     pub fn name(&self, prefix: &str, n: u64) -> Option<TerminationId> {
         match self {
-            EphemeralNaming::Decimal => Some(TerminationId::new(format!("{prefix}{n}"))),
+            EphemeralNaming::Decimal => {
+                let mut text = Text::from(prefix);
+                text.push_str(itoa::Buffer::new().format(n));
+                Some(TerminationId::new(text))
+            }
             EphemeralNaming::BitString { level_bits } => {
                 let rest = levels_left(prefix, level_bits)?;
                 let bits = total_bits(rest);

@@ -637,9 +637,10 @@ impl MediaBackend for SimBackend {
                 }
                 None => (0, 0, 0),
             };
-            let stat = |name: &str, value: u64| StatisticsParameter {
-                name: Text::from(name),
-                value: vec![Text::from(value.to_string())],
+            let mut decimal = itoa::Buffer::new();
+            let mut stat = |name: &'static str, value: u64| StatisticsParameter {
+                name: Text::const_new(name),
+                value: vec![Text::from(decimal.format(value))],
             };
             Ok(vec![
                 stat("nt/dur", duration),

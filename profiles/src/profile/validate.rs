@@ -494,18 +494,19 @@ impl Check<'_> {
         let mut walker = Walker::new();
         match &request.command {
             Command::Add(amm) | Command::Move(amm) | Command::Modify(amm) => {
-                let allowed = self.profile().descriptors_of(kind).map(<[_]>::to_vec);
                 for descriptor in &amm.descriptors {
                     let descriptor_kind = amm_descriptor_kind(descriptor);
-                    if let Some(allowed) = &allowed {
-                        if !allowed.contains(&descriptor_kind) {
-                            let text = format!(
-                                "{} descriptor is not in this profile's {} request",
-                                descriptor_kind.name(),
-                                kind.name()
-                            );
-                            self.report(444, path, text);
-                        }
+                    let refused = self
+                        .profile()
+                        .descriptors_of(kind)
+                        .is_some_and(|allowed| !allowed.contains(&descriptor_kind));
+                    if refused {
+                        let text = format!(
+                            "{} descriptor is not in this profile's {} request",
+                            descriptor_kind.name(),
+                            kind.name()
+                        );
+                        self.report(444, path, text);
                     }
                     match descriptor {
                         AmmDescriptor::Media(media) => {

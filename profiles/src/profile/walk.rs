@@ -6,7 +6,9 @@
 //! signals), EventBuffer, Signals (and signal lists), ObservedEvents,
 //! Statistics, and the individual audit items of v2+.
 
-use std::borrow::Cow;
+use std::fmt;
+
+use smallvec::SmallVec;
 
 use h248_stack::model::*;
 use h248_stack::package::ItemKind;
@@ -22,15 +24,43 @@ pub struct ItemUse<'m> {
     within: Option<usize>,
 }
 
+/// One descriptor a walk enters, kept as its parts and written out only
+/// when a path is asked for.
+#[derive(Debug, Clone, Copy)]
+enum Segment<'m> {
+    Named(&'static str),
+    Stream(StreamId),
+    EmbedOf(&'m str),
+    SignalList(u16),
+}
+
+impl From<&'static str> for Segment<'_> {
+    fn from(name: &'static str) -> Self {
+        Segment::Named(name)
+    }
+}
+
+impl fmt::Display for Segment<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Segment::Named(name) => f.write_str(name),
+            Segment::Stream(id) => write!(f, "Stream {id}"),
+            Segment::EmbedOf(event) => write!(f, "Embed of {event}"),
+            Segment::SignalList(id) => write!(f, "SignalList {id}"),
+        }
+    }
+}
+
 /// Collects the item uses of a command. Where each one is, is kept as a
 /// tree of descriptor segments and spelled out only when asked for (a
-/// violation to report), so that a walk allocates nothing per item.
+/// violation to report), so that a walk allocates nothing per item; a
+/// command's few segments and items are kept inline.
 #[derive(Default)]
 pub struct Walker<'m> {
     /// Every descriptor segment entered, with the one it is inside.
-    segments: Vec<(Cow<'m, str>, Option<usize>)>,
+    segments: SmallVec<[(Segment<'m>, Option<usize>); 8]>,
     current: Option<usize>,
-    pub uses: Vec<ItemUse<'m>>,
+    pub uses: SmallVec<[ItemUse<'m>; 8]>,
 }
 
 impl<'m> Walker<'m> {
@@ -38,7 +68,7 @@ impl<'m> Walker<'m> {
         Self::default()
     }
 
-    fn within(&mut self, segment: impl Into<Cow<'m, str>>, f: impl FnOnce(&mut Self)) {
+    fn within(&mut self, segment: impl Into<Segment<'m>>, f: impl FnOnce(&mut Self)) {
         let outer = self.current;
         self.segments.push((segment.into(), outer));
         self.current = Some(self.segments.len() - 1);
@@ -57,10 +87,10 @@ impl<'m> Walker<'m> {
     /// Where `found` is, from the command down: `Media, Stream 1,
     /// LocalControl, ds/dscp`.
     pub fn path_of(&self, found: &ItemUse<'_>) -> String {
-        let mut segments = vec![found.name];
+        let mut segments = vec![found.name.to_string()];
         let mut at = found.within;
         while let Some((segment, outer)) = at.and_then(|i| self.segments.get(i)) {
-            segments.push(segment);
+            segments.push(segment.to_string());
             at = *outer;
         }
         segments.reverse();
@@ -82,7 +112,7 @@ impl<'m> Walker<'m> {
                 Some(Streams::One(parms)) => w.stream(parms),
                 Some(Streams::Multi(streams)) => {
                     for stream in streams {
-                        w.within(format!("Stream {}", stream.stream_id), |w| {
+                        w.within(Segment::Stream(stream.stream_id), |w| {
                             w.stream(&stream.parms)
                         });
                     }
@@ -116,7 +146,7 @@ impl<'m> Walker<'m> {
                     w.second_events(second);
                 }
                 if let Some(signals) = &actions.signals {
-                    w.within(format!("Embed of {}", event.name), |w| w.signals(signals));
+                    w.within(Segment::EmbedOf(&event.name), |w| w.signals(signals));
                 }
                 if let Some(NotifyBehaviour::Regulated(embedded)) = &actions.notify_behaviour {
                     if let Some(second) = &embedded.second_event {
@@ -155,7 +185,7 @@ impl<'m> Walker<'m> {
                 match request {
                     SignalRequest::Signal(signal) => w.item(ItemKind::Signal, &signal.name),
                     SignalRequest::SeqSigList(list) => {
-                        w.within(format!("SignalList {}", list.id), |w| {
+                        w.within(Segment::SignalList(list.id), |w| {
                             for signal in &list.signals {
                                 w.item(ItemKind::Signal, &signal.name);
                             }

@@ -102,14 +102,20 @@ impl TerminationId {
         self.0.eq_ignore_ascii_case("root")
     }
 
+    /// The ID before any `@domain` part, where wildcards count.
+    fn local_part(&self) -> impl Iterator<Item = u8> + '_ {
+        // IDs are a few dozen octets: a plain scan beats a searcher's set-up.
+        self.0.bytes().take_while(|&b| b != b'@')
+    }
+
     /// True when any part of the ID is the ALL wildcard `*`.
     pub fn has_all_wildcard(&self) -> bool {
-        self.0.split('@').next().is_some_and(|p| p.contains('*'))
+        self.local_part().any(|b| b == b'*')
     }
 
     /// True when any part of the ID is the CHOOSE wildcard `$`.
     pub fn has_choose_wildcard(&self) -> bool {
-        self.0.split('@').next().is_some_and(|p| p.contains('$'))
+        self.local_part().any(|b| b == b'$')
     }
 
     /// True when the ID contains a wildcard of either kind.
@@ -150,5 +156,11 @@ mod tests {
         assert!(TerminationId::from("ip/$").has_choose_wildcard());
         assert!(!TerminationId::from("ip/12/3").is_wildcarded());
         assert!(TerminationId::from("Root").is_root());
+        // Only the part before `@` counts (a `*` or `$` in a domain is not
+        // a wildcard).
+        assert!(!TerminationId::from("ip/1@*.example").is_wildcarded());
+        assert!(TerminationId::from("ip/*@host").has_all_wildcard());
+        assert!(!TerminationId::from("ip/*@host").has_choose_wildcard());
+        assert!(TerminationId::from("$").has_choose_wildcard());
     }
 }

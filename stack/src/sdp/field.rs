@@ -411,7 +411,7 @@ impl<'a> SdpField<'a> {
                 SdpField::TimeZones(tokens)
             }
             'k' => {
-                let (method, key) = match value.split_once(':') {
+                let (method, key) = match split_at_byte(value, b':') {
                     Some((m, k)) => (m, Some(k)),
                     None => (value, None),
                 };
@@ -421,7 +421,7 @@ impl<'a> SdpField<'a> {
                 SdpField::Key { method, value: key }
             }
             'a' => {
-                let (name, attr_value) = match value.split_once(':') {
+                let (name, attr_value) = match split_at_byte(value, b':') {
                     Some((n, v)) => (n, Some(v)),
                     None => (value, None),
                 };
@@ -479,27 +479,29 @@ fn numeric(s: &str) -> Option<SdpValue<'_>> {
 }
 
 fn parse_connection(value: &str) -> Result<SdpField<'_>, &'static str> {
-    let mut it = value.split_ascii_whitespace();
-    let (Some(nettype), Some(addrtype), Some(full), None) =
-        (it.next(), it.next(), it.next(), it.next())
-    else {
+    let (nettype, rest) = split_token(value.trim_ascii_start());
+    let (addrtype, rest) = split_token(rest);
+    let (full, rest) = split_token(rest);
+    if full.is_empty() || !rest.is_empty() {
         return Err("`c=` needs exactly nettype, addrtype and connection address");
-    };
+    }
     let (addr, ttl, count) = if addrtype.eq_ignore_ascii_case("IP4") {
-        let mut parts = full.splitn(3, '/');
-        let addr = parts.next().unwrap_or_default();
-        let ttl = match parts.next() {
-            Some(t) if is_digits(t) => Some(t.parse::<u8>().map_err(|_| "the TTL is above 255")?),
-            Some(_) => return Err("the TTL is not a number"),
-            None => None,
-        };
-        let count = match parts.next() {
-            Some(n) => Some(parse_count(n)?),
-            None => None,
-        };
-        (addr, ttl, count)
+        // `<address>[/<ttl>[/<number of addresses>]]`
+        match split_at_byte(full, b'/') {
+            None => (full, None, None),
+            Some((addr, rest)) => {
+                let (ttl, count) =
+                    split_at_byte(rest, b'/').map_or((rest, None), |(t, n)| (t, Some(n)));
+                if !is_digits(ttl) {
+                    return Err("the TTL is not a number");
+                }
+                let ttl = ttl.parse::<u8>().map_err(|_| "the TTL is above 255")?;
+                let count = count.map(parse_count).transpose()?;
+                (addr, Some(ttl), count)
+            }
+        }
     } else if addrtype.eq_ignore_ascii_case("IP6") {
-        match full.split_once('/') {
+        match split_at_byte(full, b'/') {
             Some((addr, n)) => (addr, None, Some(parse_count(n)?)),
             None => (full, None, None),
         }
@@ -538,7 +540,7 @@ fn parse_media(value: &str) -> Result<SdpField<'_>, &'static str> {
     if formats.is_empty() {
         return Err("`m=` needs at least one format");
     }
-    let (port, port_count) = match port_field.split_once('/') {
+    let (port, port_count) = match split_at_byte(port_field, b'/') {
         Some((p, n)) => {
             if !is_digits(n) {
                 return Err("the number of ports is not a number");
@@ -572,6 +574,14 @@ fn parse_media(value: &str) -> Result<SdpField<'_>, &'static str> {
         proto,
         formats,
     })
+}
+
+/// `s` split around the first `byte` (ASCII, so the split is at a character
+/// boundary). SDP fields are short: a plain scan beats a searcher's set-up.
+pub(crate) fn split_at_byte(s: &str, byte: u8) -> Option<(&str, &str)> {
+    debug_assert!(byte.is_ascii());
+    let i = s.bytes().position(|b| b == byte)?;
+    Some((&s[..i], &s[i + 1..]))
 }
 
 /// The first white-space separated token and the rest (leading white space
@@ -841,6 +851,12 @@ mod tests {
         assert!(reason('c', "IN IP4 224.2.1.1/1/y").contains("number of addresses"));
         assert!(reason('c', "IN IP6 ff15::1/").contains("number of addresses"));
         assert!(reason('c', "IN IP4 /1").contains("empty"));
+        assert!(reason('c', "IN IP4 224.2.1.1/").contains("TTL"));
+        assert!(reason('c', "IN IP4 224.2.1.1/1/").contains("number of addresses"));
+        assert!(reason('c', "IN IP4 224.2.1.1/1/2/3").contains("number of addresses"));
+        assert!(reason('c', "").contains("needs"));
+        // Runs of white space between and around the fields are tolerated.
+        assert_eq!(p('c', "  IN\tIP4   $  "), p('c', "IN IP4 $"));
     }
 
     #[test]

@@ -317,12 +317,16 @@ impl SessionDescription {
                 'm' => in_media = true,
                 _ => {}
             }
-            if let Some(slot) = "ouzs".find(kind) {
-                if let Some(flag) = seen.get_mut(slot) {
-                    if *flag {
-                        return fail(i, kind, "this line appears at most once");
-                    }
-                    *flag = true;
+            let once = match kind {
+                'o' => Some(0),
+                'u' => Some(1),
+                'z' => Some(2),
+                's' => Some(3),
+                _ => None,
+            };
+            if let Some(slot) = once {
+                if std::mem::replace(&mut seen[slot], true) {
+                    return fail(i, kind, "this line appears at most once");
                 }
             }
             match kind {
