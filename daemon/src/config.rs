@@ -24,7 +24,7 @@ use h248_stack::ber::BitStringMapping;
 use h248_stack::model::{
     MId, MessageBody, ServiceChangeAddress, ServiceChangeProfile, TerminationId, Text, Transaction,
 };
-use h248_stack::transaction::{EngineConfig, Role, Segmentation};
+use h248_stack::transaction::{EngineConfig, PeerKeyed, Role, Segmentation};
 use serde::Deserialize;
 
 /// The configuration used when no file is given: an Iq MG with the `sim`
@@ -574,7 +574,8 @@ impl Settings {
 /// The peers the service serves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedPeers {
-    pub addresses: HashSet<SocketAddr>,
+    /// Looked up for every datagram: keyed with the stack's fast hasher.
+    pub addresses: HashSet<SocketAddr, PeerKeyed>,
     pub match_port: bool,
 }
 
@@ -640,7 +641,7 @@ impl Config {
             h248_stack::transport::DEFAULT_TEXT_PORT
         };
         let mut mgcs = Vec::new();
-        let mut addresses = HashSet::new();
+        let mut addresses = HashSet::default();
         for (i, m) in self.mgc.iter().enumerate() {
             let mid = parse_mid(&m.mid).map_err(|e| invalid(format!("mgc[{i}].mid"), e))?;
             let port = m.port.unwrap_or(default_mgc_port);

@@ -442,7 +442,7 @@ impl Check<'_> {
         if let Some(request) = &action.context_request {
             let mut walker = Walker::new();
             walker.context(request);
-            self.items(&path, walker);
+            self.items(&path, &walker);
         }
         for (i, request) in action.commands.iter().enumerate() {
             self.command = Some(i);
@@ -546,7 +546,7 @@ impl Check<'_> {
                 self.service_change(&path, &service_change.parms);
             }
         }
-        self.items(&path, walker);
+        self.items(&path, &walker);
     }
 
     fn service_change(&mut self, path: &Path<'_>, parms: &ServiceChangeParm) {
@@ -630,7 +630,7 @@ impl Check<'_> {
         if let Some(reply) = &action.context_reply {
             let mut walker = Walker::new();
             walker.context(reply);
-            self.items(&path, walker);
+            self.items(&path, &walker);
         }
         for (i, reply) in action.commands.iter().enumerate() {
             self.command = Some(i);
@@ -675,14 +675,14 @@ impl Check<'_> {
             if let Some(audit) = audit {
                 let mut walker = Walker::new();
                 walker.audit_result(audit);
-                self.items(&path, walker);
+                self.items(&path, &walker);
             }
         }
         self.command = None;
     }
 
     /// The package rules for every item a walk under `path` found.
-    fn items(&mut self, path: &Path<'_>, walker: Walker<'_>) {
+    fn items(&mut self, path: &Path<'_>, walker: &Walker<'_>) {
         for found in &walker.uses {
             if let Some((code, text)) = self.item_violation(found) {
                 self.report(
