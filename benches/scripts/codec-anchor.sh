@@ -10,8 +10,9 @@
 #                   BENCH_SECONDS)
 #
 # Builds our `h248` (`cargo build --profile dist --bin h248`; `H248_SKIP_BUILD=1` uses
-# the binary already there; CARGO_TARGET_DIR is honoured). In each round, for each
-# encoding (pretty, compact, ber), it runs megaco's codec
+# the binary already there; CARGO_TARGET_DIR is honoured). `H248_BIN_DIR=target/dist-pgo`
+# measures the profile-guided build of benches/scripts/pgo-build.sh instead (no build).
+# In each round, for each encoding (pretty, compact, ber), it runs megaco's codec
 # (benches/scripts/megaco-codec.escript: one Erlang scheduler) and then
 # `h248 bench CORPUS --encoding E --seconds SECONDS` (one thread), or the other way round
 # on even rounds. Every line measured is printed as it comes ("round N megaco|ours: ..."),
@@ -34,7 +35,7 @@ rounds=${2:-${ROUNDS:-3}}
 seconds=${3:-${BENCH_SECONDS:-3}}
 escript_file=$root/benches/scripts/megaco-codec.escript
 target=${CARGO_TARGET_DIR:-$root/target}
-bin=$target/dist/h248
+bin=${H248_BIN_DIR:-$target/dist}/h248
 
 command -v erl >/dev/null || { echo "codec-anchor: erl not installed (apt-get install -y erlang-base erlang-megaco)" >&2; exit 2; }
 command -v escript >/dev/null || { echo "codec-anchor: escript not installed (apt-get install -y erlang-base)" >&2; exit 2; }
@@ -44,7 +45,7 @@ erl -noshell -eval 'halt(case code:which(megaco_pretty_text_encoder) of non_exis
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "codec-anchor: ROUNDS must be a positive integer" >&2; exit 2; }
 [[ $seconds =~ ^[0-9]*\.?[0-9]+$ ]] || { echo "codec-anchor: SECONDS must be a positive number" >&2; exit 2; }
 
-if [ "${H248_SKIP_BUILD:-0}" != 1 ]; then
+if [ "${H248_SKIP_BUILD:-0}" != 1 ] && [ -z "${H248_BIN_DIR:-}" ]; then
     cargo build --profile dist --bin h248 --manifest-path "$root/Cargo.toml"
 fi
 [ -x "$bin" ] || { echo "codec-anchor: $bin not built" >&2; exit 2; }

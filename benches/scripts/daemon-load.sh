@@ -18,6 +18,9 @@
 # MG CPU% of one core, RSS). `H248_SKIP_ANCHOR=1` skips the megaco MG.
 # `HOLD=N` also opens N contexts first and reports the MG's RSS with them
 # (read again `HOLD_SETTLE` seconds later, default 16).
+# `H248_BIN_DIR` names the directory of h248d and h248-load (default
+# target/dist; target/dist-pgo for the profile-guided build of
+# benches/scripts/pgo-build.sh).
 # `MG_WRAP="cmd args"` runs h248d under a wrapper (daemon-instructions.sh
 # uses it for callgrind); `TIMEOUT_MS` sets the generator's per-transaction
 # timeout (default 2000).
@@ -32,15 +35,16 @@ hold=${HOLD:-0}
 [ -d "$load" ] || { echo "skipped: ../shared not found" >&2; exit 0; }
 command -v erl >/dev/null || { echo "erl not installed (apt install erlang-base erlang-megaco)" >&2; exit 2; }
 
-bin=$root/target/dist/h248d
+bin_dir=${H248_BIN_DIR:-$root/target/dist}
+bin=$bin_dir/h248d
 [ -x "$bin" ] || cargo build --profile dist --bin h248d --manifest-path "$root/Cargo.toml"
 generator=${GEN:-megaco-load}
 case $generator in
     megaco-load) gen_cmd=(env LOAD_CPU=0 "$load/run-load.sh") ;;
     h248-load)
-        [ -x "$root/target/dist/h248-load" ] ||
+        [ -x "$bin_dir/h248-load" ] ||
             cargo build --profile dist -p h248-benches --bin h248-load --manifest-path "$root/Cargo.toml"
-        gen_cmd=(taskset -c 0 "$root/target/dist/h248-load") ;;
+        gen_cmd=(taskset -c 0 "$bin_dir/h248-load") ;;
     *) echo "GEN is megaco-load or h248-load" >&2; exit 2 ;;
 esac
 tmp=$(mktemp -d)

@@ -10,7 +10,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-$root/../shared/corpus}
 n=${2:-5}
-bin=$root/target/dist/h248
+bin=${H248_BIN_DIR:-$root/target/dist}/h248
 command -v valgrind >/dev/null || { echo "valgrind not installed" >&2; exit 2; }
 [ -x "$bin" ] || cargo build --profile dist --bin h248 --manifest-path "$root/Cargo.toml"
 tmp=$(mktemp -d)

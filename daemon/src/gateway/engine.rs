@@ -12,6 +12,7 @@ use h248_profiles::profile::{Context as CheckContext, Sender, Validator};
 use h248_stack::model::*;
 use h248_stack::sdp::SessionDescription;
 use h248_stack::transaction::PeerKeyedMap;
+use smallvec::{smallvec, SmallVec};
 use tokio::sync::mpsc;
 
 use super::backend::{Allocation, MediaBackend, ReserveRequest, SignalStart, StreamSetup};
@@ -300,14 +301,14 @@ impl State {
     /// 6.2.2 wildcards): 442 for CHOOSE or ROOT, 430 for an unknown ID, 435
     /// for one outside the action's context, 431 when a wildcard matches
     /// nothing.
-    fn select(&self, scope: Scope, ids: &[TerminationId]) -> Result<Vec<TerminationId>, Refusal> {
+    fn select(&self, scope: Scope, ids: &[TerminationId]) -> Result<Selected, Refusal> {
         let in_scope = |t: &Term| match scope {
             Scope::Null => t.context == 0,
             Scope::All => t.context != 0,
             Scope::Specific(id) => t.context == id,
             Scope::Choose => false,
         };
-        let mut out = Vec::new();
+        let mut out = Selected::new();
         for id in ids {
             if id.has_choose_wildcard() {
                 return refuse(
@@ -417,6 +418,13 @@ impl State {
     }
 }
 
+/// A command's replies, each with its context (several under ALL or a
+/// wildcard): most commands have one.
+type Replies = SmallVec<[(ContextId, CommandReply); 1]>;
+
+/// The terminations a command addresses: most commands name one.
+type Selected = SmallVec<[TerminationId; 1]>;
+
 /// A context held by a transaction or an event ([`Engine::claim`]).
 pub struct Claim {
     context: u32,
@@ -427,14 +435,15 @@ pub struct Claim {
 /// locks forgotten once unused) by [`Engine::release_claims`].
 #[derive(Default)]
 pub struct Held {
-    claims: Vec<Claim>,
+    /// A transaction holds one or two contexts: kept inline.
+    claims: SmallVec<[Claim; 2]>,
 }
 
 /// What a transaction needs to hold before it runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Access {
     /// These contexts (0: the NULL context), beside other transactions.
-    Contexts(Vec<u32>),
+    Contexts(SmallVec<[u32; 4]>),
     /// The whole engine, alone (the ALL context, Move).
     Exclusive,
 }
@@ -461,7 +470,7 @@ pub struct Engine {
 /// it; CHOOSE contexts are held from their creation. The ALL context and
 /// Move (whose source context the request does not name) hold everything.
 pub fn access(actions: &[ActionRequest]) -> Access {
-    let mut ids = Vec::new();
+    let mut ids = SmallVec::new();
     for a in actions {
         match a.context_id {
             ContextId::ALL => return Access::Exclusive,
@@ -610,7 +619,7 @@ impl Engine {
     /// waits for: the table holds only contexts in use (an idle context
     /// costs no lock; the next claim makes a fresh one).
     fn release_claims(&self, held: Held) {
-        let ids: Vec<u32> = held.claims.iter().map(|c| c.context).collect();
+        let ids: SmallVec<[u32; 4]> = held.claims.iter().map(|c| c.context).collect();
         drop(held);
         let mut st = self.st();
         for id in ids {
@@ -639,19 +648,19 @@ impl Engine {
             match still {
                 None => {
                     self.release_claims(Held {
-                        claims: vec![claim],
+                        claims: smallvec![claim],
                     });
                     return None;
                 }
                 Some(c) if c == context => {
                     let out = work().await;
                     self.release_claims(Held {
-                        claims: vec![claim],
+                        claims: smallvec![claim],
                     });
                     return Some(out);
                 }
                 Some(_) => self.release_claims(Held {
-                    claims: vec![claim],
+                    claims: smallvec![claim],
                 }),
             }
         }
@@ -910,7 +919,7 @@ impl Engine {
         scope: &mut Scope,
         request: &CommandRequest,
         held: &mut Held,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         let ids = ids_of(&request.command);
         if ids.is_empty() {
             return refuse(codes::BAD_COMMAND, "a command without a termination");
@@ -1067,11 +1076,11 @@ impl Engine {
         scope: &mut Scope,
         amm: &AmmRequest,
         held: &mut Held,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Add to the NULL or ALL context");
         }
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in &amm.termination_ids {
             if id.is_root() || id.has_all_wildcard() {
                 return refuse(codes::BAD_COMMAND, format!("Add of {id}"));
@@ -1180,11 +1189,11 @@ impl Engine {
         scope: &mut Scope,
         amm: &AmmRequest,
         held: &mut Held,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Move to the NULL or ALL context");
         }
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in &amm.termination_ids {
             if id.is_wildcarded() || id.is_root() {
                 return refuse(codes::BAD_COMMAND, format!("Move of {id}"));
@@ -1250,7 +1259,7 @@ impl Engine {
         scope: Scope,
         amm: &AmmRequest,
         wildcard_return: bool,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         if scope == Scope::Choose {
             return refuse(codes::ILLEGAL_ACTION, "Modify under CHOOSE");
         }
@@ -1259,7 +1268,7 @@ impl Engine {
             return self.modify_root(scope, amm);
         }
         let targets = self.st().select(scope, &amm.termination_ids)?;
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in &targets {
             let audit = self.apply(id, &amm.descriptors).await?;
             let ctx = self.st().terms.get(id).map_or(ContextId::NULL, context);
@@ -1281,11 +1290,7 @@ impl Engine {
     /// Modify of ROOT (NULL context only): its Events (e.g. H.248.14
     /// `it/ito`) and TerminationState properties; Media, Signals and the
     /// rest are not legal on ROOT (447).
-    fn modify_root(
-        &self,
-        scope: Scope,
-        amm: &AmmRequest,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    fn modify_root(&self, scope: Scope, amm: &AmmRequest) -> Result<Replies, Refusal> {
         if scope != Scope::Null {
             return refuse(codes::NOT_IN_CONTEXT, "ROOT is in the NULL context");
         }
@@ -1309,7 +1314,7 @@ impl Engine {
                 }
             }
         }
-        Ok(vec![(
+        Ok(smallvec![(
             ContextId::NULL,
             CommandReply::Modify(AmmsReply {
                 termination_ids: vec![TerminationId::root()],
@@ -2182,7 +2187,7 @@ impl Engine {
         scope: Scope,
         s: &SubtractRequest,
         wildcard_return: bool,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         if matches!(scope, Scope::Null | Scope::Choose) {
             return refuse(
                 codes::ILLEGAL_ACTION,
@@ -2190,7 +2195,7 @@ impl Engine {
             );
         }
         let targets = self.st().select(scope, &s.termination_ids)?;
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in &targets {
             let context = self.st().terms.get(id).map_or(0, |t| t.context);
             let audit = match &s.audit {
@@ -2227,7 +2232,7 @@ impl Engine {
         scope: Scope,
         a: &AuditRequest,
         wildcard_return: bool,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    ) -> Result<Replies, Refusal> {
         if scope == Scope::Choose {
             return refuse(codes::ILLEGAL_ACTION, "AuditValue under CHOOSE");
         }
@@ -2245,7 +2250,7 @@ impl Engine {
                     audit.push(AuditReturnParameter::Events(e.clone()));
                 }
             }
-            return Ok(vec![(
+            return Ok(smallvec![(
                 ContextId::NULL,
                 CommandReply::AuditValue(AuditReply::Result {
                     termination_ids: vec![TerminationId::root()],
@@ -2293,7 +2298,7 @@ impl Engine {
                 .collect());
         }
         let targets = self.st().select(scope, &a.termination_ids)?;
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in &targets {
             let audit = self.audit(id, &a.audit).await?;
             let context = self.st().terms.get(id).map_or(0, |t| t.context);
@@ -2403,17 +2408,13 @@ impl Engine {
     /// AuditCapabilities (clause 7.2.6): the packages of the profile, the
     /// events and signals of them the media plane supports (`Events = *`),
     /// and for Media the address families and codecs it serves with `$`.
-    fn audit_capabilities(
-        &self,
-        scope: Scope,
-        a: &AuditRequest,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    fn audit_capabilities(&self, scope: Scope, a: &AuditRequest) -> Result<Replies, Refusal> {
         if scope == Scope::Choose {
             return refuse(codes::ILLEGAL_ACTION, "AuditCapabilities under CHOOSE");
         }
         let root = a.termination_ids.len() == 1 && a.termination_ids[0].is_root();
         let targets = if root {
-            vec![TerminationId::root()]
+            smallvec![TerminationId::root()]
         } else {
             self.st().select(scope, &a.termination_ids)?
         };
@@ -2484,11 +2485,7 @@ impl Engine {
     /// (the control association keeps registration to itself); on
     /// terminations, Forced / Graceful take them out of service and Restart
     /// puts them back (ServiceStates, clause 7.1.5); other methods are 501.
-    fn service_change(
-        &self,
-        scope: Scope,
-        sc: &ServiceChangeRequest,
-    ) -> Result<Vec<(ContextId, CommandReply)>, Refusal> {
+    fn service_change(&self, scope: Scope, sc: &ServiceChangeRequest) -> Result<Replies, Refusal> {
         let reply = |ids: Vec<TerminationId>| {
             CommandReply::ServiceChange(ServiceChangeReply {
                 termination_ids: ids,
@@ -2499,7 +2496,10 @@ impl Engine {
             if scope != Scope::Null {
                 return refuse(codes::NOT_IN_CONTEXT, "ROOT is in the NULL context");
             }
-            return Ok(vec![(ContextId::NULL, reply(vec![TerminationId::root()]))]);
+            return Ok(smallvec![(
+                ContextId::NULL,
+                reply(vec![TerminationId::root()])
+            )]);
         }
         let state = match sc.parms.method {
             ServiceChangeMethod::Forced | ServiceChangeMethod::Graceful => {
@@ -2517,7 +2517,7 @@ impl Engine {
             return refuse(codes::ILLEGAL_ACTION, "ServiceChange under CHOOSE");
         }
         let targets = self.st().select(scope, &sc.termination_ids)?;
-        let mut out = Vec::new();
+        let mut out = Replies::new();
         for id in targets {
             let context = match self.st().terms.get_mut(&id) {
                 Some(t) => {
@@ -2600,14 +2600,14 @@ fn media_of(t: &Term) -> MediaDescriptor {
 /// With `W-` (clause 6.2.2, v2+), one reply per context, naming the
 /// wildcarded ID of the request, without per-termination descriptors.
 fn wildcard_collapse(
-    replies: Vec<(ContextId, CommandReply)>,
+    replies: Replies,
     requested: &[TerminationId],
     wildcard_return: bool,
-) -> Vec<(ContextId, CommandReply)> {
+) -> Replies {
     if !wildcard_return || !requested.iter().any(TerminationId::has_all_wildcard) {
         return replies;
     }
-    let mut out: Vec<(ContextId, CommandReply)> = Vec::new();
+    let mut out = Replies::new();
     for (context, reply) in replies {
         if out.iter().any(|(c, _)| *c == context) {
             continue;
@@ -2685,16 +2685,16 @@ mod tests {
                 request(ContextId(3), Command::Modify(amm("ip/2"))),
                 request(ContextId(7), Command::Modify(amm("ip/1"))),
             ]),
-            Access::Contexts(vec![3, 7])
+            Access::Contexts(smallvec![3, 7])
         );
         // A physical termination comes out of the NULL context.
         assert_eq!(
             access(&[request(ContextId::CHOOSE, add("tdm/1"))]),
-            Access::Contexts(vec![0])
+            Access::Contexts(smallvec![0])
         );
         assert_eq!(
             access(&[request(ContextId::NULL, Command::Modify(amm("ROOT")))]),
-            Access::Contexts(vec![0])
+            Access::Contexts(smallvec![0])
         );
         assert_eq!(
             access(&[request(ContextId::ALL, Command::Modify(amm("*")))]),
