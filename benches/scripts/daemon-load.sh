@@ -8,7 +8,8 @@
 # not what limits the MG under test).
 #
 #   benches/scripts/daemon-load.sh [ENCODING] [LEVELS] [SECONDS]
-#       ENCODING  pretty (default) or compact
+#       ENCODING  pretty (default) or compact; ber with GEN=h248-load and
+#                 H248_SKIP_ANCHOR=1 (the megaco tools speak text only)
 #       LEVELS    transactions in flight, comma separated (default 1,16,64,256)
 #       SECONDS   measured seconds per level (default 10; 2 s warm-up each)
 #
