@@ -342,6 +342,24 @@ mod tests {
         }
     }
 
+    /// The byte scan splits exactly as `str::split(' ')` does.
+    #[test]
+    fn space_separated_splits_as_str_split() {
+        for value in [
+            "",
+            " ",
+            "IN IP4 $",
+            "  IN  IP4 $ ",
+            "audio $ RTP/AVP 0",
+            "é $ ü",
+            "a\tb c",
+        ] {
+            let ours: Vec<&str> = space_separated(value).collect();
+            let std: Vec<&str> = value.split(' ').collect();
+            assert_eq!(ours, std, "{value:?}");
+        }
+    }
+
     #[test]
     fn choose_is_resolved_in_local_and_refused_in_remote() {
         let local = sd(&[
