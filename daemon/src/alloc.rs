@@ -129,7 +129,6 @@ pub const PURGE_DELAY_MS: i64 = 10_000;
 /// throughput and doubled the 99th-percentile latency (benches/RESULTS.md,
 /// session 7). `MIMALLOC_PURGE_DELAY` in the environment still decides.
 ///
-///
 /// It also turns transparent huge pages off for the process, as
 /// `MIMALLOC_ALLOW_THP=0` would (that variable in the environment still
 /// decides). With them, a page fault in a growing table zeroes 2 MiB at

@@ -243,7 +243,7 @@ fn push_address(out: &mut String, address: IpAddr) {
                 out.push_str(decimal.format(octet));
             }
         }
-        // Formatting into a `Text` cannot fail.
+        // Formatting into a `String` cannot fail.
         IpAddr::V6(v6) => {
             let _ = write!(out, "{v6}");
         }
