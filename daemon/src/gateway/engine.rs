@@ -16,6 +16,8 @@ use smallvec::{smallvec, SmallVec};
 use tokio::sync::mpsc;
 
 use super::backend::{Allocation, MediaBackend, ReserveRequest, SignalStart, StreamSetup};
+use super::claims::ClaimTable;
+pub use super::claims::{Access, Held};
 use super::codes::{self, refuse, Refusal};
 use super::digitmap::{symbol_of_event, DigitMap, MatchState};
 use super::media;
@@ -272,9 +274,6 @@ struct State {
     next_termination: u64,
     next_signal: u64,
     root_events: Option<EventsDescriptor>,
-    /// One serialisation lock per context ID in use ([`Engine::claim`]);
-    /// 0 is the NULL context.
-    claims: PeerKeyedMap<u32, Arc<tokio::sync::Mutex<()>>>,
 }
 
 impl State {
@@ -425,32 +424,9 @@ type Replies = SmallVec<[(ContextId, CommandReply); 1]>;
 /// The terminations a command addresses: most commands name one.
 type Selected = SmallVec<[TerminationId; 1]>;
 
-/// A context held by a transaction or an event ([`Engine::claim`]).
-pub struct Claim {
-    context: u32,
-    _guard: tokio::sync::OwnedMutexGuard<()>,
-}
-
-/// The contexts one transaction or event holds; released (and their
-/// locks forgotten once unused) by [`Engine::release_claims`].
-#[derive(Default)]
-pub struct Held {
-    /// A transaction holds one or two contexts: kept inline.
-    claims: SmallVec<[Claim; 2]>,
-}
-
-/// What a transaction needs to hold before it runs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Access {
-    /// These contexts (0: the NULL context), beside other transactions.
-    Contexts(SmallVec<[u32; 4]>),
-    /// The whole engine, alone (the ALL context, Move).
-    Exclusive,
-}
-
 /// The context engine. Its state sits behind a synchronous lock taken
 /// only between backend calls; transactions and events are serialised
-/// per context instead (see [`access`] and [`Engine::claim`]), so that
+/// per context instead (see [`access`] and [`ClaimTable`]), so that
 /// one slow media operation holds up only its own context.
 pub struct Engine {
     config: GatewayConfig,
@@ -460,8 +436,8 @@ pub struct Engine {
     outbox: mpsc::Sender<Vec<ActionRequest>>,
     timers: mpsc::UnboundedSender<Timer>,
     state: std::sync::Mutex<State>,
-    /// Shared by context-scoped work, exclusive for [`Access::Exclusive`].
-    scope: tokio::sync::RwLock<()>,
+    /// Who works on which context now.
+    claims: ClaimTable,
 }
 
 /// What a transaction must hold (H.248.1 clause 6.1: a context's commands
@@ -525,9 +501,8 @@ impl Engine {
                 next_termination: 1,
                 next_signal: 1,
                 root_events: None,
-                claims: PeerKeyedMap::default(),
             }),
-            scope: tokio::sync::RwLock::new(()),
+            claims: ClaimTable::default(),
         }
     }
 
@@ -570,67 +545,20 @@ impl Engine {
 
     // ---- serialisation -------------------------------------------------------------------------
 
-    /// Runs `work` holding what `access` names: the contexts one at a time
-    /// in ascending order (so two holders never wait on each other), or
-    /// the whole engine.
-    pub async fn with_access<T>(
-        &self,
+    /// Runs `work` holding what `access` names ([`ClaimTable`]): some
+    /// contexts beside other work, or the whole engine alone; with the
+    /// contexts `work` created, released when it is done.
+    pub async fn with_access<'e, T>(
+        &'e self,
         access: &Access,
-        work: Pin<&mut impl std::future::Future<Output = (T, Held)>>,
+        work: Pin<&mut impl std::future::Future<Output = (T, Held<'e>)>>,
     ) -> T {
         // `work` is pinned by the caller: held by value, this future would
         // keep it twice more (once per await below).
-        match access {
-            Access::Exclusive => {
-                let _all = self.scope.write().await;
-                let (out, held) = work.await;
-                self.release_claims(held);
-                // Locks of contexts it touched without claiming them
-                // (Move, Subtract of ALL): forget those nobody waits for.
-                self.st()
-                    .claims
-                    .retain(|id, lock| *id == 0 || Arc::strong_count(lock) > 1);
-                out
-            }
-            Access::Contexts(ids) => {
-                let _shared = self.scope.read().await;
-                let mut held = Held::default();
-                for &id in ids {
-                    held.claims.push(self.claim(id).await);
-                }
-                let (out, more) = work.await;
-                held.claims.extend(more.claims);
-                self.release_claims(held);
-                out
-            }
-        }
-    }
-
-    /// Waits for context `id` (0: the NULL context).
-    async fn claim(&self, id: u32) -> Claim {
-        let lock = self.st().claims.entry(id).or_default().clone();
-        Claim {
-            context: id,
-            _guard: lock.lock_owned().await,
-        }
-    }
-
-    /// Releases what was held, and forgets the locks nobody holds or
-    /// waits for: the table holds only contexts in use (an idle context
-    /// costs no lock; the next claim makes a fresh one).
-    fn release_claims(&self, held: Held) {
-        let ids: SmallVec<[u32; 4]> = held.claims.iter().map(|c| c.context).collect();
-        drop(held);
-        let mut st = self.st();
-        for id in ids {
-            let unused = st
-                .claims
-                .get(&id)
-                .is_some_and(|l| Arc::strong_count(l) == 1);
-            if unused && id != 0 {
-                st.claims.remove(&id);
-            }
-        }
+        let mut held = self.claims.acquire(access).await;
+        let (out, created) = work.await;
+        held.absorb(created);
+        out
     }
 
     /// Runs `work` for a backend event on termination `id`, holding its
@@ -640,28 +568,21 @@ impl Engine {
         F: FnOnce() -> Fut,
         Fut: std::future::Future<Output = T>,
     {
-        let _shared = self.scope.read().await;
         loop {
             let context = self.st().terms.get(id)?.context;
-            let claim = self.claim(context).await;
+            let held = self
+                .claims
+                .acquire(&Access::Contexts(smallvec![context]))
+                .await;
             let still = self.st().terms.get(id).map(|t| t.context);
             match still {
-                None => {
-                    self.release_claims(Held {
-                        claims: smallvec![claim],
-                    });
-                    return None;
-                }
+                None => return None,
                 Some(c) if c == context => {
                     let out = work().await;
-                    self.release_claims(Held {
-                        claims: smallvec![claim],
-                    });
+                    drop(held);
                     return Some(out);
                 }
-                Some(_) => self.release_claims(Held {
-                    claims: smallvec![claim],
-                }),
+                Some(_) => drop(held),
             }
         }
     }
@@ -677,11 +598,11 @@ impl Engine {
     /// descriptor of the failed one (clause 8.2.2); what succeeded before
     /// is not undone. Run it under [`Engine::with_access`] for
     /// [`access`]`(&actions)`; returns the contexts it created (held).
-    pub async fn execute(
-        &self,
+    pub async fn execute<'e>(
+        &'e self,
         version: u8,
         actions: Vec<ActionRequest>,
-    ) -> (TransactionResult, Held) {
+    ) -> (TransactionResult, Held<'e>) {
         let mut held = Held::default();
         if !self
             .validator
@@ -739,12 +660,12 @@ impl Engine {
 
     /// One action (clause 8.1.1: a context and its commands). Returns
     /// whether the transaction stops here.
-    async fn action(
-        &self,
+    async fn action<'e>(
+        &'e self,
         version: u8,
         action: ActionRequest,
         replies: &mut Vec<ActionReply>,
-        held: &mut Held,
+        held: &mut Held<'e>,
     ) -> bool {
         let (action_violation, command_violations) = self.check(version, &action);
         let refuse_action = |replies: &mut Vec<ActionReply>, r: Refusal| {
@@ -914,11 +835,11 @@ impl Engine {
 
     /// One command. Replies come with the context they belong to (several
     /// under the ALL context).
-    async fn command(
-        &self,
+    async fn command<'e>(
+        &'e self,
         scope: &mut Scope,
         request: &CommandRequest,
-        held: &mut Held,
+        held: &mut Held<'e>,
     ) -> Result<Replies, Refusal> {
         let ids = ids_of(&request.command);
         if ids.is_empty() {
@@ -956,7 +877,7 @@ impl Engine {
             };
             // An ID with a lock still in use (a transaction waiting for a
             // context that no longer exists) is not reused yet.
-            if !st.contexts.contains_key(&id) && !st.claims.contains_key(&id) {
+            if !st.contexts.contains_key(&id) && !self.claims.in_use(id) {
                 return Ok(id);
             }
         }
@@ -965,7 +886,12 @@ impl Engine {
     /// Puts a termination into a context (creating a CHOOSE context on
     /// first use, held by the transaction from then on): 434 when the
     /// context is full, 510 at the maximum of terminations.
-    fn admit(&self, st: &mut State, scope: &mut Scope, held: &mut Held) -> Result<u32, Refusal> {
+    fn admit<'e>(
+        &'e self,
+        st: &mut State,
+        scope: &mut Scope,
+        held: &mut Held<'e>,
+    ) -> Result<u32, Refusal> {
         if st.in_contexts >= self.config.max_terminations {
             return refuse(
                 codes::INSUFFICIENT_RESOURCES,
@@ -985,14 +911,7 @@ impl Engine {
             }
             Scope::Choose => {
                 let id = self.new_context_id(st)?;
-                let lock = Arc::new(tokio::sync::Mutex::new(()));
-                if let Ok(guard) = lock.clone().try_lock_owned() {
-                    held.claims.push(Claim {
-                        context: id,
-                        _guard: guard,
-                    });
-                }
-                st.claims.insert(id, lock);
+                held.claim_new(&self.claims, id);
                 st.contexts.insert(id, Ctx::default());
                 *scope = Scope::Specific(id);
                 Ok(id)
@@ -1071,11 +990,11 @@ impl Engine {
     /// a physical termination comes from the NULL context (433 when it is
     /// in a context already); ROOT and `*` are 442. Descriptors are then
     /// applied; a failure undoes the Add.
-    async fn add(
-        &self,
+    async fn add<'e>(
+        &'e self,
         scope: &mut Scope,
         amm: &AmmRequest,
-        held: &mut Held,
+        held: &mut Held<'e>,
     ) -> Result<Replies, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Add to the NULL or ALL context");
@@ -1184,11 +1103,11 @@ impl Engine {
     /// Move (clause 7.2.3): a termination of another context into this one
     /// (never to or from the NULL context: 435 / 421); the emptied source
     /// context is deleted.
-    async fn move_(
-        &self,
+    async fn move_<'e>(
+        &'e self,
         scope: &mut Scope,
         amm: &AmmRequest,
-        held: &mut Held,
+        held: &mut Held<'e>,
     ) -> Result<Replies, Refusal> {
         if matches!(scope, Scope::Null | Scope::All) {
             return refuse(codes::ILLEGAL_ACTION, "Move to the NULL or ALL context");
@@ -2706,9 +2625,9 @@ mod tests {
         );
     }
 
-    /// The per-context locks live only while a transaction holds or
-    /// waits for them: none is left behind by Add / Subtract, a failed
-    /// Add, Move, or unknown contexts, and an idle context costs none.
+    /// Contexts are held only while a transaction holds them: none is
+    /// left behind by Add / Subtract, a failed Add, Move, or unknown
+    /// contexts, and an idle context costs nothing.
     #[tokio::test]
     async fn context_locks_are_held_only_while_in_use() {
         let profile = h248_profiles::profile::Profile::iq();
@@ -2737,10 +2656,7 @@ mod tests {
             }
         };
         // The NULL context's lock (0) is kept; the others only while used.
-        let locks_in_table = || {
-            let st = engine.st();
-            st.claims.keys().filter(|id| **id != 0).count()
-        };
+        let locks_in_table = || engine.claims.held_contexts();
         let add = || request(ContextId::CHOOSE, Command::Add(amm("ip/$")));
         let r = run(vec![add()]).await;
         let c1 = r[0].context_id;
@@ -2750,11 +2666,12 @@ mod tests {
         assert_eq!(locks_in_table(), 0);
         // While a transaction holds c1, its lock is there; then it goes.
         {
-            let held = engine.claim(c1.0).await;
+            let held = engine
+                .claims
+                .acquire(&Access::Contexts(smallvec![c1.0]))
+                .await;
             assert_eq!(locks_in_table(), 1);
-            let mut claims = Held::default();
-            claims.claims.push(held);
-            engine.release_claims(claims);
+            drop(held);
         }
         assert_eq!(locks_in_table(), 0);
         // Unknown contexts (411) leave nothing.

@@ -19,6 +19,7 @@
 //! [`Validator`](h248_profiles::profile::Validator).
 
 pub mod backend;
+pub mod claims;
 pub mod codes;
 pub mod digitmap;
 pub mod engine;
