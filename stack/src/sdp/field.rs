@@ -93,9 +93,9 @@ impl<'a> SdpValue<'a> {
         self.number()
     }
 
-    fn number<T: std::str::FromStr>(&self) -> Option<T> {
+    fn number<T: TryFrom<u64>>(&self) -> Option<T> {
         match self {
-            SdpValue::Value(v) if is_digits(v) => v.parse().ok(),
+            SdpValue::Value(v) => T::try_from(decimal(v)?).ok(),
             _ => None,
         }
     }
@@ -279,6 +279,24 @@ impl fmt::Display for FieldError {
 }
 
 impl std::error::Error for FieldError {}
+
+/// The value of a run of ASCII digits; `None` for anything else, empty,
+/// or above `u64::MAX` (as `str::parse` reads digits alone, without its
+/// sign and radix handling: SDP numbers are parsed on every line read).
+pub(crate) fn decimal(s: &str) -> Option<u64> {
+    if s.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in s.bytes() {
+        let digit = b.wrapping_sub(b'0');
+        if digit > 9 {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(digit))?;
+    }
+    Some(value)
+}
 
 /// `1*DIGIT`
 pub(crate) fn is_digits(s: &str) -> bool {
@@ -670,6 +688,49 @@ impl fmt::Display for SdpField<'_> {
 mod tests {
     use super::*;
     use crate::sdp::SdpLine;
+
+    /// Numbers read as `str::parse` reads a run of digits.
+    #[test]
+    fn numbers_read_as_std_parses_digits() {
+        for text in [
+            "0",
+            "7",
+            "00",
+            "65535",
+            "65536",
+            "4294967295",
+            "4294967296",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999999",
+            "",
+            "+1",
+            "-1",
+            "1a",
+            " 1",
+            "١",
+        ] {
+            let v = SdpValue::Value(text);
+            let digits = is_digits(text);
+            assert_eq!(
+                v.as_u16(),
+                digits.then(|| text.parse().ok()).flatten(),
+                "{text:?}"
+            );
+            assert_eq!(
+                v.as_u32(),
+                digits.then(|| text.parse().ok()).flatten(),
+                "{text:?}"
+            );
+            assert_eq!(
+                v.as_u64(),
+                digits.then(|| text.parse().ok()).flatten(),
+                "{text:?}"
+            );
+        }
+        assert_eq!(SdpValue::Choose.as_u16(), None);
+        assert_eq!(SdpValue::Unspecified.as_u64(), None);
+    }
 
     /// White space between fields is any run of ASCII white space; a token
     /// may hold any character but white space and controls, Unicode ones

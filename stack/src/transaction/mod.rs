@@ -186,6 +186,9 @@ pub type PeerKeyedMap<K, V> = HashMap<K, V, PeerKeyed>;
 pub trait PeerKey: Clone + Eq + Hash + Debug {}
 impl<T: Clone + Eq + Hash + Debug> PeerKey for T {}
 
+/// The transactions of one reply: itself, or its segments.
+type Parts = smallvec::SmallVec<[Transaction; 1]>;
+
 /// An outgoing transaction.
 #[derive(Debug, Clone)]
 struct OutTxn<P> {
@@ -1155,7 +1158,7 @@ impl<P: PeerKey> Engine<P> {
             };
         let reply = self.build_reply(key.1, version, imm_ack, result);
         let solo = reply.len() > 1;
-        let (reply, cached): (Vec<_>, state::CachedReply) = reply
+        let (reply, cached): (Parts, state::CachedReply) = reply
             .into_iter()
             .map(|t| self.cache(version, t, solo))
             .unzip();
@@ -1192,17 +1195,18 @@ impl<P: PeerKey> Engine<P> {
         );
     }
 
-    /// The reply as one transaction, or as v3 segments each within the
-    /// configured size (clause 8.2.4), never over reliable transports.
+    /// The reply as one transaction (inline: no allocation), or as v3
+    /// segments each within the configured size (clause 8.2.4), never over
+    /// reliable transports.
     fn build_reply(
         &self,
         id: TransactionId,
         version: u8,
         imm_ack: bool,
         result: TransactionResult,
-    ) -> Vec<Transaction> {
+    ) -> Parts {
         let whole = |result| {
-            vec![Transaction::Reply(TransactionReply {
+            smallvec::smallvec![Transaction::Reply(TransactionReply {
                 transaction_id: id,
                 imm_ack_required: imm_ack,
                 result,

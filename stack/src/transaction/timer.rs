@@ -76,6 +76,14 @@ impl<P> Entry<P> {
     }
 }
 
+/// Low bits of a generation that say where its entry went: 0 the heap,
+/// `i + 1` lane `i`. The arming count sits above them, so generations
+/// still order entries by arming.
+const LANE_BITS: u32 = 4;
+const LANE_TAG: u64 = (1 << LANE_BITS) - 1;
+/// Most lanes a queue keeps (other delays go to the heap).
+const MAX_LANES: usize = LANE_TAG as usize;
+
 /// Entries per chunk of a [`Lane`].
 const LANE_CHUNK: usize = 1024;
 
@@ -217,7 +225,7 @@ impl<P: Clone> Timers<P> {
     pub(crate) fn new(lane_delays: &[Duration]) -> Self {
         let mut lanes: Vec<(Duration, Lane<P>)> = Vec::new();
         for &d in lane_delays {
-            if !d.is_zero() && !lanes.iter().any(|(l, _)| *l == d) {
+            if lanes.len() < MAX_LANES && !d.is_zero() && !lanes.iter().any(|(l, _)| *l == d) {
                 lanes.push((d, Lane::new()));
             }
         }
@@ -231,23 +239,26 @@ impl<P: Clone> Timers<P> {
     /// Arms a timer for `at`, armed at `now`; returns the generation the
     /// owning state must remember.
     pub(crate) fn arm(&mut self, now: Instant, at: Instant, key: TimerKey<P>) -> u64 {
-        let generation = self.next_generation;
-        self.next_generation += 1;
-        let entry = Entry {
-            at,
-            generation,
-            key,
-        };
         let delay = at.saturating_duration_since(now);
         // A lane takes the entry only if it keeps the lane sorted.
-        let lane = self.lanes.iter_mut().find(|(d, lane)| {
+        let lane = self.lanes.iter().position(|(d, lane)| {
             *d == delay
                 && match lane.back() {
                     None => true,
                     Some(last) => last.at <= at,
                 }
         });
-        match lane {
+        // The place is written in the generation's low bits (see
+        // [`LANE_BITS`]), so that `cancel` goes straight to it.
+        let tag = lane.map_or(0, |i| i as u64 + 1);
+        let generation = (self.next_generation << LANE_BITS) | tag;
+        self.next_generation += 1;
+        let entry = Entry {
+            at,
+            generation,
+            key,
+        };
+        match lane.and_then(|i| self.lanes.get_mut(i)) {
             Some((_, lane)) => lane.push_back(entry),
             None => self.heap.push(entry),
         }
@@ -294,9 +305,11 @@ impl<P: Clone> Timers<P> {
     /// re-armed; see the module documentation). An entry in the heap is
     /// left to lazy cancellation. Returns whether it was found.
     pub(crate) fn cancel(&mut self, generation: u64) -> bool {
-        self.lanes
-            .iter_mut()
-            .any(|(_, lane)| lane.cancel(generation))
+        let tag = (generation & LANE_TAG) as usize;
+        match tag.checked_sub(1).and_then(|i| self.lanes.get_mut(i)) {
+            Some((_, lane)) => lane.cancel(generation),
+            None => false,
+        }
     }
 
     pub(crate) fn len(&self) -> usize {
