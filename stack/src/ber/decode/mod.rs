@@ -154,6 +154,35 @@ impl Values {
 /// [`values`] read into [`Values`]: the same items, checks and errors.
 #[inline]
 fn values_of(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
+    match plain_value(&tlv) {
+        Some(value) => Ok(Values::One(value)),
+        None => values_general(tlv, type_name),
+    }
+}
+
+/// A `Value` holding one item in its usual encoding, read straight from its
+/// contents octets: a primitive universal OCTET STRING with a short length
+/// that fills them, UTF-8 text, within the nesting and list bounds. `None`
+/// for any other encoding, which [`values_general`] reads (the same result
+/// for this one, and the errors for the others).
+#[inline]
+fn plain_value(tlv: &Tlv<'_>) -> Option<Value> {
+    let [0x04, len @ 0..=0x7f, ref octets @ ..] = *tlv.content else {
+        return None;
+    };
+    if usize::from(len) != octets.len()
+        || !tlv.constructed()
+        || !tlv.nesting_allows(1)
+        || !tlv.list_allows(1)
+    {
+        return None;
+    }
+    std::str::from_utf8(octets).ok().map(Text::from)
+}
+
+/// [`values_of`] for every encoding, and its errors.
+#[inline(never)]
+fn values_general(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
     let mut cursor = tlv.cursor(type_name)?;
     let first = match cursor.next_universal(universal::OCTET_STRING)? {
         Some(item) => Text::from(item.utf8(type_name)?),
@@ -829,6 +858,43 @@ mod tests {
         cases.push(swapped);
         assert!(with_element(&plain, false, 64, |t| plain_time_notation(&t)).is_some());
         agree(&cases, time_notation, time_notation_general);
+    }
+
+    #[test]
+    fn plain_value_reads_as_the_general_reader() {
+        let cases = [
+            vec![0x04, 3, b'a', b'=', b'1'],
+            vec![0x04, 0],
+            vec![0x04, 2, 0xc3, 0xa9],
+            vec![0x04, 2, 0xc3, 0x28],
+            vec![0x04, 2, b'x'],
+            vec![0x04, 1, b'x', 0x04, 1, b'y'],
+            vec![0x24, 3, 0x04, 1, b'x'],
+            vec![0x0c, 1, b'x'],
+            vec![0x04, 0x81, 1, b'x'],
+            vec![],
+        ];
+        let into_vec = |values: Result<Values>| values.map(Values::into_vec);
+        assert!(with_element(&cases[0], false, 64, |t| plain_value(&t)).is_some());
+        agree(
+            &cases,
+            |t| into_vec(values_of(t, "Value")),
+            |t| into_vec(values_general(t, "Value")),
+        );
+        let no_lists = BerLimits {
+            max_list_len: 0,
+            ..BerLimits::default()
+        };
+        let input = [0xa3, 3, 0x04, 1, b'x'];
+        let tlv = Cursor::outermost(&input, no_lists, "Test")
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            into_vec(values_of(tlv, "Value")),
+            into_vec(values_general(tlv, "Value"))
+        );
+        assert!(values_of(tlv, "Value").is_err());
     }
 
     #[test]
