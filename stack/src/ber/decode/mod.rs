@@ -709,21 +709,25 @@ fn plain_time_notation(tlv: &Tlv<'_>) -> Option<TimeNotation> {
     if !tlv.constructed() || !tlv.nesting_allows(1) {
         return None;
     }
+    // Both halves in one aligned copy: one check that all sixteen octets
+    // are below 0x80 (IA5), and one `str::from_utf8`, which takes aligned
+    // ASCII a word pair at a time (octet by octet otherwise).
+    let mut both = Aligned16([0; 16]);
+    both.0[..8].copy_from_slice(date);
+    both.0[8..].copy_from_slice(time);
+    if u128::from_ne_bytes(both.0) & 0x8080_8080_8080_8080_8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let (date, time) = std::str::from_utf8(&both.0).ok()?.split_at_checked(8)?;
     Some(TimeNotation {
-        date: ia5_eight(date)?,
-        time: ia5_eight(time)?,
+        date: Text::from(date),
+        time: Text::from(time),
     })
 }
 
-/// Eight IA5 characters as text; `None` if an octet is above 0x7F.
-#[inline]
-fn ia5_eight(octets: &[u8; 8]) -> Option<Text> {
-    // All eight below 0x80 at once (what `is_ascii` checks octet by octet).
-    if u64::from_ne_bytes(*octets) & 0x8080_8080_8080_8080 != 0 {
-        return None;
-    }
-    std::str::from_utf8(octets).ok().map(Text::from)
-}
+/// Sixteen octets on a 16-byte boundary.
+#[repr(align(16))]
+struct Aligned16([u8; 16]);
 
 /// [`time_notation`] for every encoding, and its errors.
 #[inline(never)]
