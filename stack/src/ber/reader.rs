@@ -539,7 +539,15 @@ impl<'a> Cursor<'a> {
             None => return Ok(None),
             Some(&identifier) => identifier,
         };
-        if identifier & 0x1f == 0x1f {
+        // A one-octet identifier `[number]` (primitive or constructed):
+        // compared without reading the element, which then has that tag.
+        // One comparison for the component that is there (`number` is a
+        // constant at each call).
+        let one_octet = number < 0x1f && identifier & 0xdf == 0x80 | number as u8;
+        if !one_octet {
+            if identifier & 0x1f != 0x1f {
+                return Ok(None);
+            }
             return match self.optional_long_identifier(number)? {
                 Some((tlv, end)) => {
                     self.pos = end;
@@ -547,11 +555,6 @@ impl<'a> Cursor<'a> {
                 }
                 None => Ok(None),
             };
-        }
-        // A one-octet identifier: compare it without reading the element;
-        // the element read then has tag `[number]`.
-        if identifier & 0xc0 != 0x80 || u32::from(identifier & 0x1f) != number {
-            return Ok(None);
         }
         let span = match self.short_span(start) {
             Some(span) => span,

@@ -82,6 +82,33 @@ fn octet_text(octet: u8) -> &'static str {
     OCTET_DIGITS_TEXT.get(at..at + 8).unwrap_or_default()
 }
 
+/// Each octet value's digits after a `/`, as the levels after the first of
+/// an ID whose levels are octets are written: octet value `v`'s at `9 * v`.
+const SLASHED_OCTET_DIGITS: [u8; 256 * 9] = {
+    let mut flat = [b'/'; 256 * 9];
+    let mut i = 0;
+    while i < 256 * 8 {
+        flat[i / 8 * 9 + 1 + i % 8] = OCTET_DIGITS[i / 8][i % 8];
+        i += 1;
+    }
+    flat
+};
+
+/// [`SLASHED_OCTET_DIGITS`] as text (checked once, at compile time).
+const SLASHED_OCTET_DIGITS_TEXT: &str = match std::str::from_utf8(&SLASHED_OCTET_DIGITS) {
+    Ok(text) => text,
+    Err(_) => panic!("binary digits and slashes are ASCII"),
+};
+
+/// `/` and the eight binary digits of `octet`, as text.
+#[inline]
+fn slashed_octet_text(octet: u8) -> &'static str {
+    let at = usize::from(octet) * 9;
+    SLASHED_OCTET_DIGITS_TEXT
+        .get(at..at + 9)
+        .unwrap_or_default()
+}
+
 /// ROOT (A.1): eight octets of ones.
 pub const ROOT_ID: [u8; 8] = [0xff; 8];
 
@@ -253,8 +280,7 @@ impl TerminationIdMapping for BitStringMapping {
                 let mut text = String::with_capacity(id.len() * 9 - 1);
                 text.push_str(octet_text(first));
                 for &octet in rest {
-                    text.push('/');
-                    text.push_str(octet_text(octet));
+                    text.push_str(slashed_octet_text(octet));
                 }
                 return Ok(TerminationId(Text::from(text)));
             }
@@ -382,5 +408,30 @@ mod tests {
             .to_text(&[0x85], &[0, 0, 0])
             .is_err());
         assert!(BitStringMapping::with_levels(&[60, 8]).is_none());
+    }
+
+    #[test]
+    fn octet_levels_are_written_as_the_general_loop_writes_them() {
+        let octets = BitStringMapping::default();
+        // The same layout, not taken for octet levels: the general loop.
+        let general = BitStringMapping {
+            octet_levels: false,
+            ..BitStringMapping::default()
+        };
+        for id in [
+            &[0x00][..],
+            &[0xff, 0x01],
+            &[0x80, 0x7f, 0x5a],
+            &[1, 2, 3, 4, 5, 6, 7, 8],
+        ] {
+            assert_eq!(
+                octets.to_text(&[], id),
+                general.to_text(&[], id),
+                "{id:02x?}"
+            );
+        }
+        for value in 0..=255u8 {
+            assert_eq!(slashed_octet_text(value)[1..], *octet_text(value));
+        }
     }
 }

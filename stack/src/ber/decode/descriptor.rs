@@ -230,7 +230,7 @@ impl<'n> Decoder<'n> {
         let mut s = tlv.cursor(T)?;
         let name_tlv = s.required(0)?;
         let id = self.pkgd_id(name_tlv, T)?;
-        let name = self.pkgd_name(name_tlv, ItemKind::Event, T)?;
+        let name = self.pkgd_text(name_tlv, id, ItemKind::Event, T)?;
         let stream_id = optional(&mut s, 1, |t| t.u16(T))?;
         let actions = optional(&mut s, 2, |t| self.requested_actions(t))?.unwrap_or_default();
         let params = self.event_parameters(s.required(3)?, id)?;
@@ -307,7 +307,7 @@ impl<'n> Decoder<'n> {
             let mut s = t.cursor(E)?;
             let name_tlv = s.required(0)?;
             let id = self.pkgd_id(name_tlv, E)?;
-            let name = self.pkgd_name(name_tlv, ItemKind::Event, E)?;
+            let name = self.pkgd_text(name_tlv, id, ItemKind::Event, E)?;
             let stream_id = optional(&mut s, 1, |t| t.u16(E))?;
             let actions = optional(&mut s, 2, |t| {
                 const A: &str = "SecondRequestedActions";
@@ -346,7 +346,7 @@ impl<'n> Decoder<'n> {
             let mut s = t.cursor(T)?;
             let name_tlv = s.required(0)?;
             let id = self.pkgd_id(name_tlv, T)?;
-            let name = self.pkgd_name(name_tlv, ItemKind::Event, T)?;
+            let name = self.pkgd_text(name_tlv, id, ItemKind::Event, T)?;
             let stream_id = optional(&mut s, 1, |t| t.u16(T))?;
             let params = self.event_parameters(s.required(2)?, id)?;
             s.finish_extensible(2)?;
@@ -378,7 +378,7 @@ impl<'n> Decoder<'n> {
         let mut s = tlv.cursor(T)?;
         let name_tlv = s.required(0)?;
         let id = self.pkgd_id(name_tlv, T)?;
-        let name = self.pkgd_name(name_tlv, ItemKind::Signal, T)?;
+        let name = self.pkgd_text(name_tlv, id, ItemKind::Signal, T)?;
         let stream_id = optional(&mut s, 1, |t| t.u16(T))?;
         let signal_type = optional(&mut s, 2, |t| {
             Ok(match t.enumerated("SignalType", 2)? {
@@ -539,7 +539,7 @@ impl<'n> Decoder<'n> {
             let mut s = t.cursor(E)?;
             let name_tlv = s.required(0)?;
             let id = self.pkgd_id(name_tlv, E)?;
-            let name = self.pkgd_name(name_tlv, ItemKind::Event, E)?;
+            let name = self.pkgd_text(name_tlv, id, ItemKind::Event, E)?;
             let stream_id = optional(&mut s, 1, |t| t.u16(E))?;
             let params = self.event_parameters(s.required(2)?, id)?;
             let timestamp = optional(&mut s, 3, time_notation)?;

@@ -154,6 +154,35 @@ impl Values {
 /// [`values`] read into [`Values`]: the same items, checks and errors.
 #[inline]
 fn values_of(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
+    match plain_value(&tlv) {
+        Some(value) => Ok(Values::One(value)),
+        None => values_general(tlv, type_name),
+    }
+}
+
+/// A `Value` holding one item in its usual encoding, read straight from its
+/// contents octets: a primitive universal OCTET STRING with a short length
+/// that fills them, UTF-8 text, within the nesting and list bounds. `None`
+/// for any other encoding, which [`values_general`] reads (the same result
+/// for this one, and the errors for the others).
+#[inline]
+fn plain_value(tlv: &Tlv<'_>) -> Option<Value> {
+    let [0x04, len @ 0..=0x7f, ref octets @ ..] = *tlv.content else {
+        return None;
+    };
+    if usize::from(len) != octets.len()
+        || !tlv.constructed()
+        || !tlv.nesting_allows(1)
+        || !tlv.list_allows(1)
+    {
+        return None;
+    }
+    std::str::from_utf8(octets).ok().map(Text::from)
+}
+
+/// [`values_of`] for every encoding, and its errors.
+#[inline(never)]
+fn values_general(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
     let mut cursor = tlv.cursor(type_name)?;
     let first = match cursor.next_universal(universal::OCTET_STRING)? {
         Some(item) => Text::from(item.utf8(type_name)?),
@@ -423,6 +452,17 @@ impl<'n> Decoder<'n> {
 
     fn pkgd_name(&self, tlv: Tlv<'_>, kind: ItemKind, type_name: &'static str) -> Result<Text> {
         let id = self.pkgd_id(tlv, type_name)?;
+        self.pkgd_text(tlv, id, kind, type_name)
+    }
+
+    /// The text of `id`, already read from the `PkgdName` element `tlv`.
+    fn pkgd_text(
+        &self,
+        tlv: Tlv<'_>,
+        id: PkgdId,
+        kind: ItemKind,
+        type_name: &'static str,
+    ) -> Result<Text> {
         names::pkgd_name(self.names, kind, id).map_err(|k| tlv.error(type_name, k))
     }
 
@@ -510,6 +550,9 @@ fn mid_alternative(tlv: Tlv<'_>, alternative: u32, type_name: &'static str) -> R
     const T: &str = "MId";
     match alternative {
         0 => {
+            if let Some(mid) = plain_ip4_address(&tlv) {
+                return Ok(mid);
+            }
             let (octets, port) = ip_address(tlv, "IP4Address", 4)?;
             let address = Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]);
             Ok(MId::Ip4 { address, port })
@@ -593,6 +636,36 @@ fn plain_termination_id<'a>(
     Some((count, id))
 }
 
+/// An `IP4Address` (Annex A, `SEQUENCE { address [0] OCTET STRING
+/// (SIZE(4)), portNumber [1] INTEGER(0..65535) OPTIONAL }`) in its usual
+/// encoding, read straight from its contents octets: `[0]` primitive with
+/// the short length 4, then nothing or `[1]` primitive holding one to three
+/// octets in the minimal forms [`Tlv::uint`] reads at once (three only with
+/// a leading zero), within the nesting bound. `None` for any other encoding,
+/// which [`ip_address`] reads (the same result for this one, and the errors
+/// for the others).
+#[inline]
+fn plain_ip4_address(tlv: &Tlv<'_>) -> Option<MId> {
+    let [0x80, 4, a, b, c, d, ref rest @ ..] = *tlv.content else {
+        return None;
+    };
+    let port = match *rest {
+        [] => None,
+        [0x81, 1, port @ 0..=0x7f] => Some(u16::from(port)),
+        [0x81, 2, high @ 0..=0x7f, low] | [0x81, 3, 0, high, low] => {
+            Some(u16::from_be_bytes([high, low]))
+        }
+        _ => return None,
+    };
+    if !tlv.constructed() || !tlv.nesting_allows(1) {
+        return None;
+    }
+    Some(MId::Ip4 {
+        address: Ipv4Addr::new(a, b, c, d),
+        port,
+    })
+}
+
 /// `IP4Address` / `IP6Address`: the address octets and the optional port.
 fn ip_address<'a>(
     tlv: Tlv<'a>,
@@ -609,7 +682,56 @@ fn ip_address<'a>(
 }
 
 /// `TimeNotation`.
+#[inline]
 fn time_notation(tlv: Tlv<'_>) -> Result<TimeNotation> {
+    match plain_time_notation(&tlv) {
+        Some(time) => Ok(time),
+        None => time_notation_general(tlv),
+    }
+}
+
+/// A `TimeNotation` (Annex A, `SEQUENCE { date [0] IA5String(SIZE(8)),
+/// time [1] IA5String(SIZE(8)) }`) in its usual encoding, read straight from
+/// its contents octets: `[0]` and `[1]` primitive with the short length 8,
+/// then nothing, within the nesting bound, all 16 characters below 0x80.
+/// `None` for any other encoding, which [`time_notation_general`] reads (the
+/// same result for this one, and the errors for the others).
+#[inline]
+fn plain_time_notation(tlv: &Tlv<'_>) -> Option<TimeNotation> {
+    let [0x80, 8, ref rest @ ..] = *tlv.content else {
+        return None;
+    };
+    let (date, rest) = rest.split_first_chunk::<8>()?;
+    let [0x81, 8, ref time @ ..] = *rest else {
+        return None;
+    };
+    let time: &[u8; 8] = time.try_into().ok()?;
+    if !tlv.constructed() || !tlv.nesting_allows(1) {
+        return None;
+    }
+    // Both halves in one aligned copy: one check that all sixteen octets
+    // are below 0x80 (IA5), and one `str::from_utf8`, which takes aligned
+    // ASCII a word pair at a time (octet by octet otherwise).
+    let mut both = Aligned16([0; 16]);
+    both.0[..8].copy_from_slice(date);
+    both.0[8..].copy_from_slice(time);
+    if u128::from_ne_bytes(both.0) & 0x8080_8080_8080_8080_8080_8080_8080_8080 != 0 {
+        return None;
+    }
+    let (date, time) = std::str::from_utf8(&both.0).ok()?.split_at_checked(8)?;
+    Some(TimeNotation {
+        date: Text::from(date),
+        time: Text::from(time),
+    })
+}
+
+/// Sixteen octets on a 16-byte boundary.
+#[repr(align(16))]
+struct Aligned16([u8; 16]);
+
+/// [`time_notation`] for every encoding, and its errors.
+#[inline(never)]
+fn time_notation_general(tlv: Tlv<'_>) -> Result<TimeNotation> {
     const T: &str = "TimeNotation";
     let mut s = tlv.cursor(T)?;
     let mut eight = |n| -> Result<Text> {
@@ -662,4 +784,149 @@ fn non_standard_data(tlv: Tlv<'_>) -> Result<NonStandardData> {
     let data = s.required(1)?.octets(T)?.to_vec();
     s.finish()?;
     Ok(NonStandardData { identifier, data })
+}
+
+#[cfg(test)]
+mod tests {
+    //! Each fast path against the general reader it stands in for: the same
+    //! result, or the same error, for its encoding and for near misses.
+
+    use super::*;
+
+    /// `contents` inside a `[3]` element (constructed unless `primitive`),
+    /// read with a nesting bound of `max_depth`.
+    fn with_element<R>(
+        contents: &[u8],
+        primitive: bool,
+        max_depth: usize,
+        read: impl FnOnce(Tlv<'_>) -> R,
+    ) -> R {
+        let mut input = vec![if primitive { 0x83 } else { 0xa3 }, contents.len() as u8];
+        input.extend_from_slice(contents);
+        let limits = BerLimits {
+            max_depth,
+            ..BerLimits::default()
+        };
+        let tlv = Cursor::outermost(&input, limits, "Test")
+            .next()
+            .unwrap()
+            .unwrap();
+        read(tlv)
+    }
+
+    /// Every contents in `cases`, constructed and primitive, with room for
+    /// the components and without: `fast` agrees with `general`.
+    fn agree<T: PartialEq + std::fmt::Debug>(
+        cases: &[Vec<u8>],
+        fast: impl Fn(Tlv<'_>) -> Result<T>,
+        general: impl Fn(Tlv<'_>) -> Result<T>,
+    ) {
+        for contents in cases {
+            for primitive in [false, true] {
+                for max_depth in [1, 2, 64] {
+                    let a = with_element(contents, primitive, max_depth, &fast);
+                    let b = with_element(contents, primitive, max_depth, &general);
+                    assert_eq!(
+                        a, b,
+                        "{contents:02x?} primitive {primitive} depth {max_depth}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn plain_time_notation_reads_as_the_general_reader() {
+        let plain = [&[0x80, 8][..], b"20240229", &[0x81, 8], b"12345600"].concat();
+        let mut cases = vec![plain.clone()];
+        // A non-IA5 octet in each half, a wrong length, a trailing element,
+        // a constructed component, a long-form length, tags swapped.
+        for (at, octet) in [
+            (3, 0x80),
+            (15, 0xff),
+            (1, 7),
+            (11, 9),
+            (0, 0xa0),
+            (10, 0xa1),
+        ] {
+            let mut case = plain.clone();
+            case[at] = octet;
+            cases.push(case);
+        }
+        cases.push([&plain[..], &[0x82, 0]].concat());
+        cases.push(plain[..19].to_vec());
+        cases.push([&[0x80, 0x81, 8], &plain[2..]].concat());
+        let mut swapped = plain.clone();
+        swapped[0] = 0x81;
+        swapped[10] = 0x80;
+        cases.push(swapped);
+        assert!(with_element(&plain, false, 64, |t| plain_time_notation(&t)).is_some());
+        agree(&cases, time_notation, time_notation_general);
+    }
+
+    #[test]
+    fn plain_value_reads_as_the_general_reader() {
+        let cases = [
+            vec![0x04, 3, b'a', b'=', b'1'],
+            vec![0x04, 0],
+            vec![0x04, 2, 0xc3, 0xa9],
+            vec![0x04, 2, 0xc3, 0x28],
+            vec![0x04, 2, b'x'],
+            vec![0x04, 1, b'x', 0x04, 1, b'y'],
+            vec![0x24, 3, 0x04, 1, b'x'],
+            vec![0x0c, 1, b'x'],
+            vec![0x04, 0x81, 1, b'x'],
+            vec![],
+        ];
+        let into_vec = |values: Result<Values>| values.map(Values::into_vec);
+        assert!(with_element(&cases[0], false, 64, |t| plain_value(&t)).is_some());
+        agree(
+            &cases,
+            |t| into_vec(values_of(t, "Value")),
+            |t| into_vec(values_general(t, "Value")),
+        );
+        let no_lists = BerLimits {
+            max_list_len: 0,
+            ..BerLimits::default()
+        };
+        let input = [0xa3, 3, 0x04, 1, b'x'];
+        let tlv = Cursor::outermost(&input, no_lists, "Test")
+            .next()
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            into_vec(values_of(tlv, "Value")),
+            into_vec(values_general(tlv, "Value"))
+        );
+        assert!(values_of(tlv, "Value").is_err());
+    }
+
+    #[test]
+    fn plain_ip4_address_reads_as_the_general_reader() {
+        let address = [0x80, 4, 10, 0, 0, 1];
+        let mut cases = vec![address.to_vec()];
+        for port in [
+            &[0x81, 1, 0x05][..],
+            &[0x81, 1, 0x85],
+            &[0x81, 2, 0x12, 0x34],
+            &[0x81, 2, 0x92, 0x34],
+            &[0x81, 3, 0x00, 0xd9, 0x03],
+            &[0x81, 3, 0x01, 0xd9, 0x03],
+            &[0x81, 4, 0x00, 0x00, 0xd9, 0x03],
+            &[0x81, 0],
+            &[0xa1, 1, 0x05],
+            &[0x81, 1, 0x05, 0x82, 0],
+        ] {
+            cases.push([&address[..], port].concat());
+        }
+        cases.push(vec![0x80, 3, 10, 0, 0]);
+        cases.push(vec![0xa0, 4, 10, 0, 0, 1]);
+        let general = |t: Tlv<'_>| {
+            let (octets, port) = ip_address(t, "IP4Address", 4)?;
+            let address = Ipv4Addr::new(octets[0], octets[1], octets[2], octets[3]);
+            Ok(MId::Ip4 { address, port })
+        };
+        assert!(with_element(&cases[5], false, 64, |t| plain_ip4_address(&t)).is_some());
+        agree(&cases, |t| mid_alternative(t, 0, "MId"), general);
+    }
 }
