@@ -176,22 +176,14 @@ impl ClaimTable {
         }
     }
 
-    /// An empty grant, to which contexts created under it are added.
-    pub fn none(&self) -> Held<'_> {
-        Held {
-            table: Some(self),
-            mode: Mode::Created,
-            contexts: SmallVec::new(),
-        }
-    }
-
     /// Whether context `id` is held or awaited (an ID not to be given to
     /// a new context yet).
     pub fn in_use(&self, id: u32) -> bool {
         self.lock().in_use(id)
     }
 
-    /// Contexts held now other than the NULL context.
+    /// Contexts held now other than the NULL context (tests).
+    #[cfg(test)]
     pub fn held_contexts(&self) -> usize {
         self.lock().held.iter().filter(|&&id| id != 0).count()
     }
@@ -269,12 +261,17 @@ pub struct Acquire<'c> {
     ticket: Option<u64>,
 }
 
+/// How a grant of `access` holds the engine, and its contexts.
+fn grant_of(access: Access) -> (Mode, SmallVec<[u32; 4]>) {
+    match access {
+        Access::Exclusive => (Mode::Exclusive, SmallVec::new()),
+        Access::Contexts(ids) => (Mode::Shared, ids),
+    }
+}
+
 impl<'c> Acquire<'c> {
     fn held(&mut self) -> Held<'c> {
-        let (mode, contexts) = match std::mem::replace(&mut self.access, Access::Exclusive) {
-            Access::Exclusive => (Mode::Exclusive, SmallVec::new()),
-            Access::Contexts(ids) => (Mode::Shared, ids),
-        };
+        let (mode, contexts) = grant_of(std::mem::replace(&mut self.access, Access::Exclusive));
         Held {
             table: Some(self.table),
             mode,
@@ -354,10 +351,7 @@ impl Drop for Acquire<'_> {
                 return;
             };
             if waiter.granted {
-                let (mode, contexts) = match &waiter.access {
-                    Access::Exclusive => (Mode::Exclusive, SmallVec::<[u32; 4]>::new()),
-                    Access::Contexts(ids) => (Mode::Shared, ids.clone()),
-                };
+                let (mode, contexts) = grant_of(waiter.access);
                 inner.give_back(mode, &contexts);
             } else {
                 inner.waiting -= 1;
@@ -480,7 +474,7 @@ mod tests {
     fn created_contexts_are_held_and_in_use() {
         let table = ClaimTable::default();
         let waker = Waker::noop();
-        let mut held = table.none();
+        let mut held = Held::default();
         held.claim_new(&table, 9);
         assert!(table.in_use(9));
         let mut blocked = table.acquire(&contexts(&[9]));

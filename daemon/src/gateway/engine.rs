@@ -2655,7 +2655,7 @@ mod tests {
                 }
             }
         };
-        // The NULL context's lock (0) is kept; the others only while used.
+        // Contexts held, the NULL context (0) aside.
         let locks_in_table = || engine.claims.held_contexts();
         let add = || request(ContextId::CHOOSE, Command::Add(amm("ip/$")));
         let r = run(vec![add()]).await;
