@@ -17,7 +17,8 @@
 # corpus the codec benchmark measures is not what the compiler learns from):
 #   - the codec: `h248 bench` over the golden vectors (stack/tests/vectors),
 #     the example messages (examples/messages) and the saved fuzz corpus
-#     (fuzz/corpus/text_decode, fuzz/corpus/ber_decode), every encoding and
+#     (fuzz/corpus/text_decode, fuzz/corpus/ber_decode), each message that
+#     decodes also transcoded to pretty, compact and BER, every encoding and
 #     direction;
 #   - the daemon: h248d (Iq profile, sim backend) under h248-load's
 #     Add/Modify/Subtract cycles over UDP, pretty, compact and BER text, 16
@@ -61,6 +62,17 @@ cp "$root"/stack/tests/vectors/text/* "$root"/stack/tests/vectors/ber/* "$root"/
 for kind in text_decode ber_decode; do
     for f in "$root"/fuzz/corpus/$kind/*; do
         cp "$f" "$train/${kind}_$(basename "$f")"
+    done
+done
+# Every message there in all three encodings, so that each decoder and
+# encoder learns from the same traffic: the BER files on their own are
+# mostly error vectors and the two rare length forms (long, indefinite),
+# which would otherwise weigh as much as every well-formed message.
+for f in "$train"/*; do
+    for to in pretty compact ber; do
+        case $to in ber) ext=bin ;; *) ext=txt ;; esac
+        "$generate_dir/dist/h248" transcode --to "$to" "$f" >"$train/as-$(basename "$f").$to.$ext" 2>/dev/null ||
+            rm -f "$train/as-$(basename "$f").$to.$ext"
     done
 done
 # Files that are not messages (or hostile on purpose) are named and skipped.

@@ -167,15 +167,19 @@ impl From<BerLimits> for Bounds {
     }
 }
 
-/// Offsets are kept in 32 bits (elements stay small enough to live in
-/// registers); a message is bounded by `max_message_size` long before.
-fn offset32(offset: usize) -> u32 {
-    u32::try_from(offset).unwrap_or(u32::MAX)
+/// The address of `octets[at]`: where the reader's errors point while a
+/// message is decoded. Elements and cursors hold only their slices, and an
+/// error's address becomes an offset once, where decoding began
+/// ([`Cursor::offset_of`]); no offset is computed on the usual path.
+#[inline(always)]
+fn address(octets: &[u8], at: usize) -> usize {
+    (octets.as_ptr() as usize).wrapping_add(at)
 }
 
-/// One element: its tag, whether constructed, its contents, and where it is.
+/// One element: its tag, whether constructed, its contents (which also say
+/// where it is: its identifier octets are `header_len` before them).
 ///
-/// Kept to 40 bytes of plain integers (and the contents): with no enum or
+/// Kept to 32 bytes of plain integers (and the contents): with no enum or
 /// `bool` inside, `Result<Option<Tlv>>` carries its discriminants outside
 /// the fields, and the element moves between the reader's paths field by
 /// field, in registers, rather than as bytes through the stack.
@@ -183,15 +187,13 @@ fn offset32(offset: usize) -> u32 {
 pub(crate) struct Tlv<'a> {
     pub content: &'a [u8],
     bounds: Bounds,
-    /// Absolute offset of the identifier octets.
-    offset: u32,
     /// The tag number.
     number: u32,
     /// The class and constructed bits of the first identifier octet
     /// (`0xe0`).
     form: u8,
-    /// Length of the identifier and length octets (the contents start at
-    /// `offset + header_len`).
+    /// Length of the identifier and length octets, which come right before
+    /// the contents.
     header_len: u8,
     /// Nesting depth of this element; the outermost is 1.
     depth: u16,
@@ -219,19 +221,24 @@ struct Span<'a> {
     /// As [`Tlv::form`].
     form: u8,
     /// Length of the identifier and length octets.
-    header_len: usize,
+    header_len: u8,
     content: &'a [u8],
     /// Offset of what follows the element.
     end: usize,
 }
 
-/// A decode error (out of line, and taking scalars only: the elements and
-/// cursors of the paths that may fail stay in registers).
+/// A decode error at `address` (see [`address`]; out of line, and taking
+/// scalars only: the elements and cursors of the paths that may fail stay in
+/// registers).
 #[cold]
 #[inline(never)]
-fn decode_error(offset: usize, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
+fn decode_error(
+    address: usize,
+    type_name: &'static str,
+    kind: BerErrorKind,
+) -> Box<BerDecodeError> {
     Box::new(BerDecodeError {
-        offset,
+        offset: address,
         type_name,
         kind,
     })
@@ -245,8 +252,6 @@ fn decode_error(offset: usize, type_name: &'static str, kind: BerErrorKind) -> B
 pub(crate) struct Cursor<'a> {
     data: &'a [u8],
     pos: usize,
-    /// Absolute offset of `data[0]`.
-    base: usize,
     type_name: &'static str,
     bounds: Bounds,
     items: u32,
@@ -262,7 +267,6 @@ impl<'a> Cursor<'a> {
         Cursor {
             data: input,
             pos: 0,
-            base: 0,
             depth: 0,
             bounds: limits.into(),
             type_name,
@@ -273,7 +277,15 @@ impl<'a> Cursor<'a> {
 
     #[inline(always)]
     fn error_at(&self, pos: usize, kind: BerErrorKind) -> Box<BerDecodeError> {
-        decode_error(self.base + pos, self.type_name, kind)
+        decode_error(address(self.data, pos), self.type_name, kind)
+    }
+
+    /// `error`, made by a cursor over `input` or over any element within
+    /// it, with its offset counted from the start of `input` (errors carry
+    /// addresses while decoding, see [`address`]).
+    pub fn offset_of(input: &[u8], mut error: Box<BerDecodeError>) -> Box<BerDecodeError> {
+        error.offset = error.offset.wrapping_sub(input.as_ptr() as usize);
+        error
     }
 
     fn overrun(&self) -> BerErrorKind {
@@ -284,9 +296,10 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Absolute offset of the next element (or of the end).
-    pub fn offset(&self) -> usize {
-        self.base + self.pos
+    /// The address of the next element (or of the end), for an error
+    /// (see [`address`]).
+    pub fn address(&self) -> usize {
+        address(self.data, self.pos)
     }
 
     #[inline]
@@ -324,21 +337,18 @@ impl<'a> Cursor<'a> {
             Some(span) => span,
             None => self.span_general(start)?,
         };
-        Ok((self.element(start, span), span.end))
+        Ok((self.element(span), span.end))
     }
 
     /// The element at `start` located by `span`.
     #[inline(always)]
-    fn element(&self, start: usize, span: Span<'a>) -> Tlv<'a> {
+    fn element(&self, span: Span<'a>) -> Tlv<'a> {
         Tlv {
             content: span.content,
             bounds: self.bounds,
-            offset: offset32(self.base + start),
             number: span.number,
             form: span.form,
-            // identifier (at most 6 octets for a u32 tag number) and
-            // length (at most 128 octets) always fit
-            header_len: u8::try_from(span.header_len).unwrap_or(u8::MAX),
+            header_len: span.header_len,
             depth: self.depth + 1,
         }
     }
@@ -365,7 +375,7 @@ impl<'a> Cursor<'a> {
             form: identifier & 0xe0,
             header_len,
             content,
-            end: start + header_len + content.len(),
+            end: start + usize::from(header_len) + content.len(),
         })
     }
 
@@ -376,13 +386,13 @@ impl<'a> Cursor<'a> {
         // The long definite lengths of one and two octets (any element of
         // 128 bytes or more in a message up to 64 KiB) without the parser.
         if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
-            let header_len = 2 + usize::from(first & 0x7f);
-            let len = match self.data.get(start + 2..start + header_len) {
+            let header_len = 2 + (first & 0x7f);
+            let len = match self.data.get(start + 2..start + usize::from(header_len)) {
                 Some(&[len]) => usize::from(len),
                 Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
                 _ => usize::MAX,
             };
-            let content_start = start + header_len;
+            let content_start = start + usize::from(header_len);
             let depth = self.depth + 1;
             if identifier & 0x1f != 0x1f
                 && len <= self.data.len().saturating_sub(content_start)
@@ -429,7 +439,9 @@ impl<'a> Cursor<'a> {
         Ok(Span {
             number: head.tag.number,
             form: class_bits(head.tag.class) | if head.constructed { CONSTRUCTED } else { 0 },
-            header_len,
+            // identifier (at most 6 octets for a u32 tag number) and
+            // length (at most 128 octets) always fit
+            header_len: u8::try_from(header_len).unwrap_or(u8::MAX),
             content: self
                 .data
                 .get(content_start..content_start + content_len)
@@ -567,7 +579,7 @@ impl<'a> Cursor<'a> {
             form: 0x80 | (span.form & CONSTRUCTED),
             ..span
         };
-        Ok(Some(self.element(start, span)))
+        Ok(Some(self.element(span)))
     }
 
     /// [`Self::optional`] when the next element has a long identifier:
@@ -680,9 +692,10 @@ impl<'a> Tlv<'a> {
         self.form & CONSTRUCTED != 0
     }
 
-    /// Absolute offset of the identifier octets.
-    pub fn offset(&self) -> usize {
-        self.offset as usize
+    /// The address of the identifier octets, for an error (see
+    /// [`address`]).
+    pub fn address(&self) -> usize {
+        (self.content.as_ptr() as usize).wrapping_sub(usize::from(self.header_len))
     }
 
     /// Whether elements `levels` below this one are within the nesting
@@ -701,7 +714,7 @@ impl<'a> Tlv<'a> {
 
     #[inline(always)]
     pub fn error(&self, type_name: &'static str, kind: BerErrorKind) -> Box<BerDecodeError> {
-        decode_error(self.offset(), type_name, kind)
+        decode_error(self.address(), type_name, kind)
     }
 
     #[inline(always)]
@@ -733,7 +746,6 @@ impl<'a> Tlv<'a> {
         Ok(Cursor {
             data: self.content,
             pos: 0,
-            base: self.offset() + usize::from(self.header_len),
             depth: self.depth,
             bounds: self.bounds,
             type_name,
@@ -970,9 +982,14 @@ mod tests {
         BerLimits::default()
     }
 
+    /// The first element of `input`; an error's offset counted from the
+    /// start of `input`.
     fn one(input: &[u8]) -> Result<Tlv<'_>> {
         let mut cursor = Cursor::outermost(input, limits(), "Test");
-        let tlv = cursor.next()?.expect("an element");
+        let tlv = cursor
+            .next()
+            .map_err(|e| Cursor::offset_of(input, e))?
+            .expect("an element");
         Ok(tlv)
     }
 
@@ -1030,8 +1047,9 @@ mod tests {
         let err = one(&[0x04, 0x80, 0x00, 0x00]).unwrap_err();
         assert!(matches!(err.kind, BerErrorKind::ConstraintViolated(_)));
         // An inner length beyond its container.
-        let tlv = one(&[0x30, 0x03, 0x04, 0x05, 0x00]).unwrap();
-        let err = tlv.cursor("Inner").unwrap().next().unwrap_err();
+        let input = [0x30, 0x03, 0x04, 0x05, 0x00];
+        let tlv = one(&input).unwrap();
+        let err = Cursor::offset_of(&input, tlv.cursor("Inner").unwrap().next().unwrap_err());
         assert_eq!(
             (err.kind, err.offset, err.type_name),
             (BerErrorKind::LengthBeyondContainer, 2, "Inner")

@@ -32,25 +32,38 @@ pub(super) fn message(
     terms: &dyn TerminationIdMapping,
     limits: &BerLimits,
 ) -> Result<MegacoMessage> {
-    const TYPE: &str = "MegacoMessage";
     if input.len() > limits.max_message_size {
         return Err(Box::new(BerDecodeError {
             offset: 0,
-            type_name: TYPE,
+            type_name: MEGACO_MESSAGE,
             kind: BerErrorKind::MessageTooLarge,
         }));
     }
+    // The reader's errors carry addresses; counted from the start here.
+    whole_message(input, names, terms, limits).map_err(|e| Cursor::offset_of(input, e))
+}
+
+const MEGACO_MESSAGE: &str = "MegacoMessage";
+
+/// [`message`], within the size bound.
+fn whole_message(
+    input: &[u8],
+    names: &dyn BinaryNames,
+    terms: &dyn TerminationIdMapping,
+    limits: &BerLimits,
+) -> Result<MegacoMessage> {
+    const TYPE: &str = MEGACO_MESSAGE;
     let mut outer = Cursor::outermost(input, *limits, TYPE);
     let tlv = outer.next()?.ok_or_else(|| {
         Box::new(BerDecodeError {
-            offset: 0,
+            offset: outer.address(),
             type_name: TYPE,
             kind: BerErrorKind::Truncated,
         })
     })?;
     if !outer.is_empty() {
         return Err(Box::new(BerDecodeError {
-            offset: outer.offset(),
+            offset: outer.address(),
             type_name: TYPE,
             kind: BerErrorKind::TrailingBytes,
         }));
