@@ -104,7 +104,7 @@ pub fn decode_default(input: &[u8]) -> Result<MegacoMessage, BerDecodeError> {
     decode(
         input,
         Catalogue::base(),
-        &BitStringMapping::default(),
+        &BitStringMapping::DEFAULT,
         &BerLimits::default(),
     )
 }
@@ -115,7 +115,7 @@ pub fn encode_to_vec(message: &MegacoMessage) -> Result<Vec<u8>, BerEncodeError>
     encode(
         message,
         Catalogue::base(),
-        &BitStringMapping::default(),
+        &BitStringMapping::DEFAULT,
         &mut out,
     )?;
     Ok(out.to_vec())

@@ -137,17 +137,26 @@ pub struct BitStringMapping {
 
 impl Default for BitStringMapping {
     fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl BitStringMapping {
+    /// The default layout, three levels of 8 bits (as a constant, so that
+    /// `&BitStringMapping::DEFAULT` is a static and nothing is built per
+    /// message).
+    pub const DEFAULT: BitStringMapping = {
         let mut level_bits = [0; 64];
-        level_bits[..3].copy_from_slice(&[8, 8, 8]);
+        level_bits[0] = 8;
+        level_bits[1] = 8;
+        level_bits[2] = 8;
         BitStringMapping {
             level_bits,
             levels: 3,
             octet_levels: true,
         }
-    }
-}
+    };
 
-impl BitStringMapping {
     /// A mapping with levels of these widths in bits (each 1 to 64, at most
     /// 64 bits in all); `None` if the layout is impossible.
     pub fn with_levels(level_bits: &[u8]) -> Option<Self> {

@@ -49,12 +49,7 @@ impl BerCodec {
 
 impl MessageCodec for BerCodec {
     fn decode(&self, bytes: &[u8]) -> Result<MegacoMessage, CodecDecodeError> {
-        match ber::decode(
-            bytes,
-            self.names,
-            &BitStringMapping::default(),
-            &self.limits,
-        ) {
+        match ber::decode(bytes, self.names, &BitStringMapping::DEFAULT, &self.limits) {
             Ok(message) if (1..=MAX_VERSION).contains(&message.message.version) => Ok(message),
             Ok(message) => Err(CodecDecodeError {
                 code: ERROR_VERSION_NOT_SUPPORTED,
@@ -71,7 +66,7 @@ impl MessageCodec for BerCodec {
 
     fn encode(&self, message: &MegacoMessage, out: &mut Vec<u8>) -> Result<(), String> {
         let mut buf = BytesMut::with_capacity(256);
-        ber::encode(message, self.names, &BitStringMapping::default(), &mut buf)
+        ber::encode(message, self.names, &BitStringMapping::DEFAULT, &mut buf)
             .map_err(|e| e.to_string())?;
         out.extend_from_slice(&buf);
         Ok(())

@@ -2,8 +2,8 @@
 //! `StatisticsParameter`), Local / Remote as Annex C SDP property groups.
 
 use super::{
-    choices, error_descriptor, flag, non_standard_data, optional, sequences, time_notation, values,
-    values_of, Decoder, Result, Values,
+    choices, error_descriptor, flag, non_standard_data, optional, plain_named_value, sequences,
+    time_notation, values, values_of, Decoder, Result, Values,
 };
 use crate::ber::error::BerErrorKind;
 use crate::ber::names::{self, PkgdId, ANNEX_C};
@@ -96,34 +96,52 @@ impl<'n> Decoder<'n> {
     /// each property an Annex C SDP equivalent (C.11) holding one line.
     fn local_remote(&self, tlv: Tlv<'_>) -> Result<LocalRemoteDescriptor> {
         const T: &str = "LocalRemoteDescriptor";
-        const P: &str = "PropertyParm";
         let mut s = tlv.cursor(T)?;
         let groups = sequences(s.required(0)?, T, |group| {
-            let lines = sequences(group, "PropertyGroup", |parm| {
-                let mut p = parm.cursor(P)?;
-                let name_tlv = p.required(0)?;
-                let id = self.pkgd_id(name_tlv, P)?;
-                let letter = self
-                    .sdp_letter(id)
-                    .map_err(|kind| name_tlv.error(P, kind))?;
-                let value_tlv = p.required(1)?;
-                let vals = values_of(value_tlv, P)?;
-                p.finish_extensible(1)?;
-                match vals {
-                    Values::One(value) => Ok(SdpLine {
-                        kind: letter,
-                        value,
-                    }),
-                    Values::List(_) => Err(value_tlv.error(
-                        P,
-                        BerErrorKind::ConstraintViolated("an SDP property holds one value"),
-                    )),
-                }
-            })?;
+            let lines = sequences(group, "PropertyGroup", |parm| self.sdp_line(parm))?;
             Ok(SessionDescription { lines })
         })?;
         s.finish_extensible(0)?;
         Ok(LocalRemoteDescriptor { groups })
+    }
+
+    /// One SDP line: a `PropertyParm` of a `PropertyGroup` (H.248.1 Annex C).
+    #[inline]
+    pub(super) fn sdp_line(&self, parm: Tlv<'_>) -> Result<SdpLine> {
+        if let Some((name, text)) = plain_named_value::<4>(&parm) {
+            if let Some(Ok(kind)) = PkgdId::from_octets(&name).map(|id| self.sdp_letter(id)) {
+                return Ok(SdpLine {
+                    kind,
+                    value: Text::from(text),
+                });
+            }
+        }
+        self.sdp_line_general(parm)
+    }
+
+    /// [`Self::sdp_line`] for every encoding, and its errors.
+    #[inline(never)]
+    pub(super) fn sdp_line_general(&self, parm: Tlv<'_>) -> Result<SdpLine> {
+        const P: &str = "PropertyParm";
+        let mut p = parm.cursor(P)?;
+        let name_tlv = p.required(0)?;
+        let id = self.pkgd_id(name_tlv, P)?;
+        let letter = self
+            .sdp_letter(id)
+            .map_err(|kind| name_tlv.error(P, kind))?;
+        let value_tlv = p.required(1)?;
+        let vals = values_of(value_tlv, P)?;
+        p.finish_extensible(1)?;
+        match vals {
+            Values::One(value) => Ok(SdpLine {
+                kind: letter,
+                value,
+            }),
+            Values::List(_) => Err(value_tlv.error(
+                P,
+                BerErrorKind::ConstraintViolated("an SDP property holds one value"),
+            )),
+        }
     }
 
     /// The SDP type letter of an Annex C property ID.

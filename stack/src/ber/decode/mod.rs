@@ -193,6 +193,37 @@ fn plain_value(tlv: &Tlv<'_>) -> Option<Value> {
     std::str::from_utf8(octets).ok().map(Text::from)
 }
 
+/// A `PropertyParm`, `EventParameter` or `SigParameter` (Annex A, `SEQUENCE
+/// { name [0] ..., value [1] Value, extraInfo [2] ... OPTIONAL, ... }`) in
+/// its usual encoding, read straight from its contents octets: `[0]`
+/// primitive with the short length `N` (4 for a `PkgdName`, 2 for a
+/// `Name`), then `[1]` with a short length holding exactly one primitive
+/// universal OCTET STRING with a short length, UTF-8 text, then nothing,
+/// within the nesting and list bounds. Returns the name octets and the
+/// text. `None` for any other encoding, which the general reader of the
+/// caller reads (the same result for this one, and the errors for the
+/// others).
+#[inline]
+fn plain_named_value<'a, const N: usize>(tlv: &Tlv<'a>) -> Option<([u8; N], &'a str)> {
+    let [0x80, name_len, ref rest @ ..] = *tlv.content else {
+        return None;
+    };
+    let (name, rest) = rest.split_first_chunk::<N>()?;
+    let [0xa1, value_len @ 0..=0x7f, 0x04, text_len @ 0..=0x7f, ref text @ ..] = *rest else {
+        return None;
+    };
+    if usize::from(name_len) != N
+        || usize::from(value_len) != usize::from(text_len) + 2
+        || usize::from(text_len) != text.len()
+        || !tlv.constructed()
+        || !tlv.nesting_allows(2)
+        || !tlv.list_allows(1)
+    {
+        return None;
+    }
+    Some((*name, std::str::from_utf8(text).ok()?))
+}
+
 /// [`values_of`] for every encoding, and its errors.
 #[inline(never)]
 fn values_general(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
@@ -500,6 +531,23 @@ impl<'n> Decoder<'n> {
 
     /// `PropertyParm` with a property name.
     fn property_parm(&self, tlv: Tlv<'_>) -> Result<PropertyParm> {
+        if let Some((name, text)) = plain_named_value::<4>(&tlv) {
+            let id = PkgdId::from_octets(&name);
+            if let Some(Ok(name)) =
+                id.map(|id| names::pkgd_name(self.names, ItemKind::Property, id))
+            {
+                return Ok(PropertyParm {
+                    name,
+                    value: ParmValue::Equal(Text::from(text)),
+                });
+            }
+        }
+        self.property_parm_general(tlv)
+    }
+
+    /// [`Self::property_parm`] for every encoding, and its errors.
+    #[inline(never)]
+    fn property_parm_general(&self, tlv: Tlv<'_>) -> Result<PropertyParm> {
         const T: &str = "PropertyParm";
         let mut s = tlv.cursor(T)?;
         let name = self.pkgd_name(s.required(0)?, ItemKind::Property, T)?;
@@ -517,6 +565,27 @@ impl<'n> Decoder<'n> {
     /// `EventParameter` / `SigParameter`: a `Name` scoped to its event or
     /// signal `owner`.
     fn parameter(
+        &self,
+        tlv: Tlv<'_>,
+        kind: ParameterKind,
+        owner: PkgdId,
+        type_name: &'static str,
+    ) -> Result<PropertyParm> {
+        if let Some((name, text)) = plain_named_value::<2>(&tlv) {
+            let id = u16::from_be_bytes(name);
+            if let Ok(name) = names::parameter_name(self.names, kind, owner, id) {
+                return Ok(PropertyParm {
+                    name,
+                    value: ParmValue::Equal(Text::from(text)),
+                });
+            }
+        }
+        self.parameter_general(tlv, kind, owner, type_name)
+    }
+
+    /// [`Self::parameter`] for every encoding, and its errors.
+    #[inline(never)]
+    fn parameter_general(
         &self,
         tlv: Tlv<'_>,
         kind: ParameterKind,
@@ -837,8 +906,19 @@ mod tests {
         for contents in cases {
             for primitive in [false, true] {
                 for max_depth in [1, 2, 64] {
-                    let a = with_element(contents, primitive, max_depth, &fast);
-                    let b = with_element(contents, primitive, max_depth, &general);
+                    // The offset of an error, not where the input happened
+                    // to be (errors carry addresses while decoding).
+                    let relative = |read: &dyn Fn(Tlv<'_>) -> Result<T>| {
+                        with_element(contents, primitive, max_depth, |t| {
+                            let start = t.address();
+                            read(t).map_err(|mut e| {
+                                e.offset = e.offset.wrapping_sub(start);
+                                e
+                            })
+                        })
+                    };
+                    let a = relative(&fast);
+                    let b = relative(&general);
                     assert_eq!(
                         a, b,
                         "{contents:02x?} primitive {primitive} depth {max_depth}"
@@ -846,6 +926,109 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A decoder with the base catalogue and the default mapping.
+    fn decoder() -> Decoder<'static> {
+        Decoder {
+            names: crate::package::Catalogue::base(),
+            terms: &super::super::termination::BitStringMapping::DEFAULT,
+            sdp_letters: Default::default(),
+        }
+    }
+
+    /// The contents of a `PropertyParm`-shaped element: `[0]` holding
+    /// `name`, then `[1]` holding one OCTET STRING `text`.
+    fn named_value(name: &[u8], text: &[u8]) -> Vec<u8> {
+        let mut contents = vec![0x80, name.len() as u8];
+        contents.extend_from_slice(name);
+        contents.extend_from_slice(&[0xa1, text.len() as u8 + 2, 0x04, text.len() as u8]);
+        contents.extend_from_slice(text);
+        contents
+    }
+
+    /// `named_value(name, text)` and near misses of it: every other
+    /// encoding of the same components, and broken ones.
+    fn named_value_cases(name: &[u8], text: &[u8]) -> Vec<Vec<u8>> {
+        let plain = named_value(name, text);
+        let value_at = 2 + name.len();
+        let mut cases = vec![plain.clone()];
+        for (at, change) in [
+            (1, 1i16),            // name length
+            (0, 0x20),            // `[0]` constructed
+            (value_at, -0x20),    // `[1]` primitive
+            (value_at + 1, 1),    // value length beyond
+            (value_at + 1, -1),   // value length short
+            (value_at + 2, 0x20), // the item constructed
+            (value_at + 2, 8),    // the item a UTF8String
+            (value_at + 3, -1),   // text length short
+            (value_at + 3, 1),    // text length beyond
+        ] {
+            let mut case = plain.clone();
+            case[at] = (i16::from(case[at]) + change) as u8;
+            cases.push(case);
+        }
+        // extraInfo (a range needs two values), an unknown later
+        // component, a second value, a long-form text length, text that is
+        // not UTF-8, an empty text, an unknown name.
+        cases.push([&plain[..], &[0xa2, 0x03, 0x81, 0x01, 0xff]].concat());
+        cases.push([&plain[..], &[0x83, 0x00]].concat());
+        let mut two = named_value(name, text);
+        two[value_at + 1] += 2 + text.len() as u8;
+        two.extend_from_slice(&[0x04, text.len() as u8]);
+        two.extend_from_slice(text);
+        cases.push(two);
+        let mut long = named_value(name, text);
+        long[value_at + 1] += 1;
+        long.insert(value_at + 3, 0x81);
+        cases.push(long);
+        cases.push(named_value(name, &[0xc3, 0x28]));
+        cases.push(named_value(name, b""));
+        cases.push(named_value(&vec![0x7e; name.len()], text));
+        cases
+    }
+
+    #[test]
+    fn plain_property_parms_read_as_the_general_reader() {
+        let dec = decoder();
+        // Annex C `m` (0000 b00f): an SDP line and a property.
+        let cases = named_value_cases(&[0x00, 0x00, 0xb0, 0x0f], b"audio 0 RTP/AVP 0");
+        assert!(with_element(&cases[0], false, 64, |t| dec.sdp_line(t)).is_ok());
+        assert!(with_element(&cases[0], false, 64, |t| {
+            plain_named_value::<4>(&t).is_some()
+        }));
+        agree(&cases, |t| dec.sdp_line(t), |t| dec.sdp_line_general(t));
+        agree(
+            &cases,
+            |t| dec.property_parm(t),
+            |t| dec.property_parm_general(t),
+        );
+        // A property that is not an SDP line: the SDP reader refuses it
+        // both ways.
+        let names = crate::package::Catalogue::base();
+        let other = names::pkgd_id(names, ItemKind::Property, "tdmc/ec").unwrap();
+        let cases = named_value_cases(&other.octets(), b"on");
+        assert!(with_element(&cases[0], false, 64, |t| dec.property_parm(t)).is_ok());
+        agree(&cases, |t| dec.sdp_line(t), |t| dec.sdp_line_general(t));
+        agree(
+            &cases,
+            |t| dec.property_parm(t),
+            |t| dec.property_parm_general(t),
+        );
+    }
+
+    #[test]
+    fn plain_parameters_read_as_the_general_reader() {
+        let dec = decoder();
+        let names = crate::package::Catalogue::base();
+        let event = names::pkgd_id(names, ItemKind::Event, "g/cause").unwrap();
+        let id = names::parameter_id(names, ParameterKind::Event, event, "Generalcause").unwrap();
+        let cases = named_value_cases(&id.to_be_bytes(), b"NR");
+        let fast = |t: Tlv<'_>| dec.parameter(t, ParameterKind::Event, event, "EventParameter");
+        let general =
+            |t: Tlv<'_>| dec.parameter_general(t, ParameterKind::Event, event, "EventParameter");
+        assert!(with_element(&cases[0], false, 64, fast).is_ok());
+        agree(&cases, fast, general);
     }
 
     #[test]
