@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, Throughput};
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply, CommandRequest,
-    ContextId, MId, TerminationId, TransactionResult,
+    small_list, ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply,
+    CommandRequest, ContextId, MId, TerminationId, TransactionResult,
 };
 use h248_stack::text::Style;
 use h248_stack::transaction::codec::TextCodec;
@@ -48,7 +48,7 @@ fn actions(k: u32) -> Vec<ActionRequest> {
         context_request: None,
         context_attr_audit: None,
         commands: vec![CommandRequest::new(Command::Modify(AmmRequest {
-            termination_ids: vec![TerminationId::new(format!(
+            termination_ids: small_list![TerminationId::new(format!(
                 "{:08b}/{:08b}/{:08b}",
                 (k >> 16) & 0xff,
                 (k >> 8) & 0xff,

@@ -672,8 +672,8 @@ async fn restarted_gateway_releases_contexts_and_tells_the_mgc() {
         }]);
         request.reply(reply).await.expect("ServiceChange answered");
     }
-    assert_eq!(told.get(&ctx1), Some(&vec![id1.clone()]));
-    assert_eq!(told.get(&ctx2), Some(&vec![id2]));
+    assert_eq!(told.get(&ctx1), Some(&small_list![id1.clone()]));
+    assert_eq!(told.get(&ctx2), Some(&small_list![id2]));
     assert_eq!(rig.gateway.stats().contexts, 0);
     assert_eq!(Executor::stats(rig.gateway.as_ref()).backend.restarts, 1);
     // The released contexts are unknown; new ones work.

@@ -81,7 +81,9 @@ fn sdp(lines: &[(char, &str)]) -> LocalRemoteDescriptor {
     for (k, v) in lines {
         sd.push(*k, *v);
     }
-    LocalRemoteDescriptor { groups: vec![sd] }
+    LocalRemoteDescriptor {
+        groups: small_list![sd],
+    }
 }
 
 fn add_ip(local: bool) -> Command {
@@ -94,7 +96,7 @@ fn add_ip(local: bool) -> Command {
         ]));
     }
     Command::Add(AmmRequest {
-        termination_ids: vec![TerminationId::from("ip/$")],
+        termination_ids: small_list![TerminationId::from("ip/$")],
         descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
             termination_state: None,
             streams: Some(Streams::One(parms)),
@@ -106,7 +108,7 @@ fn add_ip(local: bool) -> Command {
 fn send_recv_to(id: TerminationId, port: u16) -> Command {
     let remote = format!("audio {port} RTP/AVP 0");
     Command::Modify(AmmRequest {
-        termination_ids: vec![id],
+        termination_ids: small_list![id],
         descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
             termination_state: None,
             streams: Some(Streams::One(StreamParms {
@@ -127,7 +129,7 @@ fn send_recv_to(id: TerminationId, port: u16) -> Command {
 
 fn subtract(id: &str) -> Command {
     Command::Subtract(SubtractRequest {
-        termination_ids: vec![TerminationId::from(id)],
+        termination_ids: small_list![TerminationId::from(id)],
         audit: None,
     })
 }
@@ -196,7 +198,7 @@ async fn iq_reserve_configure_release_with_the_procedure_builders() {
     assert_eq!(error_code(&r), None, "{r:?}");
     let released = ReleaseAgwTermination::read_reply(&r[0]).unwrap();
     assert_eq!(
-        released.terminations,
+        released.terminations[..],
         [TerminationId::from("00000001/00000010/*")]
     );
     assert_eq!(gw.stats().contexts, 0);
@@ -219,7 +221,7 @@ async fn statistics_are_reported_on_subtract_and_audit() {
     );
     tokio::time::sleep(Duration::from_millis(1000)).await;
     let audit = Command::AuditValue(AuditRequest {
-        termination_ids: vec![id.clone()],
+        termination_ids: small_list![id.clone()],
         audit: AuditDescriptor {
             tokens: vec![AuditToken::Statistics],
             property_tokens: Vec::new(),
@@ -376,7 +378,7 @@ async fn choose_all_and_wildcard_subtract_of_a_context() {
     assert_ne!(r2[0].context_id, ctx, "CHOOSE makes a new context");
     // AuditValue of * with an empty audit in ALL: one reply per context.
     let audit = Command::AuditValue(AuditRequest {
-        termination_ids: vec![TerminationId::all()],
+        termination_ids: small_list![TerminationId::all()],
         audit: AuditDescriptor::default(),
     });
     let r = replies(
@@ -413,7 +415,7 @@ async fn bare_choose_takes_the_first_ephemeral_kind() {
     let add_as = |name: &str| {
         let mut add = add_ip(true);
         if let Command::Add(amm) = &mut add {
-            amm.termination_ids = vec![TerminationId::from(name)];
+            amm.termination_ids = small_list![TerminationId::from(name)];
         }
         gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
     };
@@ -445,7 +447,7 @@ async fn choose_under_ber_makes_bit_string_ids() {
     let add_bare = || {
         let mut add = add_ip(false);
         if let Command::Add(amm) = &mut add {
-            amm.termination_ids = vec![TerminationId::from("$")];
+            amm.termination_ids = small_list![TerminationId::from("$")];
         }
         gw.execute(3, vec![action(ContextId::CHOOSE, vec![add])])
     };
@@ -502,7 +504,7 @@ async fn error_codes_scoped_to_their_command() {
     let c = ContextId(ctx);
     let modify = |id: &str, descriptors: Vec<AmmDescriptor>| {
         Command::Modify(AmmRequest {
-            termination_ids: vec![TerminationId::from(id)],
+            termination_ids: small_list![TerminationId::from(id)],
             descriptors,
         })
     };
@@ -540,7 +542,7 @@ async fn error_codes_scoped_to_their_command() {
             action(
                 ContextId::CHOOSE,
                 vec![Command::Add(AmmRequest {
-                    termination_ids: vec![TerminationId::from("nosuch/$")],
+                    termination_ids: small_list![TerminationId::from("nosuch/$")],
                     descriptors: vec![],
                 })],
             ),
@@ -551,7 +553,7 @@ async fn error_codes_scoped_to_their_command() {
             action(
                 c,
                 vec![Command::Add(AmmRequest {
-                    termination_ids: vec![other.clone()],
+                    termination_ids: small_list![other.clone()],
                     descriptors: vec![],
                 })],
             ),
@@ -567,7 +569,7 @@ async fn error_codes_scoped_to_their_command() {
             action(
                 c,
                 vec![Command::Notify(NotifyRequest {
-                    termination_ids: vec![id.clone()],
+                    termination_ids: small_list![id.clone()],
                     observed_events: ObservedEventsDescriptor {
                         request_id: RequestId(1),
                         events: vec![],
@@ -584,7 +586,7 @@ async fn error_codes_scoped_to_their_command() {
                     id.as_str(),
                     vec![AmmDescriptor::Mux(MuxDescriptor {
                         mux_type: MuxType::H221,
-                        termination_ids: vec![],
+                        termination_ids: small_list![],
                         non_standard: None,
                     })],
                 )],
@@ -785,17 +787,17 @@ mod leaks {
                     let request = match op {
                         Op::Add { ctx, local } => action(context(ctx), vec![add_ip(local)]),
                         Op::Modify { ctx, term: t } => action(context(ctx), vec![Command::Modify(AmmRequest {
-                            termination_ids: vec![TerminationId::from(term(t).as_str())],
+                            termination_ids: small_list![TerminationId::from(term(t).as_str())],
                             descriptors: vec![AmmDescriptor::Signals(vec![])],
                         })]),
                         Op::Subtract { ctx, term: t } => action(context(ctx), vec![subtract(&term(t))]),
                         Op::Move { ctx, term: t } => action(context(ctx), vec![Command::Move(AmmRequest {
-                            termination_ids: vec![TerminationId::from(term(t).as_str())],
+                            termination_ids: small_list![TerminationId::from(term(t).as_str())],
                             descriptors: vec![],
                         })]),
                         Op::Tone { ctx, term: t } => send_tone(context(ctx).0, &TerminationId::from(term(t).as_str()), 50),
                         Op::Audit { ctx } => action(context(ctx), vec![Command::AuditValue(AuditRequest {
-                            termination_ids: vec![TerminationId::all()],
+                            termination_ids: small_list![TerminationId::all()],
                             audit: AuditDescriptor::default(),
                         })]),
                     };
@@ -893,7 +895,7 @@ impl h248d::gateway::MediaBackend for GatedBackend {
 
 fn modify_mode(id: &TerminationId, mode: StreamMode) -> Command {
     Command::Modify(AmmRequest {
-        termination_ids: vec![id.clone()],
+        termination_ids: small_list![id.clone()],
         descriptors: vec![AmmDescriptor::Media(MediaDescriptor {
             termination_state: None,
             streams: Some(Streams::One(StreamParms {
@@ -965,7 +967,7 @@ async fn a_slow_backend_call_holds_up_only_its_own_context() {
 
     // The same context: waits for the slow transaction.
     let audit = Command::AuditValue(AuditRequest {
-        termination_ids: vec![id.clone()],
+        termination_ids: small_list![id.clone()],
         audit: AuditDescriptor {
             tokens: vec![AuditToken::Media],
             property_tokens: Vec::new(),

@@ -353,7 +353,7 @@ async fn add_modify_subtract(mgc: &Endpoint<SocketAddr>, mg: SocketAddr, v: u8) 
     let CommandReply::Subtract(subtracted) = &actions[0].commands[0] else {
         panic!("a Subtract reply: {result:?}")
     };
-    assert_eq!(subtracted.termination_ids, [termination]);
+    assert_eq!(subtracted.termination_ids[..], [termination]);
 }
 
 /// The executor's Notify reaches our MGC, which answers it.

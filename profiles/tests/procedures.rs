@@ -34,10 +34,10 @@ use h248_profiles::profile::{Context, Profile, Sender, Validator};
 use h248_profiles::{full, text_only_items};
 use h248_stack::ber::{self, BerEncodeError, BerLimits, BitStringMapping};
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmDescriptor, Command, ContextId, ErrorDescriptor, MId,
-    MegacoMessage, Message, MessageBody, ServiceChangeMethod, SignalDirection, StatisticsParameter,
-    StreamMode, TerminationId, Text, Transaction, TransactionReply, TransactionRequest,
-    TransactionResult,
+    small_list, ActionReply, ActionRequest, AmmDescriptor, Command, ContextId, ErrorDescriptor,
+    MId, MegacoMessage, Message, MessageBody, ServiceChangeMethod, SignalDirection,
+    StatisticsParameter, StreamMode, TerminationId, Text, Transaction, TransactionReply,
+    TransactionRequest, TransactionResult,
 };
 use h248_stack::package::Catalogue;
 use h248_stack::sdp::{CcmCapabilities, CcmMessage, CcmSupport, Choice, Fingerprint, SetupRole};
@@ -958,7 +958,7 @@ fn all(env: &Env) -> Vec<Outcome> {
             }),
             &ReleaseReply {
                 context: 7,
-                terminations: vec![tid("00000001/00000010/*")],
+                terminations: small_list![tid("00000001/00000010/*")],
                 statistics: Vec::new(),
             },
             Encodes,
@@ -1040,7 +1040,7 @@ fn all(env: &Env) -> Vec<Outcome> {
             }),
             &ReleaseReply {
                 context: 12,
-                terminations: vec![tid(MP_TERM)],
+                terminations: small_list![tid(MP_TERM)],
                 statistics,
             },
             Encodes,

@@ -84,8 +84,8 @@ fn msg01a_matches_megacos_record() {
         panic!("not Modify")
     };
     assert_eq!(
-        modify.termination_ids,
-        vec![TerminationId::from("11111111/00000000/00000000")]
+        modify.termination_ids[..],
+        [TerminationId::from("11111111/00000000/00000000")]
     );
     let AmmDescriptor::Media(media) = &modify.descriptors[0] else {
         panic!("not Media")

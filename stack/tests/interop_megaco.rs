@@ -309,7 +309,7 @@ async fn our_mgc(tr: Tr, enc: Enc, version: u8) {
         let CommandReply::Subtract(subtracted) = &command_replies(&result)[0] else {
             panic!("a Subtract reply: {result:?}")
         };
-        assert_eq!(subtracted.termination_ids, [termination]);
+        assert_eq!(subtracted.termination_ids[..], [termination]);
     };
     tokio::time::timeout(Duration::from_secs(25), exchange)
         .await

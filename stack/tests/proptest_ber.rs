@@ -132,8 +132,12 @@ fn stream_parms() -> impl Strategy<Value = StreamParms> {
                     }
                 },
             ),
-            local: local.map(|groups| LocalRemoteDescriptor { groups }),
-            remote: remote.map(|groups| LocalRemoteDescriptor { groups }),
+            local: local.map(|groups| LocalRemoteDescriptor {
+                groups: groups.into(),
+            }),
+            remote: remote.map(|groups| LocalRemoteDescriptor {
+                groups: groups.into(),
+            }),
             statistics,
         })
 }
@@ -581,7 +585,7 @@ fn amm_descriptor() -> impl Strategy<Value = AmmDescriptor> {
             .prop_map(
                 |(mux_type, termination_ids, non_standard)| AmmDescriptor::Mux(MuxDescriptor {
                     mux_type,
-                    termination_ids,
+                    termination_ids: termination_ids.into(),
                     non_standard
                 })
             ),
@@ -698,7 +702,7 @@ fn command() -> impl Strategy<Value = Command> {
     let ids = || vec(termination_id(), 1..3);
     let amm = || {
         (ids(), vec(amm_descriptor(), 1..4)).prop_map(|(termination_ids, descriptors)| AmmRequest {
-            termination_ids,
+            termination_ids: termination_ids.into(),
             descriptors,
         })
     };
@@ -708,26 +712,26 @@ fn command() -> impl Strategy<Value = Command> {
         amm().prop_map(Command::Modify),
         (ids(), option::of(audit())).prop_map(|(termination_ids, audit)| Command::Subtract(
             SubtractRequest {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 audit
             }
         )),
         (ids(), audit()).prop_map(
             |(termination_ids, audit)| Command::AuditValue(AuditRequest {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 audit
             })
         ),
         (ids(), observed_events(), option::of(error())).prop_map(
             |(termination_ids, observed_events, error)| Command::Notify(NotifyRequest {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 observed_events,
                 error
             })
         ),
         (ids(), service_change()).prop_map(|(termination_ids, parms)| Command::ServiceChange(
             Box::new(ServiceChangeRequest {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 parms
             })
         )),
@@ -906,12 +910,12 @@ fn command_reply() -> impl Strategy<Value = CommandReply> {
     };
     prop_oneof![
         (ids(), audit_result()).prop_map(|(termination_ids, audit)| CommandReply::Add(AmmsReply {
-            termination_ids,
+            termination_ids: termination_ids.into(),
             audit
         })),
         (ids(), audit_result()).prop_map(|(termination_ids, audit)| {
             CommandReply::Subtract(AmmsReply {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 audit,
             })
         }),
@@ -919,14 +923,14 @@ fn command_reply() -> impl Strategy<Value = CommandReply> {
             ids().prop_map(AuditReply::ContextAuditResult),
             error().prop_map(AuditReply::Error),
             (ids(), audit_result()).prop_map(|(termination_ids, audit)| AuditReply::Result {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 audit
             }),
         ]
         .prop_map(CommandReply::AuditCapabilities),
         (ids(), option::of(error())).prop_map(|(termination_ids, error)| CommandReply::Notify(
             NotifyReply {
-                termination_ids,
+                termination_ids: termination_ids.into(),
                 error
             }
         )),
@@ -945,7 +949,7 @@ fn command_reply() -> impl Strategy<Value = CommandReply> {
         )
             .prop_map(|(termination_ids, result)| CommandReply::ServiceChange(
                 ServiceChangeReply {
-                    termination_ids,
+                    termination_ids: termination_ids.into(),
                     result
                 }
             )),

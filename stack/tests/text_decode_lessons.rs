@@ -183,29 +183,29 @@ fn otp7457_wildcards_in_termination_ids() {
         panic!()
     };
     assert_eq!(
-        sc.termination_ids,
-        vec![TerminationId::from("11111111/11111111/*")]
+        sc.termination_ids[..],
+        [TerminationId::from("11111111/11111111/*")]
     );
     assert!(sc.termination_ids[0].has_all_wildcard());
     assert_eq!(sc.parms.method, ServiceChangeMethod::Graceful);
     assert_eq!(sc.parms.delay, Some(30));
     let adds = request_commands(input, 1);
-    assert_eq!(amm(&adds[0]).termination_ids, vec![TerminationId::choose()]);
+    assert_eq!(amm(&adds[0]).termination_ids[..], [TerminationId::choose()]);
     assert_eq!(
-        amm(&adds[1]).termination_ids,
-        vec![TerminationId::from("ip/$/rtp")]
+        amm(&adds[1]).termination_ids[..],
+        [TerminationId::from("ip/$/rtp")]
     );
     let all = request_commands(input, 2);
     let Command::Notify(n) = &all[0] else {
         panic!()
     };
-    assert_eq!(n.termination_ids, vec![TerminationId::all()]);
+    assert_eq!(n.termination_ids[..], [TerminationId::all()]);
     let Command::Subtract(s) = &all[1] else {
         panic!()
     };
     assert_eq!(
         (s.termination_ids.clone(), s.audit.clone()),
-        (vec![TerminationId::all()], None)
+        (small_list![TerminationId::all()], None)
     );
     let Transaction::Request(r) = &transactions(input)[0] else {
         panic!()
@@ -334,8 +334,8 @@ fn otp5993_termination_id_lists() {
         0,
     );
     assert_eq!(
-        amm(&commands[0]).termination_ids,
-        vec![
+        amm(&commands[0]).termination_ids[..],
+        [
             TerminationId::from("11111111/00000000/00000001"),
             TerminationId::from("11111111/00000000/00000002")
         ]

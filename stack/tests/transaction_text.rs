@@ -5,9 +5,9 @@
 use std::time::{Duration, Instant};
 
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply, CommandRequest,
-    ContextId, MId, MegacoMessage, Message, MessageBody, TerminationId, Transaction,
-    TransactionPending, TransactionResult,
+    small_list, ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply,
+    CommandRequest, ContextId, MId, MegacoMessage, Message, MessageBody, TerminationId,
+    Transaction, TransactionPending, TransactionResult,
 };
 use h248_stack::text::{self, Style};
 use h248_stack::transaction::codec::{CodecEngine, TextCodec};
@@ -29,7 +29,7 @@ fn encoder_available() -> bool {
 
 fn modify(name: &str) -> CommandRequest {
     CommandRequest::new(Command::Modify(AmmRequest {
-        termination_ids: vec![TerminationId::new(name)],
+        termination_ids: small_list![TerminationId::new(name)],
         descriptors: vec![],
     }))
 }
@@ -56,7 +56,7 @@ fn answer(actions: &[ActionRequest]) -> TransactionResult {
                 commands: vec![CommandReply::Modify(AmmsReply {
                     termination_ids: match &a.commands[0].command {
                         Command::Modify(m) => m.termination_ids.clone(),
-                        _ => vec![],
+                        _ => small_list![],
                     },
                     audit: Default::default(),
                 })],

@@ -43,7 +43,7 @@ fn valid_vectors_decode_the_same_in_every_length_form() {
     // The reason is "double wrapped" (an IA5String inside the OCTET STRING).
     assert_eq!(change.parms.reason, "901");
     assert_eq!(change.parms.method, ServiceChangeMethod::Restart);
-    assert_eq!(change.termination_ids, vec![TerminationId::root()]);
+    assert_eq!(change.termination_ids[..], [TerminationId::root()]);
     // Long-form and indefinite outer lengths: the same message.
     assert_eq!(
         decode(&vector("x01_long_form_length_legal_ber")).unwrap(),
@@ -339,7 +339,9 @@ fn modify(version: u8, descriptors: Vec<AmmDescriptor>) -> MegacoMessage {
                     context_request: None,
                     context_attr_audit: None,
                     commands: vec![CommandRequest::new(Command::Modify(AmmRequest {
-                        termination_ids: vec![TerminationId::from("11111111/00000000/00000001")],
+                        termination_ids: small_list![TerminationId::from(
+                            "11111111/00000000/00000001"
+                        )],
                         descriptors,
                     }))],
                 }],
@@ -390,7 +392,7 @@ fn encode_errors_name_what_has_no_binary_form() {
     if let MessageBody::Transactions(t) = &mut bad_id.message.body {
         if let Transaction::Request(r) = &mut t[0] {
             if let Command::Modify(amm) = &mut r.actions[0].commands[0].command {
-                amm.termination_ids = vec![TerminationId::from("ip/12/3")];
+                amm.termination_ids = small_list![TerminationId::from("ip/12/3")];
             }
         }
     }
@@ -510,7 +512,9 @@ fn rich_version_3_message_round_trips() {
                         },
                     ],
                 }),
-                local: Some(LocalRemoteDescriptor { groups: vec![sdp] }),
+                local: Some(LocalRemoteDescriptor {
+                    groups: small_list![sdp],
+                }),
                 remote: None,
                 statistics: Some(vec![StatisticsParameter {
                     name: Text::from("nt/os"),

@@ -37,7 +37,7 @@ use h248_stack::model::{
     TerminationId, Transaction, TransactionAck, TransactionReply, TransactionRequest,
     TransactionResult,
 };
-use h248_stack::model::{AuditReturnParameter, Command};
+use h248_stack::model::{AuditReturnParameter, Command, SmallList};
 use h248_stack::wire::{self, Encoding};
 
 /// What the generator sends, and how.
@@ -452,7 +452,7 @@ impl Driver {
 
 /// The reply of the MGC to one command of the MG.
 fn reply_to_command(request: &CommandRequest) -> CommandReply {
-    let amms = |ids: &Vec<TerminationId>| AmmsReply {
+    let amms = |ids: &SmallList<TerminationId>| AmmsReply {
         termination_ids: ids.clone(),
         audit: Vec::new(),
     };

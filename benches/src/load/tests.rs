@@ -2,7 +2,7 @@
 //! with the stack's codec and answered with a reply built here.
 
 use super::*;
-use h248_stack::model::{ErrorDescriptor, TransactionPending};
+use h248_stack::model::{small_list, ErrorDescriptor, TransactionPending};
 
 fn config(encoding: Encoding) -> LoadConfig {
     LoadConfig {
@@ -68,7 +68,7 @@ fn reply_bytes(
     } else {
         action.context_id
     };
-    let ids = vec![TerminationId(termination.into())];
+    let ids = small_list![TerminationId(termination.into())];
     let command = match &action.commands[0].command {
         Command::Add(_) => CommandReply::Add(AmmsReply {
             termination_ids: ids,
@@ -199,7 +199,7 @@ fn the_mg_registration_is_answered_and_sets_the_version() {
     assert_eq!(actions[0].context_id, ContextId::NULL);
     match &actions[0].commands[0] {
         CommandReply::ServiceChange(sc) => {
-            assert_eq!(sc.termination_ids, vec![TerminationId::root()]);
+            assert_eq!(sc.termination_ids[..], [TerminationId::root()]);
             assert!(matches!(sc.result, ServiceChangeResult::Parms(_)));
         }
         other => panic!("expected a ServiceChange reply, got {other:?}"),

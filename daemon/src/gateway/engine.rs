@@ -219,7 +219,7 @@ fn ids_of(command: &Command) -> &[TerminationId] {
 /// The reply of `command` refused with `refusal` (clause 8.2.2: the Error
 /// descriptor in the reply of the command that failed).
 fn error_reply(command: &Command, refusal: &Refusal) -> CommandReply {
-    let ids = ids_of(command).to_vec();
+    let ids = SmallList::from(ids_of(command));
     let error = refusal.descriptor();
     let amms = |ids| AmmsReply {
         termination_ids: ids,
@@ -422,7 +422,7 @@ impl State {
 type Replies = SmallVec<[(ContextId, CommandReply); 1]>;
 
 /// The terminations a command addresses: most commands name one.
-type Selected = SmallVec<[TerminationId; 1]>;
+type Selected = SmallList<TerminationId>;
 
 /// The context engine. Its state sits behind a synchronous lock taken
 /// only between backend calls; transactions and events are serialised
@@ -967,7 +967,7 @@ impl Engine {
                 context_attr_audit: None,
                 commands: vec![CommandRequest::new(Command::ServiceChange(Box::new(
                     ServiceChangeRequest {
-                        termination_ids: terminations.clone(),
+                        termination_ids: SmallList::from(terminations.as_slice()),
                         parms: ServiceChangeParm::new(ServiceChangeMethod::Forced, reason.as_str()),
                     },
                 )))],
@@ -1084,7 +1084,7 @@ impl Engine {
                 Ok(audit) => out.push((
                     ContextId(context),
                     CommandReply::Add(AmmsReply {
-                        termination_ids: vec![new_id],
+                        termination_ids: small_list![new_id],
                         audit,
                     }),
                 )),
@@ -1155,7 +1155,7 @@ impl Engine {
                 Ok(audit) => out.push((
                     ContextId(to),
                     CommandReply::Move(AmmsReply {
-                        termination_ids: vec![id.clone()],
+                        termination_ids: small_list![id.clone()],
                         audit,
                     }),
                 )),
@@ -1194,7 +1194,7 @@ impl Engine {
             out.push((
                 ctx,
                 CommandReply::Modify(AmmsReply {
-                    termination_ids: vec![id.clone()],
+                    termination_ids: small_list![id.clone()],
                     audit,
                 }),
             ));
@@ -1236,7 +1236,7 @@ impl Engine {
         Ok(smallvec![(
             ContextId::NULL,
             CommandReply::Modify(AmmsReply {
-                termination_ids: vec![TerminationId::root()],
+                termination_ids: small_list![TerminationId::root()],
                 audit: Vec::new(),
             }),
         )])
@@ -1869,7 +1869,7 @@ impl Engine {
             context_request: None,
             context_attr_audit: None,
             commands: vec![CommandRequest::new(Command::Notify(NotifyRequest {
-                termination_ids: vec![id.clone()],
+                termination_ids: small_list![id.clone()],
                 observed_events: ObservedEventsDescriptor {
                     request_id,
                     events: vec![ObservedEvent {
@@ -2129,7 +2129,7 @@ impl Engine {
             out.push((
                 ContextId(context),
                 CommandReply::Subtract(AmmsReply {
-                    termination_ids: vec![id.clone()],
+                    termination_ids: small_list![id.clone()],
                     audit,
                 }),
             ));
@@ -2172,7 +2172,7 @@ impl Engine {
             return Ok(smallvec![(
                 ContextId::NULL,
                 CommandReply::AuditValue(AuditReply::Result {
-                    termination_ids: vec![TerminationId::root()],
+                    termination_ids: small_list![TerminationId::root()],
                     audit,
                 }),
             )]);
@@ -2224,7 +2224,7 @@ impl Engine {
             out.push((
                 ContextId(context),
                 CommandReply::AuditValue(AuditReply::Result {
-                    termination_ids: vec![id.clone()],
+                    termination_ids: small_list![id.clone()],
                     audit,
                 }),
             ));
@@ -2392,7 +2392,7 @@ impl Engine {
                 (
                     ContextId(context),
                     CommandReply::AuditCapabilities(AuditReply::Result {
-                        termination_ids: vec![id],
+                        termination_ids: small_list![id],
                         audit: audit.clone(),
                     }),
                 )
@@ -2405,7 +2405,7 @@ impl Engine {
     /// terminations, Forced / Graceful take them out of service and Restart
     /// puts them back (ServiceStates, clause 7.1.5); other methods are 501.
     fn service_change(&self, scope: Scope, sc: &ServiceChangeRequest) -> Result<Replies, Refusal> {
-        let reply = |ids: Vec<TerminationId>| {
+        let reply = |ids: SmallList<TerminationId>| {
             CommandReply::ServiceChange(ServiceChangeReply {
                 termination_ids: ids,
                 result: ServiceChangeResult::Parms(ServiceChangeResParm::default()),
@@ -2417,7 +2417,7 @@ impl Engine {
             }
             return Ok(smallvec![(
                 ContextId::NULL,
-                reply(vec![TerminationId::root()])
+                reply(small_list![TerminationId::root()])
             )]);
         }
         let state = match sc.parms.method {
@@ -2445,7 +2445,7 @@ impl Engine {
                 }
                 None => 0,
             };
-            out.push((ContextId(context), reply(vec![id])));
+            out.push((ContextId(context), reply(small_list![id])));
         }
         Ok(out)
     }
@@ -2531,7 +2531,7 @@ fn wildcard_collapse(
         if out.iter().any(|(c, _)| *c == context) {
             continue;
         }
-        let ids = requested.to_vec();
+        let ids = SmallList::from(requested);
         let collapsed = match reply {
             CommandReply::Subtract(_) => CommandReply::Subtract(AmmsReply {
                 termination_ids: ids,
@@ -2589,7 +2589,7 @@ mod tests {
 
     fn amm(id: &str) -> AmmRequest {
         AmmRequest {
-            termination_ids: vec![TerminationId::from(id)],
+            termination_ids: small_list![TerminationId::from(id)],
             descriptors: Vec::new(),
         }
     }
@@ -2685,7 +2685,7 @@ mod tests {
         assert_eq!(engine.context_count(), 1);
         assert_eq!(locks_in_table(), 0);
         let subtract = Command::Subtract(SubtractRequest {
-            termination_ids: vec![TerminationId::from("*")],
+            termination_ids: small_list![TerminationId::from("*")],
             audit: None,
         });
         run(vec![request(c2, subtract)]).await;

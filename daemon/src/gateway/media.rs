@@ -19,7 +19,7 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
-use h248_stack::model::{LocalRemoteDescriptor, Text};
+use h248_stack::model::{small_list, LocalRemoteDescriptor, SmallList, Text};
 use h248_stack::sdp::{ccm, Attr, CcmCapabilities, SdpField, SdpLine, SessionDescription};
 
 use super::backend::{AddressFamily, Allocation};
@@ -317,12 +317,14 @@ pub fn negotiate(
 
 /// A Local descriptor holding one description.
 pub fn descriptor(sd: SessionDescription) -> LocalRemoteDescriptor {
-    LocalRemoteDescriptor { groups: vec![sd] }
+    LocalRemoteDescriptor {
+        groups: small_list![sd],
+    }
 }
 
 /// The description AuditCapabilities reports for Media: `$` address and
 /// port of each family the gateway serves, and its codecs.
-pub fn capability_sdp(families: &[AddressFamily], codecs: &[u8]) -> Vec<SessionDescription> {
+pub fn capability_sdp(families: &[AddressFamily], codecs: &[u8]) -> SmallList<SessionDescription> {
     let formats = codecs
         .iter()
         .map(u8::to_string)

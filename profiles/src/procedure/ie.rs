@@ -4,12 +4,12 @@
 use std::net::IpAddr;
 
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmDescriptor, AmmRequest, AmmsReply, AuditReturnParameter,
-    CommandRequest, ContextId, ContextRequest, DigitMapValue, EventDm, EventsDescriptor,
-    LocalControlDescriptor, LocalRemoteDescriptor, MediaDescriptor, ObservedEvent, ParmValue,
-    PropertyParm, RequestId, RequestedActions, RequestedEvent, Signal, SignalDirection,
-    SignalRequest, StreamDescriptor, StreamId, StreamMode, StreamParms, Streams, TerminationId,
-    Text,
+    small_list, ActionReply, ActionRequest, AmmDescriptor, AmmRequest, AmmsReply,
+    AuditReturnParameter, CommandRequest, ContextId, ContextRequest, DigitMapValue, EventDm,
+    EventsDescriptor, LocalControlDescriptor, LocalRemoteDescriptor, MediaDescriptor,
+    ObservedEvent, ParmValue, PropertyParm, RequestId, RequestedActions, RequestedEvent, Signal,
+    SignalDirection, SignalRequest, StreamDescriptor, StreamId, StreamMode, StreamParms, Streams,
+    TerminationId, Text,
 };
 use h248_stack::sdp::{Attr, SdpField, SdpLine, SdpValue, SessionDescription};
 
@@ -621,7 +621,7 @@ impl StreamConfig {
         });
         let sdp = |m: &Option<MediaSdp>| {
             m.as_ref().map(|m| LocalRemoteDescriptor {
-                groups: vec![m.session()],
+                groups: small_list![m.session()],
             })
         };
         StreamDescriptor {
@@ -928,7 +928,7 @@ impl ConnectionPointIes {
             self.context.id(),
             context_request(self.emergency, self.priority),
             CommandRequest::new(rules.command.wrap(AmmRequest {
-                termination_ids: vec![self.termination.clone()],
+                termination_ids: small_list![self.termination.clone()],
                 descriptors,
             })),
         )
@@ -1091,7 +1091,7 @@ impl ConnectionPointReply {
                     stream_id: *id,
                     parms: StreamParms {
                         local: Some(LocalRemoteDescriptor {
-                            groups: vec![sdp.session()],
+                            groups: small_list![sdp.session()],
                         }),
                         ..Default::default()
                     },
@@ -1102,7 +1102,7 @@ impl ConnectionPointReply {
         reply_action(
             ContextId(self.context),
             command.reply(AmmsReply {
-                termination_ids: vec![self.termination.clone()],
+                termination_ids: small_list![self.termination.clone()],
                 audit,
             }),
         )
@@ -1238,7 +1238,7 @@ pub(crate) fn signals_modify(
         ContextId(target.context),
         None,
         CommandRequest::new(Amm::Modify.wrap(AmmRequest {
-            termination_ids: vec![target.termination.clone()],
+            termination_ids: small_list![target.termination.clone()],
             descriptors,
         })),
     )

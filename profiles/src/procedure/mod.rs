@@ -76,10 +76,10 @@ pub use ie::*;
 use std::fmt;
 
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply, CommandRequest,
-    ContextId, ErrorDescriptor, NotifyReply, NotifyRequest, ObservedEvent,
+    small_list, ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply,
+    CommandRequest, ContextId, ErrorDescriptor, NotifyReply, NotifyRequest, ObservedEvent,
     ObservedEventsDescriptor, RequestId, ServiceChangeMethod, ServiceChangeParm,
-    ServiceChangeReply, ServiceChangeRequest, ServiceChangeResParm, ServiceChangeResult,
+    ServiceChangeReply, ServiceChangeRequest, ServiceChangeResParm, ServiceChangeResult, SmallList,
     SubtractRequest, TerminationId, Text,
 };
 
@@ -358,7 +358,7 @@ impl Accepted {
         reply_action(
             ContextId(self.context),
             CommandReply::Modify(AmmsReply {
-                termination_ids: vec![self.termination.clone()],
+                termination_ids: small_list![self.termination.clone()],
                 audit: Vec::new(),
             }),
         )
@@ -397,7 +397,7 @@ pub struct ReleaseIes {
 impl ReleaseIes {
     pub(crate) fn build(&self) -> ActionRequest {
         let mut command = CommandRequest::new(Command::Subtract(SubtractRequest {
-            termination_ids: vec![self.termination.clone()],
+            termination_ids: small_list![self.termination.clone()],
             audit: self.no_statistics.then(Default::default),
         }));
         command.wildcard_return = self.wildcard_return;
@@ -459,7 +459,7 @@ impl ReleaseIes {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReleaseReply {
     pub context: u32,
-    pub terminations: Vec<TerminationId>,
+    pub terminations: SmallList<TerminationId>,
     pub statistics: h248_stack::model::StatisticsDescriptor,
 }
 
@@ -520,7 +520,7 @@ pub(crate) fn notify(
         ContextId(context),
         None,
         CommandRequest::new(Command::Notify(NotifyRequest {
-            termination_ids: vec![termination.clone()],
+            termination_ids: small_list![termination.clone()],
             observed_events: ObservedEventsDescriptor {
                 request_id: RequestId(request_id),
                 events: vec![event],
@@ -574,7 +574,7 @@ impl NotifyAck {
         reply_action(
             ContextId(self.context),
             CommandReply::Notify(NotifyReply {
-                termination_ids: vec![self.termination.clone()],
+                termination_ids: small_list![self.termination.clone()],
                 error: None,
             }),
         )
@@ -655,7 +655,7 @@ impl RootServiceChange {
             ContextId::NULL,
             None,
             CommandRequest::new(Command::ServiceChange(Box::new(ServiceChangeRequest {
-                termination_ids: vec![TerminationId::root()],
+                termination_ids: small_list![TerminationId::root()],
                 parms,
             }))),
         )
@@ -732,7 +732,7 @@ impl ServiceChangeAck {
         reply_action(
             ContextId::NULL,
             CommandReply::ServiceChange(ServiceChangeReply {
-                termination_ids: vec![TerminationId::root()],
+                termination_ids: small_list![TerminationId::root()],
                 result: ServiceChangeResult::Parms(ServiceChangeResParm {
                     version: self.version,
                     ..Default::default()

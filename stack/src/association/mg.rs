@@ -861,7 +861,7 @@ impl<P: PeerKey> MgAssociation<P> {
             return;
         };
         let notify = Command::Notify(NotifyRequest {
-            termination_ids: vec![TerminationId::root()],
+            termination_ids: small_list![TerminationId::root()],
             observed_events: ObservedEventsDescriptor {
                 request_id: self.ito_request_id,
                 events: vec![ObservedEvent {
@@ -957,7 +957,7 @@ impl<P: PeerKey> MgAssociation<P> {
                 RootCommand::Events(events) => match inactivity_request(events) {
                     Ok(setting) => {
                         replies.push(CommandReply::Modify(AmmsReply {
-                            termination_ids: vec![TerminationId::root()],
+                            termination_ids: small_list![TerminationId::root()],
                             audit: Vec::new(),
                         }));
                         effects.push(Effect::Inactivity(setting));

@@ -385,7 +385,7 @@ impl<P: PeerKey> MgcAssociation<P> {
             }],
         };
         let modify = Command::Modify(AmmRequest {
-            termination_ids: vec![TerminationId::root()],
+            termination_ids: small_list![TerminationId::root()],
             descriptors: vec![AmmDescriptor::Events(events)],
         });
         self.core
@@ -437,7 +437,7 @@ impl<P: PeerKey> MgcAssociation<P> {
                     self.events
                         .push_back(MgcEvent::InactivityNotify { peer: peer.clone() });
                     CommandReply::Notify(NotifyReply {
-                        termination_ids: vec![TerminationId::root()],
+                        termination_ids: small_list![TerminationId::root()],
                         error: None,
                     })
                 }

@@ -40,10 +40,10 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::model::{
-    ActionReply, ActionRequest, AuditDescriptor, AuditReply, AuditRequest, Command, CommandReply,
-    CommandRequest, ContextId, ErrorDescriptor, MId, ServiceChangeAddress, ServiceChangeParm,
-    ServiceChangeReply, ServiceChangeRequest, ServiceChangeResParm, ServiceChangeResult,
-    TerminationId, TransactionId, TransactionResult,
+    small_list, ActionReply, ActionRequest, AuditDescriptor, AuditReply, AuditRequest, Command,
+    CommandReply, CommandRequest, ContextId, ErrorDescriptor, MId, ServiceChangeAddress,
+    ServiceChangeParm, ServiceChangeReply, ServiceChangeRequest, ServiceChangeResParm,
+    ServiceChangeResult, TerminationId, TransactionId, TransactionResult,
 };
 use crate::transaction::{Engine, Event, Failure, PeerKey, SendError};
 
@@ -379,7 +379,7 @@ pub(crate) fn root_action(command: Command) -> Vec<ActionRequest> {
 /// `ServiceChange = ROOT { Services { ... } }` (clause 7.2.8).
 pub(crate) fn service_change(parms: ServiceChangeParm) -> Vec<ActionRequest> {
     root_action(Command::ServiceChange(Box::new(ServiceChangeRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         parms,
     })))
 }
@@ -388,7 +388,7 @@ pub(crate) fn service_change(parms: ServiceChangeParm) -> Vec<ActionRequest> {
 /// heartbeat (clause 7.2.5; 3GPP TS 29.334 Table 5.12.3).
 pub(crate) fn root_audit() -> Vec<ActionRequest> {
     root_action(Command::AuditValue(AuditRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         audit: AuditDescriptor::default(),
     }))
 }
@@ -406,7 +406,7 @@ pub(crate) fn null_context_reply(commands: Vec<CommandReply>) -> TransactionResu
 /// The reply to a ServiceChange on ROOT.
 pub(crate) fn service_change_reply(result: ServiceChangeResult) -> CommandReply {
     CommandReply::ServiceChange(ServiceChangeReply {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         result,
     })
 }
@@ -419,7 +419,7 @@ pub(crate) fn service_change_accept(parms: ServiceChangeResParm) -> CommandReply
 /// The empty reply to an audit of ROOT.
 pub(crate) fn root_audit_reply() -> CommandReply {
     CommandReply::AuditValue(AuditReply::Result {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         audit: Vec::new(),
     })
 }

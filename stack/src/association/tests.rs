@@ -83,7 +83,7 @@ fn request(peer: Peer, id: TransactionId, command: Command) -> Event<Peer> {
 
 fn events_on_root(events: Vec<RequestedEvent>) -> Command {
     Command::Modify(AmmRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         descriptors: vec![AmmDescriptor::Events(EventsDescriptor {
             request_id: Some(RequestId(9)),
             events,
@@ -239,7 +239,7 @@ fn mg_answers_a_handoff_without_mgc_id_with_an_error() {
     let now = Instant::now();
     register(&mut a, now, accept(ServiceChangeResParm::default()));
     let handoff = Command::ServiceChange(Box::new(ServiceChangeRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         parms: ServiceChangeParm::new(ServiceChangeMethod::HandOff, "903"),
     }));
     assert_eq!(a.handle_event(now, request("mgc-a", 11, handoff)), None);
@@ -302,7 +302,7 @@ fn mg_passes_on_requests_that_are_not_its_own() {
     register(&mut a, now, accept(ServiceChangeResParm::default()));
     // An audit of ROOT asking for something: the application's.
     let audit = Command::AuditValue(AuditRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         audit: AuditDescriptor {
             tokens: vec![crate::model::AuditToken::Packages],
             property_tokens: vec![],
@@ -407,7 +407,7 @@ fn mgc_rejects_unknown_methods_and_passes_on_mixed_transactions() {
     actions[0]
         .commands
         .push(CommandRequest::new(Command::Modify(AmmRequest {
-            termination_ids: vec![TerminationId::new("t1")],
+            termination_ids: small_list![TerminationId::new("t1")],
             descriptors: vec![],
         })));
     let e = Event::RequestReceived {

@@ -8,7 +8,7 @@ use super::descriptor::*;
 use super::message::{ErrorDescriptor, TimeNotation};
 use super::parameter::{PropertyParm, Value};
 use super::termination::{ContextId, StreamId, TerminationId};
-use super::{MId, Text};
+use super::{MId, SmallList, Text};
 
 /// `Context = id { ... }` in a request: context properties, context audit
 /// and commands, all on one context (clause 8.1.1).
@@ -172,7 +172,7 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmmRequest {
     /// One ID, or (v3) a list `[t1, t2]`.
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     pub descriptors: Vec<AmmDescriptor>,
 }
 
@@ -194,7 +194,7 @@ pub enum AmmDescriptor {
 /// Subtract (clause 7.2.4).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubtractRequest {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit: Option<AuditDescriptor>,
 }
@@ -204,14 +204,14 @@ pub struct SubtractRequest {
 /// (v3), all of them in `terminationIDList`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AuditRequest {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     pub audit: AuditDescriptor,
 }
 
 /// Notify (clause 7.2.7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyRequest {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     pub observed_events: ObservedEventsDescriptor,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDescriptor>,
@@ -220,7 +220,7 @@ pub struct NotifyRequest {
 /// ServiceChange (clause 7.2.8).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceChangeRequest {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     pub parms: ServiceChangeParm,
 }
 
@@ -340,7 +340,7 @@ pub enum CommandReply {
 /// descriptors were audited or statistics are reported, their values.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AmmsReply {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     /// Empty when the reply carries no descriptors.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub audit: TerminationAudit,
@@ -356,7 +356,7 @@ pub enum AuditReply {
     Error(ErrorDescriptor),
     /// `AuditValue = t1 { ... }` (or, v3, a list `[t1, t2] { ... }`).
     Result {
-        termination_ids: Vec<TerminationId>,
+        termination_ids: SmallList<TerminationId>,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         audit: TerminationAudit,
     },
@@ -365,7 +365,7 @@ pub enum AuditReply {
 /// Reply to Notify.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NotifyReply {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<ErrorDescriptor>,
 }
@@ -373,7 +373,7 @@ pub struct NotifyReply {
 /// Reply to ServiceChange.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ServiceChangeReply {
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     pub result: ServiceChangeResult,
 }
 

@@ -7,7 +7,7 @@ use super::audit::IndAuditParameter;
 use super::message::{ErrorDescriptor, TimeNotation};
 use super::parameter::{EventParameter, Name, PkgdName, PropertyParm, SigParameter, Value};
 use super::termination::{RequestId, StreamId, TerminationId};
-use super::Text;
+use super::{SmallList, Text};
 use crate::sdp::SessionDescription;
 
 /// Media descriptor (clause 7.1.2): termination state and either the
@@ -79,7 +79,7 @@ pub enum StreamMode {
 /// Annex C property groups in the binary one.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalRemoteDescriptor {
-    pub groups: Vec<SessionDescription>,
+    pub groups: SmallList<SessionDescription>,
 }
 
 /// TerminationState descriptor (clause 7.1.5).
@@ -114,7 +114,7 @@ pub enum ServiceState {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MuxDescriptor {
     pub mux_type: MuxType,
-    pub termination_ids: Vec<TerminationId>,
+    pub termination_ids: SmallList<TerminationId>,
     /// Binary only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub non_standard: Option<NonStandardData>,

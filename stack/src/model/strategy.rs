@@ -19,7 +19,7 @@
 
 use std::net::{Ipv4Addr, Ipv6Addr};
 
-use proptest::collection::vec;
+use proptest::collection::{vec, SizeRange};
 use proptest::option;
 use proptest::prelude::*;
 use proptest::sample::{select, subsequence};
@@ -46,6 +46,15 @@ const RESERVED_PARAMETER_NAMES: &[&str] = &[
     "notifycompletion",
     "intersignal",
 ];
+
+/// [`vec`] collected into a [`SmallList`]: the same items, drawn and
+/// shrunk alike.
+fn small_list_of<S: Strategy>(
+    element: S,
+    size: impl Into<SizeRange>,
+) -> impl Strategy<Value = SmallList<S::Value>> {
+    vec(element, size).prop_map(SmallList::from_vec)
+}
 
 /// `NAME = ALPHA *63(ALPHA / DIGIT / "_")`, kept short.
 pub fn name() -> impl Strategy<Value = Text> {
@@ -107,8 +116,8 @@ pub fn termination_id() -> BoxedStrategy<TerminationId> {
 }
 
 /// One to three termination IDs (a `termIDList`).
-fn termination_ids() -> impl Strategy<Value = Vec<TerminationId>> {
-    vec(termination_id(), 1..3)
+fn termination_ids() -> impl Strategy<Value = SmallList<TerminationId>> {
+    small_list_of(termination_id(), 1..3)
 }
 
 /// `mId` in each of its forms.
@@ -199,7 +208,7 @@ pub fn session_description() -> impl Strategy<Value = SessionDescription> {
 }
 
 fn local_remote() -> impl Strategy<Value = LocalRemoteDescriptor> {
-    vec(session_description(), 1..3).prop_map(|groups| LocalRemoteDescriptor { groups })
+    small_list_of(session_description(), 1..3).prop_map(|groups| LocalRemoteDescriptor { groups })
 }
 
 fn stream_mode() -> impl Strategy<Value = StreamMode> {

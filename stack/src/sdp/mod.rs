@@ -25,7 +25,7 @@ use std::fmt;
 use compact_str::ToCompactString;
 use serde::{Deserialize, Serialize};
 
-use crate::model::Text;
+use crate::model::{SmallList, Text};
 pub use attribute::{Attr, Choice, Direction, Fmtp, Rtcp, RtcpAddress, RtpMap};
 pub use ccm::{CcmCapabilities, CcmMessage, CcmNegotiation, CcmSupport};
 pub use dtls::{
@@ -108,8 +108,11 @@ impl SessionDescription {
     /// A new `v=` line starts a new alternative. At most `max_lines` lines are
     /// accepted. NUL, like CR and LF, may not appear in a value (RFC 4566
     /// clause 5).
-    pub fn parse_groups(text: &str, max_lines: usize) -> Result<Vec<SessionDescription>, SdpError> {
-        let mut groups: Vec<SessionDescription> = Vec::new();
+    pub fn parse_groups(
+        text: &str,
+        max_lines: usize,
+    ) -> Result<SmallList<SessionDescription>, SdpError> {
+        let mut groups: SmallList<SessionDescription> = SmallList::new();
         let mut count = 0usize;
         let bytes = text.as_bytes();
         // The first description's line list is made as long as the lines

@@ -1396,13 +1396,13 @@ fn exact_sizer_from_the_codec_drives_segmentation() {
 
 /// The reply of an Add in context 1 naming termination `id`.
 fn add_reply_naming(id: &str) -> TransactionResult {
-    use crate::model::{AmmsReply, CommandReply, TerminationId};
+    use crate::model::{small_list, AmmsReply, CommandReply, TerminationId};
     TransactionResult::ActionReplies(vec![ActionReply {
         context_id: ContextId(1),
         error: None,
         context_reply: None,
         commands: vec![CommandReply::Add(AmmsReply {
-            termination_ids: vec![TerminationId::from(id)],
+            termination_ids: small_list![TerminationId::from(id)],
             audit: Vec::new(),
         })],
     }])
@@ -1455,7 +1455,7 @@ fn a_text_reply_that_cannot_be_encoded_is_answered_500_again() {
 /// all, so the peer is not left retransmitting into silence.
 #[test]
 fn a_reply_that_cannot_be_encoded_goes_out_as_error_500() {
-    use crate::model::{AmmRequest, Command, CommandRequest, TerminationId};
+    use crate::model::{small_list, AmmRequest, Command, CommandRequest, TerminationId};
     let t0 = Instant::now();
     let mut mg = codec::CodecEngine::new(Engine::new(config(Role::Mg)), codec::BerCodec::new());
     let request = vec![ActionRequest {
@@ -1463,7 +1463,7 @@ fn a_reply_that_cannot_be_encoded_goes_out_as_error_500() {
         context_request: None,
         context_attr_audit: None,
         commands: vec![CommandRequest::new(Command::Add(AmmRequest {
-            termination_ids: vec![TerminationId::from("$")],
+            termination_ids: small_list![TerminationId::from("$")],
             descriptors: Vec::new(),
         }))],
     }];

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use h248_stack::model::{
-    ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply, CommandRequest,
-    ContextId, MId, TerminationId, TransactionResult,
+    small_list, ActionReply, ActionRequest, AmmRequest, AmmsReply, Command, CommandReply,
+    CommandRequest, ContextId, MId, TerminationId, TransactionResult,
 };
 use h248_stack::text::Style;
 use h248_stack::transaction::codec::TextCodec;
@@ -89,7 +89,7 @@ pub fn actions(k: u32) -> Vec<ActionRequest> {
         context_request: None,
         context_attr_audit: None,
         commands: vec![CommandRequest::new(Command::Modify(AmmRequest {
-            termination_ids: vec![TerminationId::new(termination(k))],
+            termination_ids: small_list![TerminationId::new(termination(k))],
             descriptors: vec![],
         }))],
     }]
@@ -114,7 +114,7 @@ pub fn answer(actions: &[ActionRequest]) -> TransactionResult {
                             audit: Default::default(),
                         }),
                         _ => CommandReply::Modify(AmmsReply {
-                            termination_ids: vec![],
+                            termination_ids: small_list![],
                             audit: Default::default(),
                         }),
                     })

@@ -220,11 +220,11 @@ impl<'n> Decoder<'n> {
         let mut s = tlv.cursor(T)?;
         let first = self.termination_id(s.required(0)?)?;
         let audit = self.audit_descriptor(s.required(1)?)?;
-        let list = optional(&mut s, 2, |t| self.termination_ids(t))?;
+        let list: Option<SmallList<_>> = optional(&mut s, 2, |t| self.termination_ids(t))?;
         s.finish_extensible(2)?;
         let termination_ids = match list {
             Some(list) if !list.is_empty() => list,
-            _ => vec![first],
+            _ => small_list![first],
         };
         Ok(AuditRequest {
             termination_ids,
@@ -334,7 +334,7 @@ impl<'n> Decoder<'n> {
                 let audit = self.termination_audit(s.required(1)?)?;
                 s.finish()?;
                 AuditReply::Result {
-                    termination_ids: vec![id],
+                    termination_ids: small_list![id],
                     audit,
                 }
             }

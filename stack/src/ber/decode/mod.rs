@@ -92,6 +92,50 @@ struct Decoder<'n> {
 /// decoder reserve before it fails.
 const LIST_CAPACITY_HINT: usize = 16;
 
+/// A list the decoder fills item by item: a `Vec`, sized up front for the
+/// items present, or a [`SmallList`] (a command's termination IDs, the
+/// session descriptions of a Local / Remote descriptor), whose usual one
+/// item is kept inline, so needs no count of the items.
+trait List<T> {
+    /// An empty list for the items of `cursor`.
+    fn for_items(cursor: &Cursor<'_>) -> Self;
+
+    /// Pushes `item`, read from `cursor`, which holds the items after it.
+    /// A `SmallList` moving out of line is sized for those as a `Vec` is
+    /// sized up front.
+    fn push_item(&mut self, item: T, cursor: &Cursor<'_>);
+}
+
+impl<T> List<T> for Vec<T> {
+    #[inline]
+    fn for_items(cursor: &Cursor<'_>) -> Self {
+        list_for(cursor)
+    }
+
+    #[inline]
+    fn push_item(&mut self, item: T, _: &Cursor<'_>) {
+        self.push(item);
+    }
+}
+
+impl<T> List<T> for SmallList<T> {
+    #[inline]
+    fn for_items(_: &Cursor<'_>) -> Self {
+        SmallList::new()
+    }
+
+    #[inline]
+    fn push_item(&mut self, item: T, cursor: &Cursor<'_>) {
+        if self.len() == self.inline_size() && !self.spilled() {
+            // Room for this item and those after it, at most
+            // `LIST_CAPACITY_HINT` in all.
+            let after = cursor.count_hint(LIST_CAPACITY_HINT - self.len() - 1);
+            self.reserve_exact(1 + after);
+        }
+        self.push(item);
+    }
+}
+
 /// An empty list sized for the items present in `cursor`.
 #[inline]
 fn list_for<T>(cursor: &Cursor<'_>) -> Vec<T> {
@@ -99,15 +143,15 @@ fn list_for<T>(cursor: &Cursor<'_>) -> Vec<T> {
 }
 
 /// The items of a `SEQUENCE OF` whose items are SEQUENCEs.
-fn sequences<'a, T>(
+fn sequences<'a, T, L: List<T>>(
     tlv: Tlv<'a>,
     type_name: &'static str,
     mut item: impl FnMut(Tlv<'a>) -> Result<T>,
-) -> Result<Vec<T>> {
+) -> Result<L> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = list_for(&cursor);
+    let mut out = L::for_items(&cursor);
     while let Some(tlv) = cursor.next_universal(universal::SEQUENCE)? {
-        out.push(item(tlv)?);
+        out.push_item(item(tlv)?, &cursor);
     }
     Ok(out)
 }
@@ -489,8 +533,10 @@ impl<'n> Decoder<'n> {
             .map_err(|why| tlv.error("TerminationID", BerErrorKind::TerminationId(why)))
     }
 
-    /// `TerminationIDList ::= SEQUENCE OF TerminationID`.
-    fn termination_ids(&self, tlv: Tlv<'_>) -> Result<Vec<TerminationId>> {
+    /// `TerminationIDList ::= SEQUENCE OF TerminationID`: a command's
+    /// termination IDs ([`SmallList`]) or the terminations of a context
+    /// (`Vec`).
+    fn termination_ids<L: List<TerminationId>>(&self, tlv: Tlv<'_>) -> Result<L> {
         sequences(tlv, "TerminationIDList", |t| self.termination_id(t))
     }
 

@@ -592,14 +592,14 @@ mod tests {
         assert_eq!(
             r[0],
             CommandReply::Add(AmmsReply {
-                termination_ids: vec!["t1".into()],
+                termination_ids: small_list!["t1".into()],
                 audit: vec![]
             })
         );
         assert_eq!(
             r[1],
             CommandReply::ServiceChange(ServiceChangeReply {
-                termination_ids: vec![TerminationId::root()],
+                termination_ids: small_list![TerminationId::root()],
                 result: ServiceChangeResult::Parms(ServiceChangeResParm::default())
             })
         );
@@ -653,7 +653,7 @@ mod tests {
         else {
             panic!("{:?}", r[0])
         };
-        assert_eq!(termination_ids, &vec![TerminationId::from("C")]);
+        assert_eq!(termination_ids[..], [TerminationId::from("C")]);
         assert!(matches!(&audit[0], AuditReturnParameter::Media(_)));
         let CommandReply::AuditValue(AuditReply::Result {
             termination_ids,
@@ -662,7 +662,7 @@ mod tests {
         else {
             panic!("{:?}", r[1])
         };
-        assert_eq!(termination_ids, &vec![TerminationId::from("Context")]);
+        assert_eq!(termination_ids[..], [TerminationId::from("Context")]);
         assert!(matches!(&audit[0], AuditReturnParameter::Packages(p) if p.len() == 1));
         let e = decode(b"!/1 [1.2.3.4] P=1{C=-{AV=C{x,}}}").unwrap_err();
         assert_eq!(

@@ -25,7 +25,7 @@ mod token;
 mod value;
 
 use super::{DecodeError, DecodeErrorKind, DecodeLimits};
-use crate::model::MegacoMessage;
+use crate::model::{MegacoMessage, SmallList};
 use token::Tok;
 
 /// Decodes one text message (Annex B `megacoMessage`) with the default
@@ -329,18 +329,45 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Pushes `item` onto `list`, giving an empty list room for four items
-/// first: what the first `push` onto `Vec::new()` allocates anyway (for
-/// items of up to 1 KiB), but allocated directly rather than through the
-/// vector's out-of-line growth path, which costs more than the allocation.
-/// Lists that stay empty allocate nothing. Always inlined: out of line, the
-/// item is moved once more, into the call.
+/// Pushes `item` onto `list` (see [`List::push_item`]). Always inlined: out
+/// of line, the item is moved once more, into the call.
 #[inline(always)]
-fn push_item<T>(list: &mut Vec<T>, item: T) {
-    if list.capacity() == 0 {
-        *list = Vec::with_capacity(4);
+fn push_item<T>(list: &mut impl List<T>, item: T) {
+    list.push_item(item);
+}
+
+/// A list the decoder fills: a `Vec`, or a [`SmallList`] for the lists
+/// that nearly always hold one item (the termination IDs of a command or
+/// a Mux descriptor).
+trait List<T> {
+    /// Pushes `item`. An empty `Vec` is given room for four items first:
+    /// what the first `push` onto `Vec::new()` allocates anyway (for items
+    /// of up to 1 KiB), but allocated directly rather than through the
+    /// vector's out-of-line growth path, which costs more than the
+    /// allocation. Lists that stay empty allocate nothing. A `SmallList`
+    /// keeps its first item inline, and moves to room for four items at the
+    /// second.
+    fn push_item(&mut self, item: T);
+}
+
+impl<T> List<T> for Vec<T> {
+    #[inline(always)]
+    fn push_item(&mut self, item: T) {
+        if self.capacity() == 0 {
+            *self = Vec::with_capacity(4);
+        }
+        self.push(item);
     }
-    list.push(item);
+}
+
+impl<T> List<T> for SmallList<T> {
+    #[inline(always)]
+    fn push_item(&mut self, item: T) {
+        if self.len() == self.inline_size() && !self.spilled() {
+            self.reserve_exact(4 - self.len());
+        }
+        self.push(item);
+    }
 }
 
 #[cfg(test)]

@@ -4,10 +4,10 @@
 //! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
 //! and Remote descriptors.
 
-use super::{push_item, PResult, Parser};
+use super::{push_item, List, PResult, Parser};
 use crate::model::{
-    ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, TerminationId, Text,
-    TimeNotation, Value,
+    small_list, ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, SmallList,
+    TerminationId, Text, TimeNotation, Value,
 };
 use crate::sdp::SessionDescription;
 use crate::text::DecodeErrorKind;
@@ -399,20 +399,21 @@ impl<'a> Parser<'a> {
     }
 
     /// Annex B `termIDList`: one ID or (v3) `[ id, id ... ]`.
-    pub(super) fn term_id_list(&mut self) -> PResult<Vec<TerminationId>> {
+    pub(super) fn term_id_list(&mut self) -> PResult<SmallList<TerminationId>> {
         if self.eat(b'[') {
             let ids = self.comma_term_ids()?;
             self.expect(b']', "`]`")?;
             Ok(ids)
         } else {
-            Ok(vec![self.termination_id()?])
+            Ok(small_list![self.termination_id()?])
         }
     }
 
     /// `TerminationID *(COMMA TerminationID)`, inside brackets the caller
-    /// opened and closes.
-    pub(super) fn comma_term_ids(&mut self) -> PResult<Vec<TerminationId>> {
-        let mut ids = Vec::new();
+    /// opened and closes: a command's IDs ([`SmallList`]) or the
+    /// terminations of a context (`Vec`).
+    pub(super) fn comma_term_ids<L: List<TerminationId> + Default>(&mut self) -> PResult<L> {
+        let mut ids = L::default();
         self.comma_list(|p| {
             let id = p.termination_id()?;
             push_item(&mut ids, id);
@@ -422,8 +423,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Annex B `terminationIDList`: `{ id *(, id) }`.
-    pub(super) fn braced_term_ids(&mut self) -> PResult<Vec<TerminationId>> {
-        let mut ids = Vec::new();
+    pub(super) fn braced_term_ids(&mut self) -> PResult<SmallList<TerminationId>> {
+        let mut ids = SmallList::new();
         self.braced_list(|p| {
             let id = p.termination_id()?;
             push_item(&mut ids, id);
@@ -594,7 +595,7 @@ impl<'a> Parser<'a> {
     /// Annex B `octetString` of a Local or Remote descriptor, after its `{`
     /// and up to (not including) the first `}` not escaped as `\}`: the SDP
     /// text, unescaped and split into session descriptions.
-    pub(super) fn sdp_groups(&mut self) -> PResult<Vec<SessionDescription>> {
+    pub(super) fn sdp_groups(&mut self) -> PResult<SmallList<SessionDescription>> {
         let start = self.pos;
         let rest = self.input.get(start..).unwrap_or_default();
         let mut len = 0;
@@ -764,8 +765,8 @@ mod tests {
         assert_eq!(p.termination_id().unwrap().as_str(), "a/*/$");
         let ids = p.term_id_list().unwrap();
         assert_eq!(
-            ids,
-            vec![TerminationId::from("t1"), TerminationId::from("T2")]
+            ids[..],
+            [TerminationId::from("t1"), TerminationId::from("T2")]
         );
         assert_eq!(p.termination_id().unwrap().as_str(), "x@Gw-1.example");
         assert_eq!(p.termination_id().unwrap().as_str(), "ds1-1/a.b");

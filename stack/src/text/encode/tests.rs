@@ -68,7 +68,9 @@ pub(super) fn msg01a() -> MegacoMessage {
                     PropertyParm::equal("tdmc/ec", "g165"),
                 ],
             }),
-            local: Some(LocalRemoteDescriptor { groups: vec![sdp] }),
+            local: Some(LocalRemoteDescriptor {
+                groups: small_list![sdp],
+            }),
             remote: None,
             statistics: None,
         },
@@ -89,7 +91,7 @@ pub(super) fn msg01a() -> MegacoMessage {
             9999,
             ContextId::NULL,
             vec![Command::Modify(AmmRequest {
-                termination_ids: vec![tid("11111111/00000000/00000000")],
+                termination_ids: small_list![tid("11111111/00000000/00000000")],
                 descriptors: vec![
                     AmmDescriptor::Media(MediaDescriptor {
                         termination_state: None,
@@ -162,7 +164,7 @@ pub(super) fn x03_auditcap_reply() -> MegacoMessage {
                 error: None,
                 context_reply: None,
                 commands: vec![CommandReply::AuditCapabilities(AuditReply::Result {
-                    termination_ids: vec![tid("11111111/00000000/00000000")],
+                    termination_ids: small_list![tid("11111111/00000000/00000000")],
                     audit,
                 })],
             }]),
@@ -181,10 +183,10 @@ pub(super) fn x12_add_mux() -> MegacoMessage {
             10020,
             ContextId::CHOOSE,
             vec![Command::Add(AmmRequest {
-                termination_ids: vec![tid("11111111/00000000/00000001")],
+                termination_ids: small_list![tid("11111111/00000000/00000001")],
                 descriptors: vec![AmmDescriptor::Mux(MuxDescriptor {
                     mux_type: MuxType::H221,
-                    termination_ids: vec![
+                    termination_ids: small_list![
                         tid("11111111/00000000/00000010"),
                         tid("11111111/00000000/00000011"),
                     ],
@@ -229,7 +231,7 @@ fn one_reply(reply: CommandReply) -> MegacoMessage {
 /// Modify of termination `t` with `descriptors`.
 fn modify(descriptors: Vec<AmmDescriptor>) -> MegacoMessage {
     one_command(Command::Modify(AmmRequest {
-        termination_ids: vec![tid("t")],
+        termination_ids: small_list![tid("t")],
         descriptors,
     }))
 }
@@ -444,7 +446,7 @@ fn context_properties_and_context_audit() {
 #[test]
 fn optional_and_wildcard_commands_and_id_lists() {
     let mut command = CommandRequest::new(Command::Subtract(SubtractRequest {
-        termination_ids: vec![tid("a/*"), tid("ROOT")],
+        termination_ids: small_list![tid("a/*"), tid("ROOT")],
         audit: Some(AuditDescriptor::default()),
     }));
     command.optional = true;
@@ -542,7 +544,9 @@ fn sdp_lines_are_escaped_and_checked() {
         AmmDescriptor::Media(MediaDescriptor {
             termination_state: None,
             streams: Some(Streams::One(StreamParms {
-                remote: Some(LocalRemoteDescriptor { groups: vec![sdp] }),
+                remote: Some(LocalRemoteDescriptor {
+                    groups: small_list![sdp],
+                }),
                 ..StreamParms::default()
             })),
         })
@@ -562,7 +566,7 @@ fn sdp_lines_are_escaped_and_checked() {
     // A later alternative without its `v=` would merge into the one before.
     let mut two = SessionDescription::default();
     two.push('v', "0");
-    let remote_two = |groups: Vec<SessionDescription>| {
+    let remote_two = |groups: SmallList<SessionDescription>| {
         AmmDescriptor::Media(MediaDescriptor {
             termination_state: None,
             streams: Some(Streams::One(StreamParms {
@@ -572,7 +576,7 @@ fn sdp_lines_are_escaped_and_checked() {
         })
     };
     assert!(matches!(
-        encode_error(&modify(vec![remote_two(vec![two, no_version])])),
+        encode_error(&modify(vec![remote_two(small_list![two, no_version])])),
         EncodeError::InvalidText { .. }
     ));
     let mut line_break = SessionDescription::default();
@@ -704,7 +708,7 @@ fn digit_maps_modems_muxes_and_statistics() {
     );
     let mux = AmmDescriptor::Mux(MuxDescriptor {
         mux_type: MuxType::Extension("X-abc".into()),
-        termination_ids: vec![tid("a")],
+        termination_ids: small_list![tid("a")],
         non_standard: None,
     });
     assert_eq!(compact_descriptor(mux), "MX=X-abc{a}");
@@ -726,12 +730,12 @@ fn digit_maps_modems_muxes_and_statistics() {
 #[test]
 fn replies_without_content_have_no_braces() {
     let add = CommandReply::Add(AmmsReply {
-        termination_ids: vec![tid("t")],
+        termination_ids: small_list![tid("t")],
         audit: vec![],
     });
     assert_eq!(compact_text_of(&one_reply(add)), "P=1{C=1{A=t}}");
     let change = CommandReply::ServiceChange(ServiceChangeReply {
-        termination_ids: vec![tid("ROOT")],
+        termination_ids: small_list![tid("ROOT")],
         result: ServiceChangeResult::Parms(ServiceChangeResParm::default()),
     });
     assert_eq!(compact_text_of(&one_reply(change)), "P=1{C=1{SC=ROOT}}");
@@ -771,7 +775,7 @@ fn audit_replies_and_empty_descriptors() {
         }],
     };
     let reply = CommandReply::AuditValue(AuditReply::Result {
-        termination_ids: vec![tid("t")],
+        termination_ids: small_list![tid("t")],
         audit: vec![
             AuditReturnParameter::ObservedEvents(observed),
             AuditReturnParameter::EmptyDescriptors(AuditDescriptor {
@@ -829,7 +833,7 @@ fn audit_descriptor_with_individual_items() {
         ],
     };
     let command = Command::AuditValue(AuditRequest {
-        termination_ids: vec![tid("t")],
+        termination_ids: small_list![tid("t")],
         audit,
     });
     assert_eq!(
@@ -859,7 +863,7 @@ fn service_change_parameters() {
     });
     parms.incomplete = true;
     let command = Command::ServiceChange(Box::new(ServiceChangeRequest {
-        termination_ids: vec![TerminationId::root()],
+        termination_ids: small_list![TerminationId::root()],
         parms,
     }));
     assert_eq!(
@@ -872,7 +876,7 @@ fn service_change_parameters() {
 fn binary_only_and_invalid_models_are_refused_and_leave_the_buffer_as_it_was() {
     let mux = AmmDescriptor::Mux(MuxDescriptor {
         mux_type: MuxType::H221,
-        termination_ids: vec![tid("a")],
+        termination_ids: small_list![tid("a")],
         non_standard: Some(NonStandardData {
             identifier: NonStandardIdentifier::Experimental("12345678".into()),
             data: vec![1],
@@ -884,7 +888,7 @@ fn binary_only_and_invalid_models_are_refused_and_leave_the_buffer_as_it_was() {
     );
 
     let bad_id = one_command(Command::Modify(AmmRequest {
-        termination_ids: vec![tid("a b")],
+        termination_ids: small_list![tid("a b")],
         descriptors: vec![],
     }));
     assert_eq!(
