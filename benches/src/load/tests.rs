@@ -68,7 +68,7 @@ fn reply_bytes(
     } else {
         action.context_id
     };
-    let ids = small_list![TerminationId(termination.into())];
+    let ids = small_list![TerminationId::from(termination)];
     let command = match &action.commands[0].command {
         Command::Add(_) => CommandReply::Add(AmmsReply {
             termination_ids: ids,
@@ -121,8 +121,8 @@ fn command_of(request: &TransactionRequest) -> (&Command, ContextId) {
 
 fn termination_of(command: &Command) -> &str {
     match command {
-        Command::Add(r) | Command::Modify(r) => r.termination_ids[0].0.as_str(),
-        Command::Subtract(r) => r.termination_ids[0].0.as_str(),
+        Command::Add(r) | Command::Modify(r) => r.termination_ids[0].as_str(),
+        Command::Subtract(r) => r.termination_ids[0].as_str(),
         other => panic!("unexpected {other:?}"),
     }
 }

@@ -14,7 +14,7 @@
 //! whole ID. ROOT is the ID `0xFFFFFFFFFFFFFFFF` (A.1 and the comment on
 //! `TerminationID`).
 
-use crate::model::{TerminationId, Text};
+use crate::model::TerminationId;
 
 /// The binary form of a termination ID: wildcard fields and ID octets.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -283,23 +283,9 @@ impl TerminationIdMapping for BitStringMapping {
             // Every level an octet (as the default layout): the octets'
             // digits joined by `/`, as the general loop below writes them.
             let (&first, rest) = id.split_first().ok_or("the ID must have 1 to 8 octets")?;
-            if id.len() > 2 {
-                // Longer than inline text: built as a `String` whose buffer
-                // the text then keeps.
-                let mut text = String::with_capacity(id.len() * 9 - 1);
-                text.push_str(octet_text(first));
-                for &octet in rest {
-                    text.push_str(slashed_octet_text(octet));
-                }
-                return Ok(TerminationId(Text::from(text)));
-            }
-            let mut text = Text::const_new("");
-            text.push_str(octet_text(first));
-            for &octet in rest {
-                text.push('/');
-                text.push_str(octet_text(octet));
-            }
-            return Ok(TerminationId(text));
+            let pieces = std::iter::once(octet_text(first))
+                .chain(rest.iter().map(|&octet| slashed_octet_text(octet)));
+            return Ok(TerminationId::from_parts(id.len() * 9 - 1, pieces));
         }
         // At most 64 one-bit levels and their 63 slashes.
         let mut text = [0u8; 128];
@@ -346,7 +332,7 @@ impl TerminationIdMapping for BitStringMapping {
             return Err("a wildcard position does not start a level");
         }
         let text = std::str::from_utf8(&text[..len]).map_err(|_| "not text")?;
-        Ok(TerminationId(Text::from(text)))
+        Ok(TerminationId::from(text))
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use arrayvec::ArrayString;
 use serde::{Deserialize, Serialize};
 
 use super::Text;
@@ -69,43 +70,92 @@ pub type StreamId = u16;
 ///
 /// The binary encoding (Annex A.1) maps this text to wildcard fields and up
 /// to 8 octets; that mapping is configurable and lives with the binary codec.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct TerminationId(pub Text);
+///
+/// IDs of up to [`TerminationId::INLINE`] bytes are kept inline, without
+/// allocation: that covers the bit-string form of a three-level ID (26
+/// bytes, the default binary mapping's and megaco's), which [`Text`]'s 24
+/// inline bytes do not. Compared, ordered and hashed as its text.
+#[derive(Clone)]
+pub struct TerminationId(IdText);
+
+/// A [`Text`] (up to 24 bytes inline), or the longer IDs that still fit
+/// inline here.
+#[derive(Clone)]
+enum IdText {
+    Compact(Text),
+    Array(ArrayString<{ TerminationId::INLINE }>),
+}
 
 impl TerminationId {
+    /// Longest ID kept inline, in bytes.
+    pub const INLINE: usize = 30;
+
     /// The ROOT termination (the MG as a whole).
     pub fn root() -> Self {
-        TerminationId(Text::const_new("ROOT"))
+        TerminationId(IdText::Compact(Text::const_new("ROOT")))
     }
 
     /// `$`: the MG chooses the termination.
     pub fn choose() -> Self {
-        TerminationId(Text::const_new("$"))
+        TerminationId(IdText::Compact(Text::const_new("$")))
     }
 
     /// `*`: all terminations.
     pub fn all() -> Self {
-        TerminationId(Text::const_new("*"))
+        TerminationId(IdText::Compact(Text::const_new("*")))
     }
 
-    pub fn new(text: impl Into<Text>) -> Self {
-        TerminationId(text.into())
+    pub fn new(text: impl AsRef<str>) -> Self {
+        Self::from(text.as_ref())
+    }
+
+    /// The ID written from `parts` in order, `len` bytes in all (checked:
+    /// a wrong `len` only costs an allocation), without building it
+    /// elsewhere first.
+    pub fn from_parts<'a>(len: usize, parts: impl IntoIterator<Item = &'a str>) -> Self {
+        let mut parts = parts.into_iter();
+        if len <= Self::INLINE {
+            let mut text = ArrayString::new();
+            for part in parts.by_ref() {
+                if text.try_push_str(part).is_err() {
+                    // Longer than said: the rest goes with it to the heap.
+                    let mut long = String::from(text.as_str());
+                    long.push_str(part);
+                    long.extend(parts);
+                    return TerminationId(IdText::Compact(Text::from(long)));
+                }
+            }
+            return TerminationId(IdText::Array(text));
+        }
+        let mut text = String::with_capacity(len.min(1024));
+        text.extend(parts);
+        TerminationId(IdText::Compact(Text::from(text)))
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            IdText::Array(text) => text.as_str(),
+            IdText::Compact(text) => text.as_str(),
+        }
+    }
+
+    /// The ID as a [`Text`].
+    pub fn to_text(&self) -> Text {
+        match &self.0 {
+            IdText::Array(text) => Text::from(text.as_str()),
+            IdText::Compact(text) => text.clone(),
+        }
     }
 
     /// True for ROOT (any case, as the grammar's tokens are case-insensitive).
     pub fn is_root(&self) -> bool {
-        self.0.eq_ignore_ascii_case("root")
+        self.as_str().eq_ignore_ascii_case("root")
     }
 
     /// The ID before any `@domain` part, where wildcards count.
     fn local_part(&self) -> impl Iterator<Item = u8> + '_ {
         // IDs are a few dozen octets: a plain scan beats a searcher's set-up.
-        self.0.bytes().take_while(|&b| b != b'@')
+        self.as_str().bytes().take_while(|&b| b != b'@')
     }
 
     /// True when any part of the ID is the ALL wildcard `*`.
@@ -124,15 +174,96 @@ impl TerminationId {
     }
 }
 
+impl std::ops::Deref for TerminationId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for TerminationId {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq for TerminationId {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for TerminationId {}
+
+impl PartialOrd for TerminationId {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for TerminationId {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
+}
+
+impl std::hash::Hash for TerminationId {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state)
+    }
+}
+
+impl fmt::Debug for TerminationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("TerminationId")
+            .field(&self.as_str())
+            .finish()
+    }
+}
+
 impl fmt::Display for TerminationId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
 impl From<&str> for TerminationId {
     fn from(s: &str) -> Self {
-        TerminationId(Text::from(s))
+        match ArrayString::from(s) {
+            Ok(text) if s.len() > 24 => TerminationId(IdText::Array(text)),
+            _ => TerminationId(IdText::Compact(Text::from(s))),
+        }
+    }
+}
+
+impl From<String> for TerminationId {
+    fn from(s: String) -> Self {
+        if s.len() > 24 && s.len() <= Self::INLINE {
+            return Self::from(s.as_str());
+        }
+        TerminationId(IdText::Compact(Text::from(s)))
+    }
+}
+
+impl From<Text> for TerminationId {
+    fn from(s: Text) -> Self {
+        if s.len() > 24 && s.len() <= Self::INLINE {
+            return Self::from(s.as_str());
+        }
+        TerminationId(IdText::Compact(s))
+    }
+}
+
+impl Serialize for TerminationId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for TerminationId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Text::deserialize(deserializer).map(TerminationId::from)
     }
 }
 

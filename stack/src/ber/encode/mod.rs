@@ -240,7 +240,7 @@ impl<'a> Encoder<'a> {
         self.terms
             .to_binary(id, &mut self.termination)
             .map_err(|reason| BerEncodeError::TerminationId {
-                id: id.0.clone(),
+                id: id.to_text(),
                 reason,
             })?;
         let seq = self.w.open_raw(identifier);

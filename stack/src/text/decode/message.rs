@@ -265,7 +265,9 @@ impl<'a> Parser<'a> {
                         || matches!(b, b'_' | b'/' | b'*' | b'$' | b'@' | b'-' | b'.')
                 };
                 match self.termination_id() {
-                    Ok(device) if device.0.bytes().all(is_path_char) => Ok(MId::Device(device.0)),
+                    Ok(device) if device.bytes().all(is_path_char) => {
+                        Ok(MId::Device(device.to_text()))
+                    }
                     _ => {
                         Err(self
                             .error_at(start, DecodeErrorKind::Expected("message identifier (mId)")))

@@ -395,7 +395,7 @@ impl<'a> Parser<'a> {
                 DecodeErrorKind::InvalidValue("termination ID longer than 64 characters"),
             ));
         }
-        Ok(TerminationId(self.text_at(start, self.pos)?))
+        Ok(TerminationId::from(self.str_at(start, self.pos)?))
     }
 
     /// Annex B `termIDList`: one ID or (v3) `[ id, id ... ]`.
