@@ -228,18 +228,23 @@ impl fmt::Display for TerminationId {
     }
 }
 
+/// Longest text a [`Text`] keeps inline.
+const TEXT_INLINE: usize = std::mem::size_of::<Text>();
+
 impl From<&str> for TerminationId {
     fn from(s: &str) -> Self {
-        match ArrayString::from(s) {
-            Ok(text) if s.len() > 24 => TerminationId(IdText::Array(text)),
-            _ => TerminationId(IdText::Compact(Text::from(s))),
+        if s.len() > TEXT_INLINE {
+            if let Ok(text) = ArrayString::from(s) {
+                return TerminationId(IdText::Array(text));
+            }
         }
+        TerminationId(IdText::Compact(Text::from(s)))
     }
 }
 
 impl From<String> for TerminationId {
     fn from(s: String) -> Self {
-        if s.len() > 24 && s.len() <= Self::INLINE {
+        if (TEXT_INLINE + 1..=Self::INLINE).contains(&s.len()) {
             return Self::from(s.as_str());
         }
         TerminationId(IdText::Compact(Text::from(s)))
@@ -248,7 +253,7 @@ impl From<String> for TerminationId {
 
 impl From<Text> for TerminationId {
     fn from(s: Text) -> Self {
-        if s.len() > 24 && s.len() <= Self::INLINE {
+        if (TEXT_INLINE + 1..=Self::INLINE).contains(&s.len()) {
             return Self::from(s.as_str());
         }
         TerminationId(IdText::Compact(s))
@@ -279,6 +284,47 @@ mod tests {
         assert_eq!(ContextId(42).to_string(), "42");
         assert!(ContextId(42).is_specific());
         assert!(!ContextId::CHOOSE.is_specific());
+    }
+
+    #[test]
+    fn termination_ids_are_their_text_however_held() {
+        use std::collections::hash_map::DefaultHasher;
+        use std::hash::{Hash, Hasher};
+        let hash = |id: &TerminationId| {
+            let mut h = DefaultHasher::new();
+            id.hash(&mut h);
+            h.finish()
+        };
+        for len in [1, 24, 25, 26, 30, 31, 71] {
+            let text: String = "01/".chars().cycle().take(len).collect();
+            // From the text, from parts (right and wrong lengths given),
+            // from a `String` and from a `Text`.
+            let ids = [
+                TerminationId::from(text.as_str()),
+                TerminationId::from_parts(len, [&text[..len / 2], &text[len / 2..]]),
+                TerminationId::from_parts(0, [&text[..len / 2], &text[len / 2..]]),
+                TerminationId::from_parts(usize::MAX, [text.as_str()]),
+                TerminationId::from(text.clone()),
+                TerminationId::from(Text::from(text.as_str())),
+                TerminationId::new(&text),
+            ];
+            for id in &ids {
+                assert_eq!(id.as_str(), text);
+                assert_eq!(id, &ids[0]);
+                assert_eq!(id.cmp(&ids[0]), std::cmp::Ordering::Equal);
+                assert_eq!(hash(id), hash(&ids[0]));
+                assert_eq!(id.to_text(), text);
+                assert_eq!(id.to_string(), text);
+            }
+        }
+        let a = TerminationId::from("11111111/00000000/00000001");
+        // Ordered as text across the two forms (17 bytes inline in a `Text`).
+        let b = TerminationId::from("11111111/00000000");
+        assert!(b < a);
+        assert!(TerminationId::from("ROOT") == TerminationId::root());
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, "\"11111111/00000000/00000001\"");
+        assert_eq!(serde_json::from_str::<TerminationId>(&json).unwrap(), a);
     }
 
     #[test]
