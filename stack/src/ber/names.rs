@@ -31,12 +31,14 @@ pub(crate) struct PkgdId {
 
 impl PkgdId {
     pub fn from_octets(octets: &[u8]) -> Option<PkgdId> {
-        match *octets {
-            [a, b, c, d] => Some(PkgdId {
-                package: u16::from_be_bytes([a, b]),
-                item: u16::from_be_bytes([c, d]),
-            }),
-            _ => None,
+        octets.try_into().ok().map(PkgdId::from_array)
+    }
+
+    /// The IDs of the four octets of a `PkgdName`.
+    pub fn from_array([a, b, c, d]: [u8; 4]) -> PkgdId {
+        PkgdId {
+            package: u16::from_be_bytes([a, b]),
+            item: u16::from_be_bytes([c, d]),
         }
     }
 

@@ -109,7 +109,7 @@ impl<'n> Decoder<'n> {
     #[inline]
     pub(super) fn sdp_line(&self, parm: Tlv<'_>) -> Result<SdpLine> {
         if let Some((name, text)) = plain_named_value::<4>(&parm) {
-            if let Some(Ok(kind)) = PkgdId::from_octets(&name).map(|id| self.sdp_letter(id)) {
+            if let Ok(kind) = self.sdp_letter(PkgdId::from_array(name)) {
                 return Ok(SdpLine {
                     kind,
                     value: Text::from(text),

@@ -268,6 +268,21 @@ fn plain_named_value<'a, const N: usize>(tlv: &Tlv<'a>) -> Option<([u8; N], &'a 
     Some((*name, std::str::from_utf8(text).ok()?))
 }
 
+/// A [`plain_named_value`] as a parameter holding one value, named by
+/// `name_of` from its name octets; `None` if it is not in that encoding or
+/// `name_of` does not know the name (the general reader then reports it).
+#[inline]
+fn plain_parm<const N: usize>(
+    tlv: &Tlv<'_>,
+    name_of: impl FnOnce([u8; N]) -> Option<Text>,
+) -> Option<PropertyParm> {
+    let (name, text) = plain_named_value::<N>(tlv)?;
+    Some(PropertyParm {
+        name: name_of(name)?,
+        value: ParmValue::Equal(Text::from(text)),
+    })
+}
+
 /// [`values_of`] for every encoding, and its errors.
 #[inline(never)]
 fn values_general(tlv: Tlv<'_>, type_name: &'static str) -> Result<Values> {
@@ -577,18 +592,12 @@ impl<'n> Decoder<'n> {
 
     /// `PropertyParm` with a property name.
     fn property_parm(&self, tlv: Tlv<'_>) -> Result<PropertyParm> {
-        if let Some((name, text)) = plain_named_value::<4>(&tlv) {
-            let id = PkgdId::from_octets(&name);
-            if let Some(Ok(name)) =
-                id.map(|id| names::pkgd_name(self.names, ItemKind::Property, id))
-            {
-                return Ok(PropertyParm {
-                    name,
-                    value: ParmValue::Equal(Text::from(text)),
-                });
-            }
+        let name_of =
+            |name| names::pkgd_name(self.names, ItemKind::Property, PkgdId::from_array(name)).ok();
+        match plain_parm(&tlv, name_of) {
+            Some(parm) => Ok(parm),
+            None => self.property_parm_general(tlv),
         }
-        self.property_parm_general(tlv)
     }
 
     /// [`Self::property_parm`] for every encoding, and its errors.
@@ -617,16 +626,12 @@ impl<'n> Decoder<'n> {
         owner: PkgdId,
         type_name: &'static str,
     ) -> Result<PropertyParm> {
-        if let Some((name, text)) = plain_named_value::<2>(&tlv) {
-            let id = u16::from_be_bytes(name);
-            if let Ok(name) = names::parameter_name(self.names, kind, owner, id) {
-                return Ok(PropertyParm {
-                    name,
-                    value: ParmValue::Equal(Text::from(text)),
-                });
-            }
+        let name_of =
+            |name| names::parameter_name(self.names, kind, owner, u16::from_be_bytes(name)).ok();
+        match plain_parm(&tlv, name_of) {
+            Some(parm) => Ok(parm),
+            None => self.parameter_general(tlv, kind, owner, type_name),
         }
-        self.parameter_general(tlv, kind, owner, type_name)
     }
 
     /// [`Self::parameter`] for every encoding, and its errors.
