@@ -14,6 +14,8 @@
 //! whole ID. ROOT is the ID `0xFFFFFFFFFFFFFFFF` (A.1 and the comment on
 //! `TerminationID`).
 
+use arrayvec::ArrayString;
+
 use crate::model::TerminationId;
 
 /// The binary form of a termination ID: wildcard fields and ID octets.
@@ -68,20 +70,6 @@ const OCTET_DIGITS_FLAT: [u8; 256 * 8] = {
     flat
 };
 
-/// [`OCTET_DIGITS_FLAT`] as text (checked once, at compile time), so that an
-/// ID's text is built from `str` pieces without checking it again.
-const OCTET_DIGITS_TEXT: &str = match std::str::from_utf8(&OCTET_DIGITS_FLAT) {
-    Ok(text) => text,
-    Err(_) => panic!("binary digits are ASCII"),
-};
-
-/// The eight binary digits of `octet` as text.
-#[inline]
-fn octet_text(octet: u8) -> &'static str {
-    let at = usize::from(octet) * 8;
-    OCTET_DIGITS_TEXT.get(at..at + 8).unwrap_or_default()
-}
-
 /// Each octet value's digits after a `/`, as the levels after the first of
 /// an ID whose levels are octets are written: octet value `v`'s at `9 * v`.
 const SLASHED_OCTET_DIGITS: [u8; 256 * 9] = {
@@ -94,19 +82,62 @@ const SLASHED_OCTET_DIGITS: [u8; 256 * 9] = {
     flat
 };
 
-/// [`SLASHED_OCTET_DIGITS`] as text (checked once, at compile time).
-const SLASHED_OCTET_DIGITS_TEXT: &str = match std::str::from_utf8(&SLASHED_OCTET_DIGITS) {
-    Ok(text) => text,
-    Err(_) => panic!("binary digits and slashes are ASCII"),
-};
+/// The 256 pieces of `width` bytes of `flat`, as text (checked once, at
+/// compile time), so that an ID's text is built from `str` pieces without
+/// checking or slicing it again.
+const fn pieces(flat: &'static [u8], width: usize) -> [&'static str; 256] {
+    let mut out = [""; 256];
+    let mut value = 0;
+    while value < 256 {
+        let (_, from) = flat.split_at(value * width);
+        let (piece, _) = from.split_at(width);
+        out[value] = match std::str::from_utf8(piece) {
+            Ok(text) => text,
+            Err(_) => panic!("binary digits and slashes are ASCII"),
+        };
+        value += 1;
+    }
+    out
+}
+
+/// The eight binary digits of each octet value, as text.
+const OCTET_TEXTS: [&str; 256] = pieces(&OCTET_DIGITS_FLAT, 8);
+
+/// `/` and the eight binary digits of each octet value, as text.
+const SLASHED_OCTET_TEXTS: [&str; 256] = pieces(&SLASHED_OCTET_DIGITS, 9);
+
+/// The eight binary digits of `octet` as text.
+#[inline]
+fn octet_text(octet: u8) -> &'static str {
+    OCTET_TEXTS[usize::from(octet)]
+}
 
 /// `/` and the eight binary digits of `octet`, as text.
 #[inline]
 fn slashed_octet_text(octet: u8) -> &'static str {
-    let at = usize::from(octet) * 9;
-    SLASHED_OCTET_DIGITS_TEXT
-        .get(at..at + 9)
-        .unwrap_or_default()
+    SLASHED_OCTET_TEXTS[usize::from(octet)]
+}
+
+/// The text of an ID whose levels are its octets (the default layout):
+/// their digits joined by `/`, as [`BitStringMapping::to_text`]'s general
+/// loop writes them. Up to three octets (26 bytes) are written straight
+/// into the inline form of [`TerminationId`]; `id` is not empty.
+#[inline]
+fn octet_levels_text(first: u8, rest: &[u8]) -> TerminationId {
+    let len = (1 + rest.len()) * 9 - 1;
+    if len <= TerminationId::INLINE {
+        let mut text = ArrayString::<{ TerminationId::INLINE }>::new();
+        let mut fits = text.try_push_str(octet_text(first)).is_ok();
+        for &octet in rest {
+            fits &= text.try_push_str(slashed_octet_text(octet)).is_ok();
+        }
+        if fits {
+            return TerminationId::from_inline(text);
+        }
+    }
+    let pieces = std::iter::once(octet_text(first))
+        .chain(rest.iter().map(|&octet| slashed_octet_text(octet)));
+    TerminationId::from_parts(len, pieces)
 }
 
 /// ROOT (A.1): eight octets of ones.
@@ -283,9 +314,7 @@ impl TerminationIdMapping for BitStringMapping {
             // Every level an octet (as the default layout): the octets'
             // digits joined by `/`, as the general loop below writes them.
             let (&first, rest) = id.split_first().ok_or("the ID must have 1 to 8 octets")?;
-            let pieces = std::iter::once(octet_text(first))
-                .chain(rest.iter().map(|&octet| slashed_octet_text(octet)));
-            return Ok(TerminationId::from_parts(id.len() * 9 - 1, pieces));
+            return Ok(octet_levels_text(first, rest));
         }
         // At most 64 one-bit levels and their 63 slashes.
         let mut text = [0u8; 128];
@@ -417,6 +446,8 @@ mod tests {
             &[0x00][..],
             &[0xff, 0x01],
             &[0x80, 0x7f, 0x5a],
+            // The first that does not fit inline (35 bytes).
+            &[0x01, 0x02, 0x03, 0x04],
             &[1, 2, 3, 4, 5, 6, 7, 8],
         ] {
             assert_eq!(

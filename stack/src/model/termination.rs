@@ -132,6 +132,11 @@ impl TerminationId {
         TerminationId(IdText::Compact(Text::from(text)))
     }
 
+    /// The ID of text `text`, kept inline.
+    pub(crate) fn from_inline(text: ArrayString<{ Self::INLINE }>) -> Self {
+        TerminationId(IdText::Array(text))
+    }
+
     pub fn as_str(&self) -> &str {
         match &self.0 {
             IdText::Array(text) => text.as_str(),
