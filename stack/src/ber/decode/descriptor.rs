@@ -153,14 +153,14 @@ impl<'n> Decoder<'n> {
             return Err(NOT_SDP);
         }
         let slot = &self.sdp_letters[usize::from(id.item & 0x0f)];
-        match slot.get() {
-            (item, letter) if item == id.item && letter != 0 => return Ok(char::from(letter)),
-            _ => {}
+        let known = slot.get();
+        if known >> 8 == u32::from(id.item) && known & 0xff != 0 {
+            return Ok(char::from(known as u8));
         }
         let name = names::pkgd_name(self.names, ItemKind::Property, id)?;
         match *name.as_bytes() {
             [letter] if letter.is_ascii_lowercase() => {
-                slot.set((id.item, letter));
+                slot.set(u32::from(id.item) << 8 | u32::from(letter));
                 Ok(char::from(letter))
             }
             _ => Err(NOT_SDP),

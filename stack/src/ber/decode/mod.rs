@@ -82,8 +82,10 @@ struct Decoder<'n> {
     names: &'n dyn BinaryNames,
     terms: &'n dyn TerminationIdMapping,
     /// SDP letters of Annex C item IDs already looked up in this message,
-    /// by the low four bits of the ID: (item ID, letter), letter 0 if none.
-    sdp_letters: [Cell<(u16, u8)>; 16],
+    /// by the low four bits of the ID: the item ID above the letter's
+    /// octet, 0 if none (one `u32` each, so that the table starts as zeroed
+    /// memory).
+    sdp_letters: [Cell<u32>; 16],
 }
 
 /// Most items a list is sized for before its first item is decoded (from
