@@ -354,16 +354,21 @@ impl<'a> Cursor<'a> {
     }
 
     /// The element at `start` when it has one identifier octet and a short
-    /// definite length, or the long form in one octet (`81 xx`, the
-    /// containers of 128 to 255 bytes), its contents fit and its depth is
-    /// within the bound; `None` otherwise.
+    /// definite length, or the long form in one or two octets (`81 xx`,
+    /// `82 xx xx`: the containers of 128 bytes to 64 KiB), its contents fit
+    /// and its depth is within the bound; `None` otherwise.
     #[inline(always)]
     fn short_span(&self, start: usize) -> Option<Span<'a>> {
         // Matched on what follows `start` (one bound check) rather than on
         // ranges of it.
         let (identifier, header_len, length, after) = match *self.data.get(start..)? {
-            [identifier, length @ 0..=0x7f, ref after @ ..] => (identifier, 2, length, after),
-            [identifier, 0x81, length, ref after @ ..] => (identifier, 3, length, after),
+            [identifier, length @ 0..=0x7f, ref after @ ..] => {
+                (identifier, 2, u16::from(length), after)
+            }
+            [identifier, 0x81, length, ref after @ ..] => (identifier, 3, u16::from(length), after),
+            [identifier, 0x82, high, low, ref after @ ..] => {
+                (identifier, 4, u16::from_be_bytes([high, low]), after)
+            }
             _ => return None,
         };
         let content = after.get(..usize::from(length))?;
@@ -379,37 +384,10 @@ impl<'a> Cursor<'a> {
         })
     }
 
-    /// [`Self::short_span`] for every form: long identifiers, long and
-    /// indefinite lengths, and the errors.
+    /// [`Self::short_span`] for every form: long identifiers, lengths in
+    /// three or more octets, indefinite lengths, and the errors.
     #[inline(never)]
     fn span_general(self, start: usize) -> Result<Span<'a>> {
-        // The long definite lengths of one and two octets (any element of
-        // 128 bytes or more in a message up to 64 KiB) without the parser.
-        if let Some(&[identifier, first @ (0x81 | 0x82)]) = self.data.get(start..start + 2) {
-            let header_len = 2 + (first & 0x7f);
-            let len = match self.data.get(start + 2..start + usize::from(header_len)) {
-                Some(&[len]) => usize::from(len),
-                Some(&[high, low]) => usize::from(u16::from_be_bytes([high, low])),
-                _ => usize::MAX,
-            };
-            let content_start = start + usize::from(header_len);
-            let depth = self.depth + 1;
-            if identifier & 0x1f != 0x1f
-                && len <= self.data.len().saturating_sub(content_start)
-                && depth <= self.bounds.max_depth
-            {
-                return Ok(Span {
-                    number: u32::from(identifier & 0x1f),
-                    form: identifier & 0xe0,
-                    header_len,
-                    content: self
-                        .data
-                        .get(content_start..content_start + len)
-                        .unwrap_or_default(),
-                    end: content_start + len,
-                });
-            }
-        }
         let input = self.data.get(start..).unwrap_or_default();
         let (rest, head) = header(input).map_err(|e| self.header_error(start, e))?;
         let header_len = input.len() - rest.len();
@@ -1054,6 +1032,38 @@ mod tests {
             (err.kind, err.offset, err.type_name),
             (BerErrorKind::LengthBeyondContainer, 2, "Inner")
         );
+        // The same in the long forms of one and two octets (at the element),
+        // and a two-octet length with one octet present (at its length
+        // octets).
+        for (inner, at) in [
+            (&[0x04, 0x81, 0x05, 0x00][..], 2),
+            (&[0x04, 0x82, 0x00, 0x05, 0x00], 2),
+            (&[0x04, 0x82, 0x01, 0x00, 0x00], 2),
+            (&[0x04, 0x82, 0x00], 4),
+        ] {
+            let mut input = vec![0x30, inner.len() as u8];
+            input.extend_from_slice(inner);
+            let tlv = one(&input).unwrap();
+            let err = Cursor::offset_of(&input, tlv.cursor("Inner").unwrap().next().unwrap_err());
+            assert_eq!(
+                (err.kind, err.offset),
+                (BerErrorKind::LengthBeyondContainer, at),
+                "{inner:02x?}"
+            );
+        }
+        // A two-octet length, minimal or not, inside a container.
+        for inner in [
+            &[0x04, 0x82, 0x00, 0x01, 0xaa][..],
+            &[0x04, 0x81, 0x01, 0xaa],
+        ] {
+            let mut input = vec![0x30, inner.len() as u8];
+            input.extend_from_slice(inner);
+            let tlv = one(&input).unwrap();
+            let mut cursor = tlv.cursor("Inner").unwrap();
+            let inner_tlv = cursor.next().unwrap().unwrap();
+            assert_eq!(inner_tlv.content, &[0xaa]);
+            assert!(cursor.is_empty());
+        }
     }
 
     #[test]
