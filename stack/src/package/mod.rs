@@ -87,7 +87,29 @@ pub trait BinaryNames {
     fn item_text(&self, package_id: u16, kind: ItemKind, item_id: u16) -> Option<Text> {
         item_text_of(self, package_id, kind, item_id)
     }
+
+    /// The SDP type letter of Annex C property `item_id` (H.248.1 C.11: the
+    /// SDP equivalents are the properties named by one lower-case letter),
+    /// `None` when it is not one or is unknown. Provided from
+    /// [`Self::item_name`]; [`Catalogue`] answers from a table, since the
+    /// binary decoder asks for every line of a Local or Remote descriptor.
+    fn sdp_letter(&self, item_id: u16) -> Option<u8> {
+        sdp_letter_of(self.item_name(ANNEX_C_ID, ItemKind::Property, item_id)?)
+    }
 }
+
+/// The SDP type letter an Annex C property named `name` stands for.
+fn sdp_letter_of(name: &str) -> Option<u8> {
+    match *name.as_bytes() {
+        [letter] if letter.is_ascii_lowercase() => Some(letter),
+        _ => None,
+    }
+}
+
+/// The Annex C property IDs whose SDP letters [`Catalogue`] keeps in a
+/// table (C.11 gives the SDP equivalents 0xB001 to 0xB00F), by their low
+/// four bits.
+const SDP_LETTER_IDS: u16 = 0xB000;
 
 /// [`BinaryNames::item_text`] from the package and item names.
 fn item_text_of<N: BinaryNames + ?Sized>(
@@ -265,6 +287,9 @@ pub struct Catalogue {
     /// Inherited items are not in it and are found through the `extends`
     /// chain, as before.
     item_texts: HashMap<u64, Text>,
+    /// [`BinaryNames::sdp_letter`] of the Annex C properties 0xB000 to
+    /// 0xB00F by their low four bits, 0 for none.
+    sdp_letters: [u8; 16],
 }
 
 /// Longest `extends` chain followed; guards against cycles in loaded data.
@@ -348,6 +373,14 @@ impl Catalogue {
 
     /// Adds the text forms of the items `package` defines to `item_texts`.
     fn index_item_texts(&mut self, package: &Package) {
+        if package.id == ANNEX_C_ID {
+            for item in &package.properties {
+                if item.id & 0xfff0 == SDP_LETTER_IDS {
+                    self.sdp_letters[usize::from(item.id & 0x000f)] =
+                        sdp_letter_of(&item.name).unwrap_or(0);
+                }
+            }
+        }
         for kind in ItemKind::ALL {
             for item in package.items(kind) {
                 self.item_texts.insert(
@@ -378,6 +411,7 @@ impl Catalogue {
             self.by_name.clear();
             self.by_id.clear();
             self.item_texts.clear();
+            self.sdp_letters = [0; 16];
             for (i, p) in kept.iter().enumerate() {
                 self.by_name.insert(p.name.to_ascii_lowercase(), i);
                 self.by_id.insert(p.id, i);
@@ -521,6 +555,14 @@ impl BinaryNames for Catalogue {
             None => item_text_of(self, package_id, kind, item_id),
         }
     }
+
+    fn sdp_letter(&self, item_id: u16) -> Option<u8> {
+        if item_id & 0xfff0 == SDP_LETTER_IDS {
+            let letter = self.sdp_letters[usize::from(item_id & 0x000f)];
+            return (letter != 0).then_some(letter);
+        }
+        sdp_letter_of(self.item_name(ANNEX_C_ID, ItemKind::Property, item_id)?)
+    }
 }
 
 #[cfg(test)]
@@ -622,6 +664,72 @@ mod tests {
         assert_eq!(cat.len(), 2);
         assert_eq!(cat.item_id(1, ItemKind::Property, "p"), Some(1));
         assert_eq!(cat.package_name(2), Some("b"));
+    }
+
+    /// The catalogue's SDP letter table answers as the item names do, for
+    /// every Annex C property ID, in the base catalogue and after the Annex
+    /// C package is replaced by one that renames a letter and drops one.
+    #[test]
+    fn sdp_letters_match_the_annex_c_item_names() {
+        /// The trait's own answer, from `item_name`.
+        struct ByName<'c>(&'c Catalogue);
+        impl BinaryNames for ByName<'_> {
+            fn package_id(&self, name: &str) -> Option<u16> {
+                self.0.package_id(name)
+            }
+            fn package_name(&self, id: u16) -> Option<&str> {
+                self.0.package_name(id)
+            }
+            fn item_id(&self, package_id: u16, kind: ItemKind, name: &str) -> Option<u16> {
+                self.0.item_id(package_id, kind, name)
+            }
+            fn item_name(&self, package_id: u16, kind: ItemKind, id: u16) -> Option<&str> {
+                self.0.item_name(package_id, kind, id)
+            }
+            fn parameter_id(
+                &self,
+                package_id: u16,
+                kind: ParameterKind,
+                item_id: u16,
+                name: &str,
+            ) -> Option<u16> {
+                self.0.parameter_id(package_id, kind, item_id, name)
+            }
+            fn parameter_name(
+                &self,
+                package_id: u16,
+                kind: ParameterKind,
+                item_id: u16,
+                id: u16,
+            ) -> Option<&str> {
+                self.0.parameter_name(package_id, kind, item_id, id)
+            }
+        }
+        let agree = |cat: &Catalogue| {
+            for id in 0..=u16::MAX {
+                assert_eq!(cat.sdp_letter(id), ByName(cat).sdp_letter(id), "{id:#06x}");
+            }
+        };
+        let base = Catalogue::base();
+        agree(base);
+        assert_eq!(base.sdp_letter(0xB001), Some(b'v'));
+        assert_eq!(base.sdp_letter(0xB00F), Some(b'm'));
+        assert_eq!(base.sdp_letter(0xB000), None);
+        assert_eq!(base.sdp_letter(0x1001), None);
+
+        let mut cat = base.clone();
+        let mut annex_c = base.get_by_id(0).unwrap().clone();
+        annex_c.properties.retain(|p| p.id != 0xB00C);
+        for p in &mut annex_c.properties {
+            if p.id == 0xB001 {
+                p.name = "vv".into();
+            }
+        }
+        cat.replace(annex_c).unwrap();
+        agree(&cat);
+        assert_eq!(cat.sdp_letter(0xB001), None);
+        assert_eq!(cat.sdp_letter(0xB00C), None);
+        assert_eq!(cat.sdp_letter(0xB00F), Some(b'm'));
     }
 
     /// The item text index answers as the composition of package and item

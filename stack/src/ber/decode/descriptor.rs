@@ -152,19 +152,12 @@ impl<'n> Decoder<'n> {
         if id.package != ANNEX_C {
             return Err(NOT_SDP);
         }
-        let slot = &self.sdp_letters[usize::from(id.item & 0x0f)];
-        let known = slot.get();
-        if known >> 8 == u32::from(id.item) && known & 0xff != 0 {
-            return Ok(char::from(known as u8));
+        if let Some(letter) = self.names.sdp_letter(id.item) {
+            return Ok(char::from(letter));
         }
-        let name = names::pkgd_name(self.names, ItemKind::Property, id)?;
-        match *name.as_bytes() {
-            [letter] if letter.is_ascii_lowercase() => {
-                slot.set(u32::from(id.item) << 8 | u32::from(letter));
-                Ok(char::from(letter))
-            }
-            _ => Err(NOT_SDP),
-        }
+        // Not an SDP letter: an unknown property, or one that is not SDP.
+        names::pkgd_name(self.names, ItemKind::Property, id)?;
+        Err(NOT_SDP)
     }
 
     pub(super) fn termination_state(&self, tlv: Tlv<'_>) -> Result<TerminationStateDescriptor> {

@@ -12,7 +12,6 @@ mod audit;
 mod command;
 mod descriptor;
 
-use std::cell::Cell;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 use super::error::{BerDecodeError, BerErrorKind};
@@ -69,23 +68,13 @@ fn whole_message(
         }));
     }
     tlv.expect_tag(TYPE, super::error::Tag::universal(universal::SEQUENCE))?;
-    Decoder {
-        names,
-        terms,
-        sdp_letters: Default::default(),
-    }
-    .megaco_message(tlv)
+    Decoder { names, terms }.megaco_message(tlv)
 }
 
 /// Decoding context: the name catalogue and the termination ID mapping.
 struct Decoder<'n> {
     names: &'n dyn BinaryNames,
     terms: &'n dyn TerminationIdMapping,
-    /// SDP letters of Annex C item IDs already looked up in this message,
-    /// by the low four bits of the ID: the item ID above the letter's
-    /// octet, 0 if none (one `u32` each, so that the table starts as zeroed
-    /// memory).
-    sdp_letters: [Cell<u32>; 16],
 }
 
 /// Most items a list is sized for before its first item is decoded (from
@@ -986,7 +975,6 @@ mod tests {
         Decoder {
             names: crate::package::Catalogue::base(),
             terms: &super::super::termination::BitStringMapping::DEFAULT,
-            sdp_letters: Default::default(),
         }
     }
 
