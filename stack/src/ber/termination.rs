@@ -120,24 +120,31 @@ fn slashed_octet_text(octet: u8) -> &'static str {
 
 /// The text of an ID whose levels are its octets (the default layout):
 /// their digits joined by `/`, as [`BitStringMapping::to_text`]'s general
-/// loop writes them. Up to three octets (26 bytes) are written straight
-/// into the inline form of [`TerminationId`]; `id` is not empty.
+/// loop writes them. IDs of one to three octets (up to 26 bytes) are written
+/// straight into the inline form of [`TerminationId`], one case per length;
+/// `id` is not empty.
 #[inline]
 fn octet_levels_text(first: u8, rest: &[u8]) -> TerminationId {
-    let len = (1 + rest.len()) * 9 - 1;
-    if len <= TerminationId::INLINE {
-        let mut text = ArrayString::<{ TerminationId::INLINE }>::new();
-        let mut fits = text.try_push_str(octet_text(first)).is_ok();
-        for &octet in rest {
-            fits &= text.try_push_str(slashed_octet_text(octet)).is_ok();
+    let mut text = ArrayString::<{ TerminationId::INLINE }>::new();
+    let inline = match *rest {
+        [] => text.try_push_str(octet_text(first)).is_ok(),
+        [second] => {
+            text.try_push_str(octet_text(first)).is_ok()
+                && text.try_push_str(slashed_octet_text(second)).is_ok()
         }
-        if fits {
-            return TerminationId::from_inline(text);
+        [second, third] => {
+            text.try_push_str(octet_text(first)).is_ok()
+                && text.try_push_str(slashed_octet_text(second)).is_ok()
+                && text.try_push_str(slashed_octet_text(third)).is_ok()
         }
+        _ => false,
+    };
+    if inline {
+        return TerminationId::from_inline(text);
     }
     let pieces = std::iter::once(octet_text(first))
         .chain(rest.iter().map(|&octet| slashed_octet_text(octet)));
-    TerminationId::from_parts(len, pieces)
+    TerminationId::from_parts((1 + rest.len()) * 9 - 1, pieces)
 }
 
 /// ROOT (A.1): eight octets of ones.
