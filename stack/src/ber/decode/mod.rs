@@ -77,30 +77,39 @@ struct Decoder<'n> {
     terms: &'n dyn TerminationIdMapping,
 }
 
-/// Most items a list is sized for before its first item is decoded (from
-/// the elements present, [`Cursor::count_hint`]); longer lists grow as they
-/// are read. Bounds what a hostile list of empty elements can make the
+/// Most items a list is sized for when its first item is decoded (from the
+/// elements present, [`Cursor::count_hint`]); longer lists grow as they are
+/// read. Bounds what a hostile list of empty elements can make the
 /// decoder reserve before it fails.
 const LIST_CAPACITY_HINT: usize = 16;
 
-/// A list the decoder fills item by item: a `Vec`, sized up front for the
-/// items present, or a [`SmallList`] (a command's termination IDs, the
-/// session descriptions of a Local / Remote descriptor), whose usual one
-/// item is kept inline, so needs no count of the items.
-trait List<T> {
-    /// An empty list for the items of `cursor`.
-    fn for_items(cursor: &Cursor<'_>) -> Self;
+/// A list the decoder fills item by item: a `Vec`, sized when its first
+/// item is decoded for that item and those present after it, or a
+/// [`SmallList`] (a command's termination IDs, the session descriptions of a
+/// Local / Remote descriptor), whose usual one item is kept inline.
+///
+/// Nothing is counted or allocated before the first item: most lists of a
+/// message hold one item, and the count of the rest is then a check that
+/// nothing follows.
+trait List<T>: Default {
+    /// The list of `first`, read from `cursor`, which holds the items after
+    /// it.
+    fn with_first(first: T, cursor: &Cursor<'_>) -> Self;
 
     /// Pushes `item`, read from `cursor`, which holds the items after it.
     /// A `SmallList` moving out of line is sized for those as a `Vec` is
-    /// sized up front.
+    /// sized with its first item.
     fn push_item(&mut self, item: T, cursor: &Cursor<'_>);
 }
 
 impl<T> List<T> for Vec<T> {
     #[inline]
-    fn for_items(cursor: &Cursor<'_>) -> Self {
-        list_for(cursor)
+    fn with_first(first: T, cursor: &Cursor<'_>) -> Self {
+        // Room for this item and those after it, at most
+        // `LIST_CAPACITY_HINT` in all.
+        let mut list = Vec::with_capacity(1 + cursor.count_hint(LIST_CAPACITY_HINT - 1));
+        list.push(first);
+        list
     }
 
     #[inline]
@@ -111,8 +120,10 @@ impl<T> List<T> for Vec<T> {
 
 impl<T> List<T> for SmallList<T> {
     #[inline]
-    fn for_items(_: &Cursor<'_>) -> Self {
-        SmallList::new()
+    fn with_first(first: T, _: &Cursor<'_>) -> Self {
+        let mut list = SmallList::new();
+        list.push(first);
+        list
     }
 
     #[inline]
@@ -140,7 +151,10 @@ fn sequences<'a, T, L: List<T>>(
     mut item: impl FnMut(Tlv<'a>) -> Result<T>,
 ) -> Result<L> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = L::for_items(&cursor);
+    let mut out = match cursor.next_universal(universal::SEQUENCE)? {
+        Some(tlv) => L::with_first(item(tlv)?, &cursor),
+        None => return Ok(L::default()),
+    };
     while let Some(tlv) = cursor.next_universal(universal::SEQUENCE)? {
         out.push_item(item(tlv)?, &cursor);
     }
@@ -155,7 +169,10 @@ fn choices<'a, T>(
     mut item: impl FnMut(Tlv<'a>) -> Result<T>,
 ) -> Result<Vec<T>> {
     let mut cursor = tlv.cursor(type_name)?;
-    let mut out = list_for(&cursor);
+    let mut out = match cursor.next_item()? {
+        Some(tlv) => Vec::with_first(item(tlv)?, &cursor),
+        None => return Ok(Vec::new()),
+    };
     while let Some(tlv) = cursor.next_item()? {
         out.push(item(tlv)?);
     }
