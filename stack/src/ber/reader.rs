@@ -176,6 +176,27 @@ fn address(octets: &[u8], at: usize) -> usize {
     (octets.as_ptr() as usize).wrapping_add(at)
 }
 
+/// The identifier octet, the length of the identifier and length octets,
+/// and the contents of the element at the start of `octets` when it has one
+/// identifier octet and a definite length of one to three octets (`xx`,
+/// `81 xx`, `82 xx xx`) whose contents are all there; `None` otherwise (the
+/// identifier is not checked for the long form here).
+#[inline(always)]
+fn short_header(octets: &[u8]) -> Option<(u8, u8, &[u8])> {
+    // Matched on the octets (one bound check) rather than on ranges of them.
+    let (identifier, header_len, length, after) = match *octets {
+        [identifier, length @ 0..=0x7f, ref after @ ..] => {
+            (identifier, 2, u16::from(length), after)
+        }
+        [identifier, 0x81, length, ref after @ ..] => (identifier, 3, u16::from(length), after),
+        [identifier, 0x82, high, low, ref after @ ..] => {
+            (identifier, 4, u16::from_be_bytes([high, low]), after)
+        }
+        _ => return None,
+    };
+    Some((identifier, header_len, after.get(..usize::from(length))?))
+}
+
 /// One element: its tag, whether constructed, its contents (which also say
 /// where it is: its identifier octets are `header_len` before them).
 ///
@@ -359,19 +380,7 @@ impl<'a> Cursor<'a> {
     /// and its depth is within the bound; `None` otherwise.
     #[inline(always)]
     fn short_span(&self, start: usize) -> Option<Span<'a>> {
-        // Matched on what follows `start` (one bound check) rather than on
-        // ranges of it.
-        let (identifier, header_len, length, after) = match *self.data.get(start..)? {
-            [identifier, length @ 0..=0x7f, ref after @ ..] => {
-                (identifier, 2, u16::from(length), after)
-            }
-            [identifier, 0x81, length, ref after @ ..] => (identifier, 3, u16::from(length), after),
-            [identifier, 0x82, high, low, ref after @ ..] => {
-                (identifier, 4, u16::from_be_bytes([high, low]), after)
-            }
-            _ => return None,
-        };
-        let content = after.get(..usize::from(length))?;
+        let (identifier, header_len, content) = short_header(self.data.get(start..)?)?;
         if identifier & 0x1f == 0x1f || self.depth >= self.bounds.max_depth {
             return None;
         }
@@ -447,9 +456,9 @@ impl<'a> Cursor<'a> {
     }
 
     /// How many elements follow, for sizing the list they decode into: the
-    /// elements whose identifier and definite length (short form, or long
-    /// form of one or two octets) are read and whose contents fit, counted
-    /// up to the first that is not (which the decoding proper then reports)
+    /// elements with one identifier octet and a definite length of up to
+    /// three octets whose contents fit ([`short_header`]), counted up to the
+    /// first that is not (which the decoding proper then reads or reports)
     /// and to at most `max`. Nothing is validated or reported here.
     #[inline]
     pub fn count_hint(&self, max: usize) -> usize {
@@ -457,28 +466,11 @@ impl<'a> Cursor<'a> {
         let mut pos = self.pos;
         let mut count = 0;
         while count < max {
-            let (identifier, first) = match self.data.get(pos..pos + 2) {
-                Some(&[identifier, first]) => (identifier, first),
+            match self.data.get(pos..).and_then(short_header) {
+                Some((identifier, header_len, content)) if identifier & 0x1f != 0x1f => {
+                    pos += usize::from(header_len) + content.len();
+                }
                 _ => break,
-            };
-            let (header_len, len) = match first {
-                0..=0x7f => (2, usize::from(first)),
-                0x81 => match self.data.get(pos + 2) {
-                    Some(&len) => (3, usize::from(len)),
-                    None => break,
-                },
-                0x82 => match self.data.get(pos + 2..pos + 4) {
-                    Some(&[high, low]) => (4, usize::from(u16::from_be_bytes([high, low]))),
-                    _ => break,
-                },
-                _ => break,
-            };
-            if identifier & 0x1f == 0x1f {
-                break;
-            }
-            pos += header_len + len;
-            if pos > self.data.len() {
-                break;
             }
             count += 1;
         }

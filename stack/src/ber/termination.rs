@@ -59,17 +59,6 @@ static OCTET_DIGITS: [[u8; 8]; 256] = {
     table
 };
 
-/// [`OCTET_DIGITS`] flattened: octet value `v`'s digits at `8 * v`.
-const OCTET_DIGITS_FLAT: [u8; 256 * 8] = {
-    let mut flat = [0u8; 256 * 8];
-    let mut i = 0;
-    while i < 256 * 8 {
-        flat[i] = OCTET_DIGITS[i / 8][i % 8];
-        i += 1;
-    }
-    flat
-};
-
 /// Each octet value's digits after a `/`, as the levels after the first of
 /// an ID whose levels are octets are written: octet value `v`'s at `9 * v`.
 const SLASHED_OCTET_DIGITS: [u8; 256 * 9] = {
@@ -82,15 +71,15 @@ const SLASHED_OCTET_DIGITS: [u8; 256 * 9] = {
     flat
 };
 
-/// The 256 pieces of `width` bytes of `flat`, as text (checked once, at
-/// compile time), so that an ID's text is built from `str` pieces without
-/// checking or slicing it again.
-const fn pieces(flat: &'static [u8], width: usize) -> [&'static str; 256] {
+/// The 256 pieces of [`SLASHED_OCTET_DIGITS`], each from `skip` bytes into
+/// its nine, as text (checked once, at compile time), so that an ID's text
+/// is built from `str` pieces without checking or slicing it again.
+const fn pieces(skip: usize) -> [&'static str; 256] {
     let mut out = [""; 256];
     let mut value = 0;
     while value < 256 {
-        let (_, from) = flat.split_at(value * width);
-        let (piece, _) = from.split_at(width);
+        let (_, from) = SLASHED_OCTET_DIGITS.split_at(value * 9 + skip);
+        let (piece, _) = from.split_at(9 - skip);
         out[value] = match std::str::from_utf8(piece) {
             Ok(text) => text,
             Err(_) => panic!("binary digits and slashes are ASCII"),
@@ -101,10 +90,10 @@ const fn pieces(flat: &'static [u8], width: usize) -> [&'static str; 256] {
 }
 
 /// The eight binary digits of each octet value, as text.
-const OCTET_TEXTS: [&str; 256] = pieces(&OCTET_DIGITS_FLAT, 8);
+const OCTET_TEXTS: [&str; 256] = pieces(1);
 
 /// `/` and the eight binary digits of each octet value, as text.
-const SLASHED_OCTET_TEXTS: [&str; 256] = pieces(&SLASHED_OCTET_DIGITS, 9);
+const SLASHED_OCTET_TEXTS: [&str; 256] = pieces(0);
 
 /// The eight binary digits of `octet` as text.
 #[inline]

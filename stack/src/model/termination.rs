@@ -236,9 +236,15 @@ impl fmt::Display for TerminationId {
 /// Longest text a [`Text`] keeps inline.
 const TEXT_INLINE: usize = std::mem::size_of::<Text>();
 
+/// Whether an ID of `len` bytes is kept in the [`IdText::Array`] form: too
+/// long for a [`Text`] to keep inline, short enough for the array.
+fn in_array_form(len: usize) -> bool {
+    (TEXT_INLINE + 1..=TerminationId::INLINE).contains(&len)
+}
+
 impl From<&str> for TerminationId {
     fn from(s: &str) -> Self {
-        if s.len() > TEXT_INLINE {
+        if in_array_form(s.len()) {
             if let Ok(text) = ArrayString::from(s) {
                 return TerminationId(IdText::Array(text));
             }
@@ -249,7 +255,7 @@ impl From<&str> for TerminationId {
 
 impl From<String> for TerminationId {
     fn from(s: String) -> Self {
-        if (TEXT_INLINE + 1..=Self::INLINE).contains(&s.len()) {
+        if in_array_form(s.len()) {
             return Self::from(s.as_str());
         }
         TerminationId(IdText::Compact(Text::from(s)))
@@ -258,7 +264,7 @@ impl From<String> for TerminationId {
 
 impl From<Text> for TerminationId {
     fn from(s: Text) -> Self {
-        if (TEXT_INLINE + 1..=Self::INLINE).contains(&s.len()) {
+        if in_array_form(s.len()) {
             return Self::from(s.as_str());
         }
         TerminationId(IdText::Compact(s))

@@ -3,7 +3,7 @@
 //! `contextAttrDescriptor`) and `contextAudit`; H.248.1 clauses 6.1 and 8.
 
 use super::token::Tok;
-use super::{push_item, PResult, Parser, Word};
+use super::{List, PResult, Parser, Word};
 use crate::model::{
     ActionReply, ActionRequest, ContextAttrAuditRequest, ContextRequest, ErrorDescriptor,
     SelectLogic, TopologyDirection, TopologyRequest,
@@ -207,7 +207,7 @@ impl<'a> Parser<'a> {
             let mut ids = Vec::new();
             self.braced_list(|p| {
                 let id = p.context_id()?;
-                push_item(&mut ids, id);
+                ids.push_item(id);
                 Ok(())
             })?;
             props.context_list = Some(ids);
@@ -216,7 +216,7 @@ impl<'a> Parser<'a> {
             let mut parms = Vec::new();
             self.comma_list(|p| {
                 let parm = p.property_parm()?;
-                push_item(&mut parms, parm);
+                parms.push_item(parm);
                 Ok(())
             })?;
             props.context_props = Some(parms);
@@ -317,7 +317,7 @@ impl<'a> Parser<'a> {
         }
         match self.command_reply(&w)? {
             Some(command) => {
-                push_item(&mut reply.commands, command);
+                reply.commands.push_item(command);
                 Ok(())
             }
             None => Err(self.error_at(w.start, DecodeErrorKind::Expected("command reply"))),

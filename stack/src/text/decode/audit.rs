@@ -4,7 +4,7 @@
 
 use super::descriptor::{SERVICE_STATES, STREAM_MODES};
 use super::token::Tok;
-use super::{push_item, PResult, Parser, Word};
+use super::{List, PResult, Parser, Word};
 use crate::model::{
     AuditDescriptor, AuditReturnParameter, AuditToken, IndAudDigitMapDescriptor,
     IndAudEventBufferDescriptor, IndAudEventsDescriptor, IndAudLocalControlDescriptor,
@@ -176,16 +176,13 @@ impl<'a> Parser<'a> {
         for line in groups.iter().flat_map(|g| g.lines.iter()) {
             let mut kind = [0u8; 4];
             let name = Text::from(&*line.kind.encode_utf8(&mut kind));
-            push_item(
-                &mut props,
-                IndAudPropertyParm {
-                    name: name.clone(),
-                    parm: Some(PropertyParm {
-                        name,
-                        value: ParmValue::Equal(line.value.clone()),
-                    }),
-                },
-            );
+            props.push_item(IndAudPropertyParm {
+                name: name.clone(),
+                parm: Some(PropertyParm {
+                    name,
+                    value: ParmValue::Equal(line.value.clone()),
+                }),
+            });
         }
         Ok(IndAudLocalRemoteDescriptor {
             prop_group_id: None,

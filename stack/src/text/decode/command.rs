@@ -4,7 +4,7 @@
 //! `serviceChangeReplyDescriptor` (H.248.1 clause 7.2).
 
 use super::token::Tok;
-use super::{push_item, PResult, Parser, Word};
+use super::{List, PResult, Parser, Word};
 use crate::model::{
     AmmDescriptor, AmmRequest, AmmsReply, AuditDescriptor, AuditReply, AuditRequest, Command,
     CommandReply, CommandRequest, NotifyReply, NotifyRequest, ServiceChangeAddress,
@@ -54,14 +54,11 @@ impl<'a> Parser<'a> {
         #[inline(always)]
         fn push(commands: &mut Vec<CommandRequest>, command: Command, flags: (bool, bool)) {
             let (optional, wildcard_return) = flags;
-            push_item(
-                commands,
-                CommandRequest {
-                    command,
-                    optional,
-                    wildcard_return,
-                },
-            );
+            commands.push_item(CommandRequest {
+                command,
+                optional,
+                wildcard_return,
+            });
         }
         let flags = (optional, wildcard_return);
         match w.tok {
@@ -179,20 +176,20 @@ impl<'a> Parser<'a> {
     fn amm_parameter(&mut self, w: &Word<'a>, descriptors: &mut Vec<AmmDescriptor>) -> PResult<()> {
         use AmmDescriptor as D;
         match w.tok {
-            Some(Tok::Media) => push_item(descriptors, D::Media(self.media_descriptor()?)),
-            Some(Tok::Modem) => push_item(descriptors, D::Modem(self.modem_descriptor()?)),
-            Some(Tok::Mux) => push_item(descriptors, D::Mux(self.mux_descriptor()?)),
-            Some(Tok::Events) => push_item(descriptors, D::Events(self.events_descriptor()?)),
-            Some(Tok::Signals) => push_item(descriptors, D::Signals(self.signals_descriptor()?)),
+            Some(Tok::Media) => descriptors.push_item(D::Media(self.media_descriptor()?)),
+            Some(Tok::Modem) => descriptors.push_item(D::Modem(self.modem_descriptor()?)),
+            Some(Tok::Mux) => descriptors.push_item(D::Mux(self.mux_descriptor()?)),
+            Some(Tok::Events) => descriptors.push_item(D::Events(self.events_descriptor()?)),
+            Some(Tok::Signals) => descriptors.push_item(D::Signals(self.signals_descriptor()?)),
             Some(Tok::DigitMap) => {
-                push_item(descriptors, D::DigitMap(self.digit_map_descriptor()?));
+                descriptors.push_item(D::DigitMap(self.digit_map_descriptor()?));
             }
             Some(Tok::EventBuffer) => {
-                push_item(descriptors, D::EventBuffer(self.event_buffer_descriptor()?));
+                descriptors.push_item(D::EventBuffer(self.event_buffer_descriptor()?));
             }
-            Some(Tok::Audit) => push_item(descriptors, D::Audit(self.audit_descriptor()?)),
+            Some(Tok::Audit) => descriptors.push_item(D::Audit(self.audit_descriptor()?)),
             Some(Tok::Statistics) => {
-                push_item(descriptors, D::Statistics(self.statistics_descriptor()?));
+                descriptors.push_item(D::Statistics(self.statistics_descriptor()?));
             }
             _ => return Err(self.error_at(w.start, DecodeErrorKind::Expected("descriptor"))),
         }
@@ -298,7 +295,7 @@ impl<'a> Parser<'a> {
         if self.peek() == Some(b'{') {
             self.braced_list(|p| {
                 let item = p.audit_return_parameter()?;
-                push_item(&mut audit, item);
+                audit.push_item(item);
                 Ok(())
             })?;
         }

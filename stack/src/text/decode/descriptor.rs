@@ -6,7 +6,7 @@
 //! `statisticsDescriptor` and `packagesDescriptor`.
 
 use super::token::Tok;
-use super::{push_item, PResult, Parser, Word};
+use super::{List, PResult, Parser, Word};
 use crate::model::{
     DigitMapDescriptor, DigitMapValue, EventBufferControl, EventBufferDescriptor, EventDm,
     EventSpec, EventsDescriptor, LocalControlDescriptor, LocalRemoteDescriptor, MediaDescriptor,
@@ -195,7 +195,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     let parm = p.property_parm_from(w.start)?;
-                    push_item(&mut lc.property_parms, parm);
+                    lc.property_parms.push_item(parm);
                 }
             }
             Ok(())
@@ -219,7 +219,7 @@ impl<'a> Parser<'a> {
                 }
                 _ => {
                     let parm = p.property_parm_from(w.start)?;
-                    push_item(&mut ts.property_parms, parm);
+                    ts.property_parms.push_item(parm);
                 }
             }
             Ok(())
@@ -321,15 +321,12 @@ impl<'a> Parser<'a> {
                 p.comma_list(|p| p.event_parameter(&mut parts, true))?;
                 p.close()?;
             }
-            push_item(
-                &mut events,
-                RequestedEvent {
-                    name,
-                    stream_id: parts.stream_id,
-                    actions: parts.actions,
-                    params: parts.params,
-                },
-            );
+            events.push_item(RequestedEvent {
+                name,
+                stream_id: parts.stream_id,
+                actions: parts.actions,
+                params: parts.params,
+            });
             Ok(())
         })?;
         Ok(EventsDescriptor { request_id, events })
@@ -352,21 +349,18 @@ impl<'a> Parser<'a> {
                 p.close()?;
             }
             let a = parts.actions;
-            push_item(
-                &mut events,
-                SecondRequestedEvent {
-                    name,
-                    stream_id: parts.stream_id,
-                    actions: SecondRequestedActions {
-                        keep_active: a.keep_active,
-                        event_dm: a.event_dm,
-                        signals: a.signals,
-                        notify_behaviour: a.notify_behaviour,
-                        reset_events_descriptor: a.reset_events_descriptor,
-                    },
-                    params: parts.params,
+            events.push_item(SecondRequestedEvent {
+                name,
+                stream_id: parts.stream_id,
+                actions: SecondRequestedActions {
+                    keep_active: a.keep_active,
+                    event_dm: a.event_dm,
+                    signals: a.signals,
+                    notify_behaviour: a.notify_behaviour,
+                    reset_events_descriptor: a.reset_events_descriptor,
                 },
-            );
+                params: parts.params,
+            });
             Ok(())
         })?;
         Ok(SecondEventsDescriptor { request_id, events })
@@ -459,7 +453,7 @@ impl<'a> Parser<'a> {
                 let mut list = Vec::new();
                 p.braced_nonempty(|p| {
                     let signal = p.signal_request()?;
-                    push_item(&mut list, signal);
+                    list.push_item(signal);
                     Ok(())
                 })?;
                 SignalRequest::SeqSigList(SeqSigList { id, signals: list })
@@ -467,7 +461,7 @@ impl<'a> Parser<'a> {
                 p.unread(&w);
                 SignalRequest::Signal(p.signal_request()?)
             };
-            push_item(&mut signals, request);
+            signals.push_item(request);
             Ok(())
         })?;
         Ok(signals)
@@ -549,13 +543,13 @@ impl<'a> Parser<'a> {
                         spec.stream_id = Some(p.stream_id_value()?);
                     } else {
                         let parm = p.other_parm(&w)?;
-                        push_item(&mut spec.params, parm);
+                        spec.params.push_item(parm);
                     }
                     Ok(())
                 })?;
                 p.close()?;
             }
-            push_item(&mut specs, spec);
+            specs.push_item(spec);
             Ok(())
         })?;
         Ok(specs)
@@ -605,13 +599,13 @@ impl<'a> Parser<'a> {
                         event.stream_id = Some(p.stream_id_value()?);
                     } else {
                         let parm = p.other_parm(&w)?;
-                        push_item(&mut event.params, parm);
+                        event.params.push_item(parm);
                     }
                     Ok(())
                 })?;
                 p.close()?;
             }
-            push_item(&mut events, event);
+            events.push_item(event);
             Ok(())
         })?;
         Ok(ObservedEventsDescriptor { request_id, events })
@@ -636,7 +630,7 @@ impl<'a> Parser<'a> {
             } else if equal {
                 value.push(p.value()?);
             }
-            push_item(&mut stats, StatisticsParameter { name, value });
+            stats.push_item(StatisticsParameter { name, value });
             Ok(())
         })?;
         Ok(stats)
@@ -647,7 +641,7 @@ impl<'a> Parser<'a> {
         let mut packages = Vec::new();
         self.braced_nonempty(|p| {
             let item = p.packages_item()?;
-            push_item(&mut packages, item);
+            packages.push_item(item);
             Ok(())
         })?;
         Ok(packages)

@@ -11,7 +11,7 @@ use nom::sequence::preceded;
 use nom::IResult;
 
 use super::token::Tok;
-use super::{push_item, PResult, Parser};
+use super::{List, PResult, Parser};
 use crate::model::{
     AuthenticationHeader, MId, MegacoMessage, Message, MessageBody, SegmentReply, Transaction,
     TransactionAck, TransactionPending, TransactionReply, TransactionRequest, TransactionResult,
@@ -328,7 +328,7 @@ impl<'a> Parser<'a> {
         let mut actions = Vec::new();
         self.braced_list(|p| {
             let action = p.action_request()?;
-            push_item(&mut actions, action);
+            actions.push_item(action);
             Ok(())
         })?;
         Ok(TransactionRequest {
@@ -393,7 +393,7 @@ impl<'a> Parser<'a> {
             let mut replies = Vec::new();
             self.comma_list(|p| {
                 let reply = p.action_reply()?;
-                push_item(&mut replies, reply);
+                replies.push_item(reply);
                 Ok(())
             })?;
             TransactionResult::ActionReplies(replies)

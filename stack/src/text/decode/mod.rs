@@ -324,16 +324,9 @@ impl<'a> Parser<'a> {
         if list.len() >= self.limits.max_list_len {
             return Err(self.error(DecodeErrorKind::LimitExceeded("list length")));
         }
-        push_item(list, item);
+        list.push_item(item);
         Ok(())
     }
-}
-
-/// Pushes `item` onto `list` (see [`List::push_item`]). Always inlined: out
-/// of line, the item is moved once more, into the call.
-#[inline(always)]
-fn push_item<T>(list: &mut impl List<T>, item: T) {
-    list.push_item(item);
 }
 
 /// A list the decoder fills: a `Vec`, or a [`SmallList`] for the lists
@@ -346,7 +339,8 @@ trait List<T> {
     /// vector's out-of-line growth path, which costs more than the
     /// allocation. Lists that stay empty allocate nothing. A `SmallList`
     /// keeps its first item inline, and moves to room for four items at the
-    /// second.
+    /// second. Both are always inlined: out of line, the item would be moved
+    /// once more, into the call.
     fn push_item(&mut self, item: T);
 }
 

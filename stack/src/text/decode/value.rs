@@ -4,7 +4,7 @@
 //! `extensionParameter`, `digitMapValue` and the SDP `octetString` of Local
 //! and Remote descriptors.
 
-use super::{push_item, List, PResult, Parser};
+use super::{List, PResult, Parser};
 use crate::model::{
     small_list, ContextId, DigitMapValue, ParmValue, PropertyParm, Relation, RequestId, SmallList,
     TerminationId, Text, TimeNotation, Value,
@@ -344,7 +344,7 @@ impl<'a> Parser<'a> {
                 let mut values = Vec::new();
                 self.comma_list(|p| {
                     let v = p.value()?;
-                    push_item(&mut values, v);
+                    values.push_item(v);
                     Ok(())
                 })?;
                 self.close()?;
@@ -416,7 +416,7 @@ impl<'a> Parser<'a> {
         let mut ids = L::default();
         self.comma_list(|p| {
             let id = p.termination_id()?;
-            push_item(&mut ids, id);
+            ids.push_item(id);
             Ok(())
         })?;
         Ok(ids)
@@ -427,7 +427,7 @@ impl<'a> Parser<'a> {
         let mut ids = SmallList::new();
         self.braced_list(|p| {
             let id = p.termination_id()?;
-            push_item(&mut ids, id);
+            ids.push_item(id);
             Ok(())
         })?;
         Ok(ids)
